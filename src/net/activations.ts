@@ -1,0 +1,400 @@
+/**
+ * The activation registry: one entry per activation, and every list of activation names in
+ * gradflow (CLI, config schema, tests, report legends) is read from `ACTIVATIONS`.
+ *
+ * Each entry gives the scalar function and derivative (for figures, theory and tests), the
+ * batched forward and backward used by the dense layer, the output range, the largest value
+ * of |f'| (the yardstick for "saturated"), and the derivative used at a kink. Kink conventions
+ * follow PyTorch's autograd so that gradients agree with a PyTorch run bit for bit in spirit:
+ * relu'(0) = 0, leaky_relu'(0) = alpha, prelu'(0) = slope, elu'(0) = alpha, selu'(0) =
+ * lambda*alpha, relu6'(0) = relu6'(6) = 0 (hardtanh's rule).
+ *
+ * Batched shapes: z: [rows, units]; a: [rows, units * widthFactor] (CReLU doubles the width);
+ * da and the derivative buffer have a's shape; dz has z's shape.
+ */
+import type { FloatArray } from './tensor.js';
+
+/** A learned per-layer parameter of an activation (PReLU's slopes), length 1 or `units`. */
+export interface Learned {
+  readonly value: FloatArray;
+  /** Accumulated by `backward` (the caller zeroes it before the pass). */
+  readonly grad: FloatArray;
+}
+
+export type ParamValues = Readonly<Record<string, number | boolean>>;
+
+export interface ParamSpec {
+  readonly default: number | boolean;
+  readonly doc: string;
+  /** Inclusive bounds for numeric parameters. */
+  readonly min?: number;
+  readonly max?: number;
+}
+
+export interface Range {
+  readonly lo: number;
+  readonly hi: number;
+  readonly loClosed: boolean;
+  readonly hiClosed: boolean;
+}
+
+export interface ActivationDef {
+  readonly aliases: readonly string[];
+  /** Formula in plain text, e.g. "max(0, x)". */
+  readonly formula: string;
+  /** Where the definition comes from. */
+  readonly paper: string;
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  /** Output range for the given parameters. */
+  range(p: ParamValues): Range;
+  /** sup |f'(x)| for the given parameters; saturation is measured against it. */
+  maxDerivative(p: ParamValues): number;
+  /** The value of f' used at points where f is not differentiable, in words. */
+  readonly kink: string;
+  /** 2 for CReLU (concatenates relu(x) and relu(-x)), 1 otherwise. */
+  readonly widthFactor: 1 | 2;
+  /** True when the activation has learned parameters (PReLU). */
+  readonly learned: boolean;
+  /** Scalar value (CReLU: its positive half, relu). */
+  f(x: number, p: ParamValues): number;
+  /** Scalar derivative with the kink convention (CReLU: of its positive half). */
+  df(x: number, p: ParamValues): number;
+  /** a = f(z). */
+  forward(z: FloatArray, a: FloatArray, rows: number, units: number, p: ParamValues, learned: Learned | null): void;
+  /** dz = da ⊙ f'(z); also adds dL/dslope into learned.grad for PReLU. */
+  backward(
+    z: FloatArray, a: FloatArray, da: FloatArray, dz: FloatArray,
+    rows: number, units: number, p: ParamValues, learned: Learned | null,
+  ): void;
+  /** out = f'(z) per output element (a's shape); CReLU's second half is -1[z < 0]. */
+  derivative(z: FloatArray, a: FloatArray, out: FloatArray, rows: number, units: number, p: ParamValues, learned: Learned | null): void;
+}
+
+/** SELU constants, Klambauer et al. 2017, to the precision PyTorch uses. */
+export const SELU_ALPHA = 1.6732632423543772848170429916717;
+export const SELU_LAMBDA = 1.0507009873554804934193349852946;
+
+const R = (lo: number, hi: number, loClosed: boolean, hiClosed: boolean): Range => ({ lo, hi, loClosed, hiClosed });
+const num = (p: ParamValues, k: string): number => p[k] as number;
+
+/** Error function, |error| < 1e-15: erf(x) = 2/sqrt(pi) e^{-x^2} sum_n 2^n x^{2n+1} / (2n+1)!!. */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax >= 6) return Math.sign(x);
+  let term = ax;
+  let sum = ax;
+  const x2 = ax * ax;
+  for (let n = 1; n < 200; n++) {
+    term *= (2 * x2) / (2 * n + 1);
+    sum += term;
+    if (term < 1e-17 * sum) break;
+  }
+  const r = (2 / Math.sqrt(Math.PI)) * Math.exp(-x2) * sum;
+  return x < 0 ? -r : r;
+}
+
+const INV_SQRT2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+/**
+ * Builds an entry for an elementwise activation from its scalar function and a derivative that
+ * may reuse the cached output y = f(x) (sigmoid and tanh do).
+ */
+function elementwise(spec: {
+  aliases?: readonly string[];
+  formula: string;
+  paper: string;
+  params?: Record<string, ParamSpec>;
+  range: (p: ParamValues) => Range;
+  maxDerivative: (p: ParamValues) => number;
+  kink: string;
+  f: (x: number, p: ParamValues) => number;
+  /** Derivative given input x and output y = f(x). */
+  dfy: (x: number, y: number, p: ParamValues) => number;
+}): ActivationDef {
+  const { f, dfy } = spec;
+  return {
+    aliases: spec.aliases ?? [],
+    formula: spec.formula,
+    paper: spec.paper,
+    params: spec.params ?? {},
+    range: spec.range,
+    maxDerivative: spec.maxDerivative,
+    kink: spec.kink,
+    widthFactor: 1,
+    learned: false,
+    f,
+    df: (x, p) => dfy(x, f(x, p), p),
+    forward(z, a, rows, units, p) {
+      const n = rows * units;
+      for (let i = 0; i < n; i++) a[i] = f(z[i], p);
+    },
+    backward(z, a, da, dz, rows, units, p) {
+      const n = rows * units;
+      for (let i = 0; i < n; i++) dz[i] = da[i] * dfy(z[i], a[i], p);
+    },
+    derivative(z, a, out, rows, units, p) {
+      const n = rows * units;
+      for (let i = 0; i < n; i++) out[i] = dfy(z[i], a[i], p);
+    },
+  };
+}
+
+const INF = Infinity;
+
+export const ACTIVATIONS = {
+  /** identity: x -> x, range (-inf, inf). A deep identity network is a linear model. */
+  identity: elementwise({
+    aliases: ['linear', 'none'],
+    formula: 'x',
+    paper: '-',
+    range: () => R(-INF, INF, false, false),
+    maxDerivative: () => 1,
+    kink: 'none (smooth)',
+    f: (x) => x,
+    dfy: () => 1,
+  }),
+  /** sigmoid: 1 / (1 + e^-x), range (0, 1), f' = s (1 - s) <= 1/4 with the peak at 0. */
+  sigmoid: elementwise({
+    aliases: ['logistic'],
+    formula: '1 / (1 + exp(-x))',
+    paper: 'logistic function',
+    range: () => R(0, 1, false, false),
+    maxDerivative: () => 0.25,
+    kink: 'none (smooth)',
+    f: (x) => sigmoid(x),
+    dfy: (_x, y) => y * (1 - y),
+  }),
+  /** tanh: (e^x - e^-x) / (e^x + e^-x) = 2 sigmoid(2x) - 1, range (-1, 1), f' = 1 - tanh^2 <= 1. */
+  tanh: elementwise({
+    formula: '(exp(x) - exp(-x)) / (exp(x) + exp(-x))',
+    paper: 'LeCun et al. 1998, Efficient BackProp',
+    range: () => R(-1, 1, false, false),
+    maxDerivative: () => 1,
+    kink: 'none (smooth)',
+    f: (x) => Math.tanh(x),
+    dfy: (_x, y) => 1 - y * y,
+  }),
+  /** relu: max(0, x), range [0, inf). Not differentiable at 0; PyTorch (and gradflow) use 0 there. */
+  relu: elementwise({
+    formula: 'max(0, x)',
+    paper: 'Nair & Hinton 2010; Glorot et al. 2011',
+    range: () => R(0, INF, true, false),
+    maxDerivative: () => 1,
+    kink: "f'(0) = 0 (PyTorch's convention; the one-sided derivatives are 0 and 1)",
+    f: (x) => (x > 0 ? x : 0),
+    dfy: (x) => (x > 0 ? 1 : 0),
+  }),
+  /** leaky_relu: x if x > 0 else alpha x (alpha = 0.01), range (-inf, inf). */
+  leaky_relu: elementwise({
+    aliases: ['leakyrelu', 'lrelu'],
+    formula: 'x if x > 0 else alpha * x',
+    paper: 'Maas et al. 2013',
+    params: { alpha: { default: 0.01, doc: 'slope for x < 0', min: 0 } },
+    range: (p) => (num(p, 'alpha') === 0 ? R(0, INF, true, false) : R(-INF, INF, false, false)),
+    maxDerivative: (p) => Math.max(1, num(p, 'alpha')),
+    kink: "f'(0) = alpha (PyTorch: the x > 0 branch is strict)",
+    f: (x, p) => (x > 0 ? x : num(p, 'alpha') * x),
+    dfy: (x, _y, p) => (x > 0 ? 1 : num(p, 'alpha')),
+  }),
+  /**
+   * prelu: x if x > 0 else s x with s learned (He et al. 2015), initial s = 0.25; one slope per
+   * layer (PyTorch's default) or one per unit. dL/ds = sum over x <= 0 of dL/da * x.
+   */
+  prelu: {
+    aliases: [],
+    formula: 'x if x > 0 else s * x, s learned',
+    paper: 'He et al. 2015, Delving Deep into Rectifiers',
+    params: {
+      init: { default: 0.25, doc: 'initial slope for x < 0' },
+      perUnit: { default: false, doc: 'one slope per unit instead of one per layer' },
+    },
+    range: () => R(-INF, INF, false, false),
+    maxDerivative: (p) => Math.max(1, Math.abs(num(p, 'init'))),
+    kink: "f'(0) = s (PyTorch); 0 contributes nothing to dL/ds",
+    widthFactor: 1,
+    learned: true,
+    f: (x, p) => (x > 0 ? x : num(p, 'init') * x),
+    df: (x, p) => (x > 0 ? 1 : num(p, 'init')),
+    forward(z, a, rows, units, p, learned) {
+      const s = learned!.value;
+      const per = s.length > 1;
+      for (let r = 0, i = 0; r < rows; r++) {
+        for (let j = 0; j < units; j++, i++) {
+          const x = z[i];
+          a[i] = x > 0 ? x : (per ? s[j] : s[0]) * x;
+        }
+      }
+    },
+    backward(z, _a, da, dz, rows, units, _p, learned) {
+      const s = learned!.value;
+      const g = learned!.grad;
+      const per = s.length > 1;
+      for (let r = 0, i = 0; r < rows; r++) {
+        for (let j = 0; j < units; j++, i++) {
+          const x = z[i];
+          if (x > 0) {
+            dz[i] = da[i];
+          } else {
+            const k = per ? j : 0;
+            dz[i] = da[i] * s[k];
+            g[k] += da[i] * x;
+          }
+        }
+      }
+    },
+    derivative(z, _a, out, rows, units, _p, learned) {
+      const s = learned!.value;
+      const per = s.length > 1;
+      for (let r = 0, i = 0; r < rows; r++) {
+        for (let j = 0; j < units; j++, i++) out[i] = z[i] > 0 ? 1 : per ? s[j] : s[0];
+      }
+    },
+  } satisfies ActivationDef as ActivationDef,
+  /** elu: x if x > 0 else alpha (e^x - 1) (alpha = 1), range (-alpha, inf). */
+  elu: elementwise({
+    formula: 'x if x > 0 else alpha * (exp(x) - 1)',
+    paper: 'Clevert et al. 2015',
+    params: { alpha: { default: 1, doc: 'saturation value -alpha for x -> -inf', min: 0 } },
+    range: (p) => R(-num(p, 'alpha'), INF, false, false),
+    maxDerivative: (p) => Math.max(1, num(p, 'alpha')),
+    kink: "f'(0) = alpha (PyTorch evaluates the x <= 0 branch at 0)",
+    f: (x, p) => (x > 0 ? x : num(p, 'alpha') * Math.expm1(x)),
+    dfy: (x, y, p) => (x > 0 ? 1 : y + num(p, 'alpha')),
+  }),
+  /**
+   * selu: lambda (x if x > 0 else alpha (e^x - 1)), with lambda on both branches and the exact
+   * constants of Klambauer et al. 2017; range (-lambda alpha, inf).
+   */
+  selu: elementwise({
+    formula: 'lambda * (x if x > 0 else alpha * (exp(x) - 1))',
+    paper: 'Klambauer et al. 2017, Self-Normalizing Neural Networks',
+    range: () => R(-SELU_LAMBDA * SELU_ALPHA, INF, false, false),
+    maxDerivative: () => SELU_LAMBDA * SELU_ALPHA,
+    kink: "f'(0) = lambda * alpha (PyTorch evaluates the x <= 0 branch at 0)",
+    f: (x) => SELU_LAMBDA * (x > 0 ? x : SELU_ALPHA * Math.expm1(x)),
+    dfy: (x, y) => (x > 0 ? SELU_LAMBDA : y + SELU_LAMBDA * SELU_ALPHA),
+  }),
+  /**
+   * crelu: [relu(x), relu(-x)] concatenated along units (Shang et al. 2016), so a layer of n
+   * units emits 2n activations and the next layer's fan-in doubles. Exactly one of each pair
+   * is non-zero unless x = 0. Kinks as relu.
+   */
+  crelu: {
+    aliases: [],
+    formula: 'concat(max(0, x), max(0, -x))',
+    paper: 'Shang et al. 2016',
+    params: {},
+    range: () => R(0, INF, true, false),
+    maxDerivative: () => 1,
+    kink: "each half as relu: derivative 0 at x = 0",
+    widthFactor: 2,
+    learned: false,
+    f: (x) => (x > 0 ? x : 0),
+    df: (x) => (x > 0 ? 1 : 0),
+    forward(z, a, rows, units) {
+      for (let r = 0; r < rows; r++) {
+        const zi = r * units;
+        const ai = 2 * r * units;
+        for (let j = 0; j < units; j++) {
+          const x = z[zi + j];
+          a[ai + j] = x > 0 ? x : 0;
+          a[ai + units + j] = x < 0 ? -x : 0;
+        }
+      }
+    },
+    backward(z, _a, da, dz, rows, units) {
+      for (let r = 0; r < rows; r++) {
+        const zi = r * units;
+        const ai = 2 * r * units;
+        for (let j = 0; j < units; j++) {
+          const x = z[zi + j];
+          dz[zi + j] = x > 0 ? da[ai + j] : x < 0 ? -da[ai + units + j] : 0;
+        }
+      }
+    },
+    derivative(z, _a, out, rows, units) {
+      for (let r = 0; r < rows; r++) {
+        const zi = r * units;
+        const ai = 2 * r * units;
+        for (let j = 0; j < units; j++) {
+          const x = z[zi + j];
+          out[ai + j] = x > 0 ? 1 : 0;
+          out[ai + units + j] = x < 0 ? -1 : 0;
+        }
+      }
+    },
+  } satisfies ActivationDef as ActivationDef,
+  /** relu6: min(max(0, x), 6), range [0, 6]; derivative 0 at both kinks (hardtanh's rule). */
+  relu6: elementwise({
+    formula: 'min(max(0, x), 6)',
+    paper: 'Krizhevsky 2010; Howard et al. 2017 (MobileNets)',
+    range: () => R(0, 6, true, true),
+    maxDerivative: () => 1,
+    kink: "f'(0) = f'(6) = 0 (PyTorch's hardtanh backward)",
+    f: (x) => (x > 0 ? (x < 6 ? x : 6) : 0),
+    dfy: (x) => (x > 0 && x < 6 ? 1 : 0),
+  }),
+  /** softsign: x / (1 + |x|), range (-1, 1), f' = 1 / (1 + |x|)^2. */
+  softsign: elementwise({
+    formula: 'x / (1 + |x|)',
+    paper: 'Bergstra et al. 2009',
+    range: () => R(-1, 1, false, false),
+    maxDerivative: () => 1,
+    kink: 'none (differentiable everywhere)',
+    f: (x) => x / (1 + Math.abs(x)),
+    dfy: (x) => {
+      const d = 1 + Math.abs(x);
+      return 1 / (d * d);
+    },
+  }),
+  /** gelu: x Phi(x), exact (erf) form as PyTorch's default; min about -0.17. */
+  gelu: elementwise({
+    formula: 'x * Phi(x) = x/2 * (1 + erf(x / sqrt(2)))',
+    paper: 'Hendrycks & Gimpel 2016',
+    range: () => R(-0.1699712074794, INF, true, false),
+    // gelu'' = phi(x)(2 - x^2) vanishes at x = sqrt(2), where gelu' peaks.
+    maxDerivative: () => 0.5 * (1 + erf(1)) + Math.SQRT2 * INV_SQRT_2PI * Math.exp(-1),
+    kink: 'none (smooth)',
+    f: (x) => 0.5 * x * (1 + erf(x * INV_SQRT2)),
+    dfy: (x) => 0.5 * (1 + erf(x * INV_SQRT2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x),
+  }),
+  /** silu (swish): x sigmoid(x); min about -0.278. */
+  silu: elementwise({
+    aliases: ['swish'],
+    formula: 'x * sigmoid(x)',
+    paper: 'Elfwing et al. 2017; Ramachandran et al. 2017',
+    range: () => R(-0.2784645427610738, INF, true, false),
+    // silu' peaks near x = 2.3994 (root of silu''); value to 1e-9.
+    maxDerivative: () => 1.0998393201,
+    kink: 'none (smooth)',
+    f: (x) => x * sigmoid(x),
+    dfy: (x) => {
+      const s = sigmoid(x);
+      return s * (1 + x * (1 - s));
+    },
+  }),
+} as const satisfies Record<string, ActivationDef>;
+
+export type ActivationName = keyof typeof ACTIVATIONS;
+export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as ActivationName[];
+
+/** Canonical name for a name or alias (case-insensitive), or undefined. */
+export function resolveActivationName(name: string): ActivationName | undefined {
+  const n = name.toLowerCase();
+  for (const key of ACTIVATION_NAMES) {
+    if (key === n || ACTIVATIONS[key].aliases.includes(n)) return key;
+  }
+  return undefined;
+}
+
+/** The parameters of `name` with defaults filled in from `given`. */
+export function activationParams(name: ActivationName, given: Readonly<Record<string, unknown>> = {}): ParamValues {
+  const out: Record<string, number | boolean> = {};
+  for (const [k, spec] of Object.entries(ACTIVATIONS[name].params)) {
+    const v = given[k];
+    out[k] = typeof v === typeof spec.default ? (v as number | boolean) : spec.default;
+  }
+  return out;
+}
