@@ -353,7 +353,8 @@ export const ACTIVATIONS = {
   gelu: elementwise({
     formula: 'x * Phi(x) = x/2 * (1 + erf(x / sqrt(2)))',
     paper: 'Hendrycks & Gimpel 2016',
-    range: () => R(-0.1699712074794, INF, true, false),
+    // min at x = -0.75179152469356 (root of gelu' = Phi(x) + x phi(x)), by Newton in float64.
+    range: () => R(-0.1699712074799037, INF, true, false),
     // gelu'' = phi(x)(2 - x^2) vanishes at x = sqrt(2), where gelu' peaks.
     maxDerivative: () => 0.5 * (1 + erf(1)) + Math.SQRT2 * INV_SQRT_2PI * Math.exp(-1),
     kink: 'none (smooth)',
@@ -366,8 +367,8 @@ export const ACTIVATIONS = {
     formula: 'x * sigmoid(x)',
     paper: 'Elfwing et al. 2017; Ramachandran et al. 2017',
     range: () => R(-0.2784645427610738, INF, true, false),
-    // silu' peaks near x = 2.3994 (root of silu''); value to 1e-9.
-    maxDerivative: () => 1.0998393201,
+    // silu' peaks at x = 2.39935728051547 (root of silu'' = s(1-s)(2 + x(1-2s))), by Newton.
+    maxDerivative: () => 1.0998393201288668,
     kink: 'none (smooth)',
     f: (x) => x * sigmoid(x),
     dfy: (x) => {
