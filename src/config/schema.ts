@@ -1,0 +1,348 @@
+/**
+ * The config of an experiment, defined once: this zod schema gives the input type `Config`,
+ * the resolved type `ResolvedConfig` (every default filled in), the runtime validator and the
+ * published JSON Schema (`experiments/schema.json`, written by scripts/gen-schema.ts).
+ *
+ * Names of activations, initializers, optimizers, losses and data kinds, their aliases, their
+ * parameters and the parameters' defaults are read from the registries, never listed here.
+ * Every object is strict: an unknown key is an error. Names are matched exactly (lower case,
+ * aliases allowed), so an editor using the JSON Schema accepts what gradflow accepts.
+ *
+ * The error texts are not made here: src/config/issues.ts turns zod's issues into the
+ * messages of src/messages.ts. Cross-field checks that zod cannot express as types attach a
+ * message builder to a custom issue (`params.message(at)`), so a sweep can relabel the path.
+ */
+import { z } from 'zod';
+import { DATA_KINDS, DATASETS, resolveDataKind, type DataKind, type DataParamSpec, type ParamsFrom } from '../data/index.js';
+import {
+  ACTIVATION_NAMES,
+  ACTIVATIONS,
+  resolveActivationName,
+  type ActivationName,
+  type ParamSpec,
+} from '../net/activations.js';
+import { INITIALIZER_NAMES, INITIALIZERS, resolveInitializerName, type InitializerName } from '../net/initializers.js';
+import { LOSS_NAMES, LOSSES, resolveLossName, type LossName } from '../net/losses.js';
+import { OPTIMIZER_NAMES, OPTIMIZERS, resolveOptimizerName, type OptimizerName } from '../net/optimizers.js';
+import { DTYPES } from '../net/tensor.js';
+import * as msg from '../messages.js';
+
+/** `name`: letters, digits, `.`, `_`, `-`, starting with a letter or digit (it names a folder). */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const KERNEL_CHOICES = ['auto', 'wasm', 'ts'] as const;
+export type KernelChoice = (typeof KERNEL_CHOICES)[number];
+/** `train.steps` when neither steps nor epochs is given. */
+export const DEFAULT_STEPS = 1000;
+/** Most cells one config may expand to (sweep product times seeds). */
+export const MAX_CELLS = 10_000;
+
+/** A registry entry as resolved: its canonical name and every parameter filled in. */
+export type Ref<N extends string> = { readonly name: N; readonly [param: string]: number | boolean | string };
+
+interface RegistryEntry {
+  readonly aliases: readonly string[];
+  readonly params: Readonly<Record<string, ParamSpec>>;
+}
+
+/** One registry as the config sees it: its names, aliases and parameters. */
+export interface Family<N extends string> {
+  /** What one entry is called in messages: "activation". */
+  readonly noun: string;
+  readonly names: readonly N[];
+  readonly registry: Readonly<Record<N, RegistryEntry>>;
+  /** Canonical name for a name or alias. */
+  resolve(name: string): N | undefined;
+}
+
+export const FAMILIES = {
+  activation: { noun: 'activation', names: ACTIVATION_NAMES, registry: ACTIVATIONS, resolve: resolveActivationName },
+  initializer: { noun: 'initializer', names: INITIALIZER_NAMES, registry: INITIALIZERS, resolve: resolveInitializerName },
+  optimizer: { noun: 'optimizer', names: OPTIMIZER_NAMES, registry: OPTIMIZERS, resolve: resolveOptimizerName },
+} as const satisfies Record<string, Family<string>>;
+
+/** The config fields that name a registry entry (a name or `{"name": ..., <params>}`). */
+export const REF_FIELDS: readonly { readonly path: readonly string[]; readonly family: Family<string> }[] = [
+  { path: ['model', 'activation'], family: FAMILIES.activation },
+  { path: ['model', 'init'], family: FAMILIES.initializer },
+  { path: ['model', 'biasInit'], family: FAMILIES.initializer },
+  { path: ['train', 'optimizer'], family: FAMILIES.optimizer },
+];
+
+/** Every accepted spelling of a family's entries: canonical names, then aliases. */
+export function spellings(fam: Family<string>): string[] {
+  return fam.names.flatMap((n) => [n, ...fam.registry[n].aliases]);
+}
+
+type Tuple = [string, ...string[]];
+
+function paramSchema(spec: ParamSpec) {
+  if (typeof spec.default === 'boolean') return z.boolean().default(spec.default).describe(spec.doc);
+  let s = z.number();
+  if (spec.min !== undefined) s = s.min(spec.min);
+  // ParamSpec has no exclusive bound yet; honour one if a registry adds it (adam's beta1 is in [0, 1)).
+  if (spec.max !== undefined) s = (spec as { exclusiveMax?: boolean }).exclusiveMax ? s.lt(spec.max) : s.max(spec.max);
+  return s.default(spec.default).describe(spec.doc);
+}
+
+function toRef<N extends string>(fam: Family<N>, v: string | Readonly<Record<string, unknown>>): Ref<N> {
+  const given = typeof v === 'string' ? { name: v } : v;
+  // The enums above admit only spellings the registry resolves.
+  const name = fam.resolve(given.name as string) as N;
+  const out: Record<string, number | boolean | string> = { name };
+  for (const [k, spec] of Object.entries(fam.registry[name].params)) {
+    out[k] = (given[k] ?? spec.default) as number | boolean;
+  }
+  return out as Ref<N>;
+}
+
+/**
+ * A registry field: a name or alias (`"leaky_relu"`), or an object with `name` and any of the
+ * entry's parameters (`{"name": "leaky_relu", "alpha": 0.05}`); resolves to `Ref<N>`.
+ */
+function refSchema<N extends string>(fam: Family<N>, fallback: N, doc: string) {
+  const byName = z.enum(spellings(fam) as Tuple);
+  const objects = fam.names.map((n) => {
+    const params = Object.fromEntries(Object.entries(fam.registry[n].params).map(([k, spec]) => [k, paramSchema(spec)]));
+    return z.strictObject({ name: z.enum([n, ...fam.registry[n].aliases] as Tuple).describe(`the ${fam.noun} ${n}`), ...params });
+  });
+  const withParams = z.discriminatedUnion('name', objects as [(typeof objects)[number], ...(typeof objects)[number][]]);
+  return z
+    .union([byName, withParams])
+    .transform((v) => toRef(fam, v))
+    .prefault(fallback)
+    .describe(`${doc}: a name or alias, or {"name": ..., <parameters>}; default "${fallback}"`);
+}
+
+function dataParamSchema(spec: DataParamSpec): z.ZodType {
+  let s: z.ZodType;
+  switch (spec.type) {
+    case 'boolean':
+      s = z.boolean();
+      break;
+    case 'string':
+      s = spec.choices ? z.enum(spec.choices as Tuple) : z.string().min(1);
+      break;
+    case 'integer':
+    case 'number': {
+      let n = spec.type === 'integer' ? z.int() : z.number();
+      if (spec.min !== undefined) n = n.min(spec.min);
+      if (spec.max !== undefined) n = spec.exclusiveMax ? n.lt(spec.max) : n.max(spec.max);
+      s = n;
+      break;
+    }
+  }
+  if (spec.nullable) s = s.nullable();
+  if (!spec.required) s = s.default(spec.default);
+  return s.describe(spec.doc);
+}
+
+/** The `data` object of one kind: `kind` and that kind's options, every default filled in. */
+export type DataConfig = {
+  [K in DataKind]: { readonly kind: K } & ParamsFrom<(typeof DATASETS)[K]['params']>;
+}[DataKind];
+
+const dataBranches = DATA_KINDS.map((kind) => {
+  const def = DATASETS[kind];
+  const options = Object.fromEntries(Object.entries(def.params).map(([k, spec]) => [k, dataParamSchema(spec)]));
+  return z
+    .strictObject({ kind: z.enum([kind, ...def.aliases] as Tuple).describe(def.doc), ...options })
+    .describe(`${kind}: ${def.doc}`);
+});
+
+/** The `data` object as written: a kind or alias and any of that kind's options. */
+export type DataInput = { readonly kind: string; readonly [option: string]: unknown };
+
+// Built from the registry at run time, so its static types are stated here, from the same registry.
+const DataSchema = z
+  .discriminatedUnion('kind', dataBranches as [(typeof dataBranches)[number], ...(typeof dataBranches)[number][]])
+  // The kind enums admit only spellings resolveDataKind knows.
+  .transform((v) => ({ ...v, kind: resolveDataKind(v.kind as string)! }) as DataConfig)
+  .describe('the data set: "kind" and the options of that kind') as unknown as z.ZodType<DataConfig, DataInput>;
+
+const ModelSchema = z
+  .strictObject({
+    depth: z.int().min(0).default(10).describe('hidden layers; 0 is a linear model (input straight to output)'),
+    width: z.int().min(1).default(64).describe('units in every hidden layer'),
+    activation: refSchema(FAMILIES.activation, 'relu' as ActivationName, 'activation of the hidden layers'),
+    init: refSchema(FAMILIES.initializer, 'glorot_uniform' as InitializerName, 'initializer of the weights'),
+    biasInit: refSchema(FAMILIES.initializer, 'zeros' as InitializerName, 'initializer of the biases'),
+    dtype: z.enum(DTYPES).default('float32').describe('floating-point type of weights and activations'),
+    kernel: z.enum(KERNEL_CHOICES).default('auto').describe('compute kernels: auto (wasm when available), wasm or ts'),
+    initFrom: z
+      .string()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe('safetensors file to start from instead of the initializers, relative to the config file'),
+  })
+  .describe('the multilayer perceptron');
+
+const TrainSchema = z
+  .strictObject({
+    steps: z
+      .int()
+      .min(0)
+      .nullable()
+      .optional()
+      .describe(`optimizer steps (default ${DEFAULT_STEPS} when epochs is not set); 0 records the initial network only`),
+    epochs: z.int().min(0).nullable().optional().describe('passes over the training set, instead of steps'),
+    batchSize: z.int().min(1).default(64).describe('examples per step'),
+    optimizer: refSchema(FAMILIES.optimizer, 'sgd' as OptimizerName, 'optimizer'),
+    lr: z.number().gt(0).default(0.1).describe('learning rate'),
+    loss: z
+      .enum(LOSS_NAMES.flatMap((n) => [n, ...LOSSES[n].aliases]) as Tuple)
+      .optional()
+      .describe('loss; default cross_entropy for classification data, mse for regression'),
+    shuffle: z.boolean().default(true).describe('reshuffle the training set every epoch'),
+    weightDecay: z.number().min(0).default(0).describe('L2 penalty coefficient, added to the gradient as wd * w'),
+    clipNorm: z.number().gt(0).nullable().default(null).describe('clip the global gradient norm to this value (null: no clipping)'),
+    evalEvery: z.int().min(1).nullable().default(null).describe('steps between test-set evaluations (null: the trainer picks, about 20 a run)'),
+    saveWeights: z.array(z.int().min(0)).default([]).describe('steps at which to save the weights as safetensors'),
+  })
+  // `when`: checked even when another train field is invalid, so every error shows at once.
+  .superRefine(
+    (t, ctx) => {
+      const v = t as unknown;
+      if (typeof v !== 'object' || v === null) return;
+      const { steps, epochs } = v as { steps?: unknown; epochs?: unknown };
+      if (typeof steps === 'number' && typeof epochs === 'number') {
+        ctx.addIssue({ code: 'custom', path: [], message: 'steps and epochs', params: { message: (at: string) => msg.stepsAndEpochs(at, steps, epochs) } });
+      }
+    },
+    { when: () => true },
+  )
+  .describe('the training recipe');
+
+const MetricsSchema = z
+  .strictObject({
+    every: z.int().min(1).default(10).describe('steps between metric records (step 0 is always recorded)'),
+    probe: z.int().min(1).default(512).describe('size of the fixed probe batch the activation statistics are measured on'),
+    histogramsEvery: z.int().min(1).nullable().default(100).describe('steps between histogram records (null: none)'),
+    enabled: z.boolean().default(true).describe('record per-layer metrics at all'),
+  })
+  .describe('what is recorded while training');
+
+const SeedsSchema = z
+  .union([
+    z.strictObject({ count: z.int().min(1).max(MAX_CELLS).describe('number of seeds: seed, seed + 1, ..., seed + count - 1') }),
+    z.array(z.int().min(0)).min(1),
+  ])
+  .superRefine(
+    (s, ctx) => {
+      if (!Array.isArray(s)) return;
+      const first = new Map<unknown, number>();
+      s.forEach((seed: unknown, i) => {
+        const j = first.get(seed);
+        if (j === undefined) first.set(seed, i);
+        else if (typeof seed === 'number') {
+          ctx.addIssue({ code: 'custom', path: [i], message: 'duplicate seed', params: { message: (at: string) => msg.duplicateSeed(at, seed, `seeds[${j}]`) } });
+        }
+      });
+    },
+    { when: () => true },
+  )
+  .describe('repeat every cell over several seeds: {"count": N} (seed, seed + 1, ...) or a list of seeds');
+
+const SweepSchema = z
+  .record(z.string(), z.array(z.unknown()).min(1).describe('the values this path takes, one cell each'))
+  .default({})
+  .describe('config paths ("model.depth") to lists of values; the run covers every combination');
+
+const RootSchema = z.strictObject({
+  $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
+  name: z
+    .string()
+    .regex(NAME_PATTERN)
+    .describe('experiment name; results go to <out>/<name>'),
+  description: z.string().default('').describe('what the experiment shows'),
+  seed: z.int().min(0).default(0).describe('root of every random stream (data, init, batch order, probe); 0 is a seed like any other'),
+  seeds: SeedsSchema.optional(),
+  data: DataSchema,
+  model: ModelSchema.prefault({}),
+  train: TrainSchema.prefault({}),
+  metrics: MetricsSchema.prefault({}),
+  sweep: SweepSchema,
+});
+
+/** Steps, epochs, loss and seeds as the rest of the config decides them. */
+function finish(v: z.output<typeof RootSchema>) {
+  const task = DATASETS[v.data.kind].task;
+  const loss: LossName | null = v.train.loss !== undefined
+    ? resolveLossName(v.train.loss)!
+    : task === 'classification' ? 'cross_entropy' : task === 'regression' ? 'mse' : null;
+  const epochs = v.train.epochs ?? null;
+  const steps = v.train.steps ?? (epochs === null ? DEFAULT_STEPS : null);
+  const seeds: number[] | null = v.seeds === undefined
+    ? null
+    : Array.isArray(v.seeds) ? v.seeds : Array.from({ length: v.seeds.count }, (_, i) => v.seed + i);
+  return {
+    name: v.name,
+    description: v.description,
+    seed: v.seed,
+    seeds,
+    data: v.data,
+    model: v.model,
+    train: {
+      steps,
+      epochs,
+      batchSize: v.train.batchSize,
+      optimizer: v.train.optimizer,
+      lr: v.train.lr,
+      loss,
+      shuffle: v.train.shuffle,
+      weightDecay: v.train.weightDecay,
+      clipNorm: v.train.clipNorm,
+      evalEvery: v.train.evalEvery,
+      saveWeights: v.train.saveWeights,
+    },
+    metrics: v.metrics,
+    sweep: v.sweep,
+  };
+}
+
+/** The whole config: validates an input object and resolves it. */
+export const ConfigSchema = RootSchema.transform(finish).describe('a gradflow experiment');
+
+type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** A config as written (keys optional where they have defaults). */
+export type Config = z.input<typeof ConfigSchema>;
+
+/**
+ * A config with every default filled in: registry fields are `Ref`s with canonical names and
+ * every parameter; `train.steps`/`train.epochs`: exactly one is a number; `train.loss` is null
+ * only for `tensors` data, whose task the file decides (see `lossFor`); `seeds` is the list of
+ * seeds (null: just `seed`); `sweep` holds the values as written.
+ */
+export type ResolvedConfig = DeepReadonly<z.output<typeof ConfigSchema>>;
+
+export type ModelConfig = ResolvedConfig['model'];
+export type TrainConfig = ResolvedConfig['train'];
+export type MetricsConfig = ResolvedConfig['metrics'];
+
+/** The loss of a run: `train.loss`, or for `tensors` data the default of the data's task. */
+export function lossFor(config: ResolvedConfig, task: 'classification' | 'regression'): LossName {
+  return config.train.loss ?? (task === 'classification' ? 'cross_entropy' : 'mse');
+}
+
+/** The parameters of a resolved registry field, without its name. */
+export function paramsOf(ref: Ref<string>): Readonly<Record<string, number | boolean>> {
+  const out: Record<string, number | boolean> = {};
+  for (const [k, v] of Object.entries(ref)) if (k !== 'name') out[k] = v as number | boolean;
+  return out;
+}
+
+/** The JSON Schema of a config file (draft 2020-12), as published in experiments/schema.json. */
+export function configJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(RootSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return { ...schema, title: 'gradflow experiment config', description: ConfigSchema.description };
+}
+
+/** The text of experiments/schema.json: the JSON Schema, 2-space indented, with a final newline. */
+export function schemaFileText(): string {
+  return `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
+}

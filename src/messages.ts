@@ -1,0 +1,188 @@
+/**
+ * Every user-facing message of gradflow, one function a message. Each says where (a config
+ * field's JSON path such as `model.depth` or `sweep["model.depth"][2]`, a file, a flag), what
+ * was found, and what is allowed. Tests pin these texts, so change them here and nowhere else.
+ */
+
+/** A value as it would be written in JSON, cut short when long; `nothing` for undefined. */
+export function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  let s: string;
+  try {
+    s = JSON.stringify(value) ?? String(value);
+  } catch {
+    s = String(value);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+const didYouMean = (suggestion: string | undefined): string => (suggestion === undefined ? '' : ` — did you mean "${suggestion}"?`);
+
+// Config fields. `at` is the JSON path of the field, already formatted.
+
+/** A name outside a fixed set: `model.activation: "rleu" is not one of identity, ... — did you mean "relu"?` */
+export function notOneOf(at: string, value: unknown, allowed: readonly string[], suggestion?: string): string {
+  return `${at}: ${show(value)} is not one of ${allowed.join(', ')}${didYouMean(suggestion)}`;
+}
+
+/** A value of the wrong type or out of range: `model.depth: -1 is not allowed: expected an integer >= 0`. */
+export function notAllowed(at: string, value: unknown, expected: string): string {
+  return `${at}: ${show(value)} is not allowed: expected ${expected}`;
+}
+
+/** A required key that is absent: `name: missing: expected ...`. */
+export function missing(at: string, expected: string): string {
+  return `${at}: missing: expected ${expected}`;
+}
+
+/** A key the schema does not have: `train.learningRate: unknown key — did you mean "lr"?` */
+export function unknownKey(at: string, suggestion: string | undefined, allowed: readonly string[]): string {
+  return suggestion !== undefined
+    ? `${at}: unknown key${didYouMean(suggestion)}`
+    : `${at}: unknown key; allowed keys: ${allowed.join(', ')}`;
+}
+
+/** A key the chosen data kind does not take: `data.classes: unknown key for data kind "moons"; ...`. */
+export function unknownDataOption(at: string, kind: string, suggestion: string | undefined, allowed: readonly string[]): string {
+  return suggestion !== undefined
+    ? `${at}: unknown key for data kind "${kind}"${didYouMean(suggestion)}`
+    : `${at}: unknown key for data kind "${kind}"; allowed keys: ${allowed.join(', ')}`;
+}
+
+/** A parameter the named entry does not take: `model.activation.beta: unknown parameter of leaky_relu; ...`. */
+export function unknownParam(at: string, entry: string, suggestion: string | undefined, params: readonly string[]): string {
+  if (suggestion !== undefined) return `${at}: unknown parameter of ${entry}${didYouMean(suggestion)}`;
+  return params.length === 0
+    ? `${at}: unknown parameter; ${entry} takes no parameters`
+    : `${at}: unknown parameter of ${entry}; ${entry} takes: ${params.join(', ')}`;
+}
+
+/** What a registry field accepts, for `notAllowed`. */
+export function nameOrObject(names: readonly string[]): string {
+  return `a name (one of ${names.join(', ')}) or an object {"name": ..., <parameters>}`;
+}
+
+/** Both `train.steps` and `train.epochs` are set. */
+export function stepsAndEpochs(at: string, steps: number, epochs: number): string {
+  return `${at}: steps (${steps}) and epochs (${epochs}) are both set; expected exactly one of them (the other null or absent)`;
+}
+
+/** A seed listed twice in `seeds`. */
+export function duplicateSeed(at: string, seed: number, firstAt: string): string {
+  return `${at}: ${seed} is not allowed: it repeats ${firstAt}; expected distinct seeds`;
+}
+
+/** A sweep key that names no config field. */
+export function sweepUnknownPath(at: string, path: string, suggestion: string | undefined): string {
+  return `${at}: "${path}" is not a config path${didYouMean(suggestion)}${suggestion === undefined ? '; expected a dotted path such as "model.depth" or "train.lr"' : ''}`;
+}
+
+/** A sweep key that cannot vary between cells (`sweep`, `seeds`, `name`, `$schema`). */
+export function sweepForbiddenPath(at: string, path: string): string {
+  return `${at}: "${path}" cannot be swept; expected a path into data, model, train or metrics, or seed or description`;
+}
+
+/** Two sweep keys where one lies inside the other. */
+export function sweepOverlap(at: string, path: string, other: string): string {
+  return `${at}: "${path}" lies inside "${other}", which is swept too; expected paths that do not overlap`;
+}
+
+/** `sweep.seed` together with `seeds`. */
+export function sweepSeedWithSeeds(at: string): string {
+  return `${at}: "seed" cannot be swept when seeds is set; expected one of sweep["seed"] or seeds`;
+}
+
+/** A sweep with too many cells. */
+export function sweepTooLarge(count: number, factors: readonly number[], max: number): string {
+  return `sweep: ${factors.join(' x ')} = ${count} cells is more than the ${max} allowed; expected shorter lists`;
+}
+
+/** A sweep value that resolves to the same thing as an earlier value of its list (an alias and its name). */
+export function sweepDuplicateValue(at: string, value: unknown, firstAt: string): string {
+  return `${at}: ${show(value)} is not allowed: it resolves to the same value as ${firstAt}; expected distinct values`;
+}
+
+/** Two cells of a sweep that resolve to the same config. */
+export function sweepDuplicateCells(a: string, b: string): string {
+  return `sweep: cells "${a}" and "${b}" resolve to the same config; expected distinct values (an alias and its name count as the same)`;
+}
+
+/** An error inside one sweep cell that is not about a swept value. */
+export function inCell(cellId: string, message: string): string {
+  return `sweep cell "${cellId}": ${message}`;
+}
+
+/** The first line of a failed config, above the field messages. */
+export function invalidConfig(origin: string, count: number): string {
+  return `${origin}: invalid config (${count} ${count === 1 ? 'error' : 'errors'})`;
+}
+
+// --set path=value
+
+/** A --set argument without `=`. */
+export function setSyntax(arg: string): string {
+  return `--set ${JSON.stringify(arg)}: expected path=value, e.g. --set model.depth=30`;
+}
+
+/** A --set path that names no config field. */
+export function setUnknownPath(arg: string, path: string, suggestion: string | undefined): string {
+  return `--set ${arg}: "${path}" is not a config path${didYouMean(suggestion)}${suggestion === undefined ? '; expected a dotted path such as "model.depth" or "train.lr"' : ''}`;
+}
+
+/** A --set path that goes through a value that is not an object. */
+export function setThroughValue(arg: string, at: string, value: unknown): string {
+  return `--set ${arg}: ${at} is ${show(value)}, not an object; expected a path to a field`;
+}
+
+// Config files
+
+/** A config path that exists neither as given nor under experiments/. */
+export function fileNotFound(file: string, tried: readonly string[]): string {
+  return `${file}: no such file (looked for ${tried.join(' and ')})`;
+}
+
+export function fileIsDirectory(file: string): string {
+  return `${file}: is a directory; expected a JSON config file`;
+}
+
+export function fileEmpty(file: string): string {
+  return `${file}: the file is empty; expected a JSON object`;
+}
+
+/** `line` and `column` count from 1. */
+export function fileNotJson(file: string, line: number, column: number, detail: string): string {
+  return `${file}:${line}:${column}: not valid JSON: ${detail}`;
+}
+
+/** What is wrong at the place a config file stops being JSON. */
+export const jsonProblem = {
+  unexpected: (ch: string): string => `unexpected ${JSON.stringify(ch)}`,
+  end: (): string => 'unexpected end of file',
+  comment: (): string => 'comments are not allowed in JSON',
+  propertyName: (): string => 'expected a property name in double quotes',
+  colon: (): string => 'expected ":" after the property name',
+  objectNext: (): string => 'expected "," or "}" after a property value',
+  arrayNext: (): string => 'expected "," or "]" after a list item',
+  trailingComma: (): string => 'a trailing comma is not allowed in JSON',
+  escape: (): string => 'invalid escape in a string',
+  control: (): string => 'a line break or control character inside a string (write \\n)',
+  unterminated: (): string => 'unterminated string',
+  number: (): string => 'invalid number',
+  afterValue: (): string => 'unexpected text after the JSON value',
+} as const;
+
+export function fileUnreadable(file: string, reason: string): string {
+  return `${file}: cannot read the config (${reason})`;
+}
+
+// Config against the loaded data
+
+/** A batch larger than the training set. */
+export function batchLargerThanData(batchSize: number, nTrain: number, kind: string): string {
+  return `train.batchSize: ${batchSize} is not allowed: data kind "${kind}" has ${nTrain} training rows; expected an integer in [1, ${nTrain}]`;
+}
+
+/** A loss whose targets do not match the data's task. */
+export function lossForTask(loss: string, task: string, kind: string, allowed: readonly string[]): string {
+  return `train.loss: "${loss}" is not allowed: data kind "${kind}" is a ${task} task; expected one of ${allowed.join(', ')}`;
+}
