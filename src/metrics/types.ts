@@ -18,7 +18,10 @@ export interface LayerRecord {
   readonly deltaNorm: number;
   /** ||W||_F. */
   readonly weightNorm: number;
-  /** ||W_after - W_before||_F / ||W_before||_F for the step the optimizer took (0 at step 0). */
+  /**
+   * ||W_s - W_{s-1}||_F / ||W_{s-1}||_F: the update that made this record's weights (0 at step 0
+   * and when the previous step made no update; Infinity, written null, when W_{s-1} was 0).
+   */
   readonly updateRatio: number;
   /** std(dL/dW) / std(W). */
   readonly gradDataRatio?: number;
@@ -69,6 +72,8 @@ export interface Histogram {
   /** Values below the first edge / above the last one. */
   readonly under?: number;
   readonly over?: number;
+  /** NaN values (present only when non-zero); sum(counts) + under + over + nan = values. */
+  readonly nan?: number;
 }
 
 /** One line of histograms.ndjson. Edges are fixed for the whole run. */
