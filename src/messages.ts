@@ -186,3 +186,47 @@ export function batchLargerThanData(batchSize: number, nTrain: number, kind: str
 export function lossForTask(loss: string, task: string, kind: string, allowed: readonly string[]): string {
   return `train.loss: "${loss}" is not allowed: data kind "${kind}" is a ${task} task; expected one of ${allowed.join(', ')}`;
 }
+
+// The command line and the run
+
+/** A flag whose value is out of range. */
+export function badFlag(flag: string, value: unknown, expected: string): string {
+  return `${flag}: ${show(value)} is not allowed: expected ${expected}`;
+}
+
+export function needCommand(): string {
+  return 'name a command: run, report, figures, claims, check, list or bench (gradflow --help)';
+}
+
+export function notARunFolder(dir: string): string {
+  return `${dir}: not a run folder: expected a cell folder (with metrics.ndjson) or an experiment folder (with index.json)`;
+}
+
+export function interrupted(): string {
+  return 'interrupted: finished cells are intact; the running cells say "interrupted" in their summary.json';
+}
+
+/** One line per finished cell (the run command's output off a terminal). */
+export function cellFinished(label: string, s: { status: string; steps: number; finalLoss: number | null; testAcc: number | null; trainAcc: number | null; timeSec: number; stepsPerSec: number; diverged?: { step: number; layer: number | null; what: string } }, dir: string): string {
+  const acc = s.testAcc ?? s.trainAcc;
+  const parts = [
+    `${label}: ${s.status}`,
+    s.diverged ? `at step ${s.diverged.step}${s.diverged.layer === null ? '' : ` in layer ${s.diverged.layer}`} (${s.diverged.what})` : '',
+    `${s.steps} steps`,
+    s.finalLoss === null ? '' : `loss ${s.finalLoss.toPrecision(4)}`,
+    acc === null ? '' : `${s.testAcc !== null ? 'test' : 'train'} acc ${(100 * acc).toFixed(1)}%`,
+    `${s.timeSec.toFixed(1)}s (${s.stepsPerSec.toFixed(0)} steps/s)`,
+    `-> ${dir}`,
+  ];
+  return parts.filter(Boolean).join('  ');
+}
+
+export function cellFailed(label: string, err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return `${label}: failed: ${text}`;
+}
+
+export function reportFailed(dir: string, err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return `${dir}: the report could not be written (${text}); the run's numbers are on disk, retry with gradflow report ${dir}`;
+}

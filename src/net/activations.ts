@@ -183,7 +183,8 @@ export const ACTIVATIONS = {
     range: () => R(0, INF, true, false),
     maxDerivative: () => 1,
     kink: "f'(0) = 0 (PyTorch's convention; the one-sided derivatives are 0 and 1)",
-    f: (x) => (x > 0 ? x : 0),
+    // NaN propagates (as in PyTorch) instead of being clipped to 0, so divergence stays visible.
+    f: (x) => (x > 0 || x !== x ? x : 0),
     dfy: (x) => (x > 0 ? 1 : 0),
   }),
   /** leaky_relu: x if x > 0 else alpha x (alpha = 0.01), range (-inf, inf). */
@@ -299,8 +300,9 @@ export const ACTIVATIONS = {
         const ai = 2 * r * units;
         for (let j = 0; j < units; j++) {
           const x = z[zi + j];
-          a[ai + j] = x > 0 ? x : 0;
-          a[ai + units + j] = x < 0 ? -x : 0;
+          // NaN propagates to both halves, as in PyTorch.
+          a[ai + j] = x > 0 || x !== x ? x : 0;
+          a[ai + units + j] = x < 0 || x !== x ? -x : 0;
         }
       }
     },
@@ -333,7 +335,7 @@ export const ACTIVATIONS = {
     range: () => R(0, 6, true, true),
     maxDerivative: () => 1,
     kink: "f'(0) = f'(6) = 0 (PyTorch's hardtanh backward)",
-    f: (x) => (x > 0 ? (x < 6 ? x : 6) : 0),
+    f: (x) => (x > 0 ? (x < 6 ? x : 6) : x !== x ? x : 0),
     dfy: (x) => (x > 0 && x < 6 ? 1 : 0),
   }),
   /** softsign: x / (1 + |x|), range (-1, 1), f' = 1 / (1 + |x|)^2. */
