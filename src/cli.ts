@@ -106,6 +106,33 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     )
     .command(
+      'claims',
+      "run the pre-registered claims about the post's activations and write verdicts and a report",
+      (y: Argv) =>
+        y
+          .option('only', { type: 'string', describe: 'a subset of claim ids: --only 4,12' })
+          .option('workers', { type: 'number', default: availableParallelism(), describe: 'cells trained at once' }),
+      async (args) => {
+        const a = args as unknown as CommonArgs & { only?: string; workers: number };
+        const { runClaims } = await import('./claims/index.js');
+        const only = a.only === undefined ? undefined : a.only.split(',').map((x) => x.trim()).filter(Boolean);
+        exitCode = await runClaims({ out: a.out, only, workers: a.workers, log: a.quiet ? () => {} : log });
+      },
+    )
+    .command(
+      'check',
+      'rerun the baseline experiments and fail when a guarded metric moved beyond its tolerance',
+      (y: Argv) =>
+        y
+          .option('update', { type: 'boolean', default: false, describe: 'rewrite the baselines with the current numbers' })
+          .option('workers', { type: 'number', default: availableParallelism(), describe: 'cells trained at once' }),
+      async (args) => {
+        const a = args as unknown as CommonArgs & { update: boolean; workers: number };
+        const { runCheck } = await import('./claims/index.js');
+        exitCode = await runCheck({ update: a.update, workers: a.workers, log });
+      },
+    )
+    .command(
       'list',
       'list the activations, initializers, data sets, optimizers and losses with their parameters',
       (y: Argv) => y,
