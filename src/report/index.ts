@@ -1,0 +1,24 @@
+/**
+ * Reports: turn what a run wrote to disk into self-contained HTML (Vega-Lite charts with static
+ * SVG fallbacks). Reports read files only, so `gradflow report <dir>` re-renders any old run.
+ *
+ *   writeRunReport(cellDir)   -> <cellDir>/report.html
+ *   writeSweepReport(expDir)  -> <expDir>/report.html   (index.json + cell folders)
+ *   writeFigures(outDir)      -> <outDir>/index.html    (the post's activation figures)
+ *
+ * Each chart's spec builder is exported on its own: a pure `records -> Vega-Lite spec`.
+ */
+export { writeRunReport, runPage, statusLine } from './run-report.js';
+export { writeSweepReport, sweepPage, cellRow, numericAxes, vanishingOf } from './sweep-report.js';
+export { writeFigures } from './gallery.js';
+export { readRun, readSweep, runInfo, parseNdjson, type RunData, type SweepData, type RunInfo } from './read.js';
+export { downsample, layerBudget, SCALAR_BUDGET, HISTOGRAM_BUDGET } from './downsample.js';
+export { compileSpec, renderSvg, renderView, countMarks } from './render.js';
+export { renderPage, escapeHtml, type Chart, type Section, type Page } from './html.js';
+export {
+  lossSpec, gradHeatmapSpec, gradProfileSpec, activationHistogramSpec, activationStatsSpec, deadSaturatedSpec,
+  deathStepsSpec, revivedSpec, updateRatioSpec, preluSpec, chooseSteps, chooseLayers,
+} from './specs/run.js';
+export { vanishingDepthSpec, deadByActivationSpec, blowupSpec, phaseSpec, type CellRow, type DeadRow, type PhasePoint } from './specs/sweep.js';
+export { activationFigureSpec, activationAnnotations, POST_ACTIVATIONS, OTHER_ACTIVATIONS } from './specs/figures.js';
+export type { Spec } from './specs/common.js';

@@ -1,0 +1,193 @@
+/**
+ * A sweep's report: reads results/<name>/index.json and every cell's files, reduces each cell to
+ * a row (sweep specs), and writes <expDir>/report.html with the comparison charts, the phase
+ * diagrams when two swept axes are numeric, and a sortable table linking to each cell's report.
+ */
+import { join } from 'node:path';
+import type { MetricRecord } from '../metrics/types.js';
+import { blockNumber, blowupOverTimeOf } from './blocks.js';
+import { downsample } from './downsample.js';
+import { escapeHtml, renderPage, type Chart, type Section } from './html.js';
+import { choiceLabel, readSweep, runInfo, type Json, type SweepCell, type SweepData } from './read.js';
+import { writeAtomic } from './run-report.js';
+import { depthOf } from './specs/common.js';
+import {
+  blowupSpec, deadByActivationSpec, phaseSpec, vanishingDepthSpec, type CellRow, type DeadRow, type PhasePoint,
+} from './specs/sweep.js';
+import { NOTES, PAGE, SWEEP_CHARTS, fmt } from './text.js';
+
+/** Points per cell in the dead-fraction chart. */
+const DEAD_BUDGET = 200;
+
+/** log10(||dL/dW|| of layer 0 / of layer depth-1) of one record, as MetricRecord.vanishing defines it. */
+export function vanishingOf(r: MetricRecord): number | null {
+  if (r.vanishing !== undefined && Number.isFinite(r.vanishing)) return r.vanishing;
+  const depth = r.layers.reduce((m, l) => Math.max(m, l.layer), -1);
+  const g0 = r.layers.find((l) => l.layer === 0)?.gradNorm;
+  const gl = r.layers.find((l) => l.layer === depth - 1)?.gradNorm;
+  if (g0 === undefined || gl === undefined || !(g0 > 0) || !(gl > 0) || !Number.isFinite(g0 / gl)) return null;
+  return Math.log10(g0 / gl);
+}
+
+const firstFinite = (...xs: (number | null | undefined)[]): number | null => {
+  for (const x of xs) if (x !== null && x !== undefined && Number.isFinite(x)) return x;
+  return null;
+};
+
+/** The row of one cell: names from its config (else its overrides), factors from its first record. */
+export function cellRow(cell: SweepCell): CellRow {
+  const info = runInfo(cell.run.config);
+  const first = cell.run.records[0];
+  const override = (k: string): string | null => choiceLabel(cell.overrides[k]);
+  return {
+    cell: cell.id,
+    activation: info.activationName ?? override('model.activation') ?? PAGE.unknown,
+    init: info.initName ?? override('model.init') ?? PAGE.unknown,
+    depth: info.depth ?? (typeof cell.overrides['model.depth'] === 'number' ? cell.overrides['model.depth'] : null),
+    status: cell.run.summary?.status ?? cell.status,
+    vanishing: firstFinite(first ? vanishingOf(first) : null, blockNumber(cell.run.summary, 'initial', 'vanishing')),
+    deltaGrowth: firstFinite(first?.deltaGrowth, blockNumber(cell.run.summary, 'initial', 'deltaGrowth')),
+    actGrowth: firstFinite(first?.actGrowth, blockNumber(cell.run.summary, 'initial', 'actGrowth')),
+    overTime: blowupOverTimeOf(cell.run.summary),
+  };
+}
+
+/** Mean dead fraction over the hidden layers, per (thinned) record of each cell. */
+export function deadRows(cells: readonly SweepCell[], rows: readonly CellRow[]): DeadRow[] {
+  const out: DeadRow[] = [];
+  cells.forEach((cell, i) => {
+    const depth = depthOf(cell.run.records);
+    for (const r of downsample(cell.run.records, DEAD_BUDGET).items) {
+      const vals = r.layers.filter((l) => l.layer < depth && l.deadFraction !== undefined && Number.isFinite(l.deadFraction)).map((l) => l.deadFraction!);
+      if (vals.length) out.push({ cell: cell.id, activation: rows[i].activation, step: r.step, dead: Number((vals.reduce((s, v) => s + v, 0) / vals.length).toPrecision(6)) });
+    }
+  });
+  return out;
+}
+
+const isSeedKey = (k: string): boolean => /(^|\.)seeds?$/i.test(k);
+const SAFE_KEY = /^[A-Za-z0-9_.[\]-]{1,80}$/;
+
+/** Sweep keys whose values are numbers in every cell and take at least two values (seeds excluded). */
+export function numericAxes(cells: readonly SweepCell[]): string[] {
+  if (cells.length === 0) return [];
+  const keys = Object.keys(cells[0].overrides).filter((k) => !isSeedKey(k));
+  return keys.filter((k) => {
+    const vals = cells.map((c) => c.overrides[k]);
+    return vals.every((v) => typeof v === 'number' && Number.isFinite(v)) && new Set(vals).size >= 2;
+  });
+}
+
+/** All swept keys (seeds excluded), in index order. */
+function sweptKeys(cells: readonly SweepCell[]): string[] {
+  const keys: string[] = [];
+  for (const c of cells) for (const k of Object.keys(c.overrides)) if (!isSeedKey(k) && !keys.includes(k)) keys.push(k);
+  return keys;
+}
+
+const valueLabel = (v: Json | undefined): string => choiceLabel(v ?? null) ?? JSON.stringify(v ?? null);
+
+function phaseCharts(sweep: SweepData, rows: readonly CellRow[]): { charts: Chart[]; notes: string[] } {
+  const axes = numericAxes(sweep.cells);
+  if (axes.length < 2) return { charts: [], notes: [NOTES.noPhase] };
+  const [xKey, yKey] = axes;
+  const others = sweptKeys(sweep.cells).filter((k) => k !== xKey && k !== yKey);
+  const classification = sweep.cells.some((c) => c.run.summary?.trainAcc !== null && c.run.summary?.trainAcc !== undefined);
+  const points = (metric: 'trainAcc' | 'lossRatio' | 'vanishing'): PhasePoint[] =>
+    sweep.cells.map((c, i) => {
+      let value: number | null;
+      if (metric === 'vanishing') value = rows[i].vanishing;
+      else if (metric === 'trainAcc') value = c.run.summary?.trainAcc ?? null;
+      else {
+        const l0 = c.run.records[0]?.loss;
+        const l1 = c.run.summary?.finalLoss;
+        value = l0 !== undefined && l1 !== null && l1 !== undefined && l0 > 0 && l1 > 0 ? Math.log10(l1 / l0) : null;
+      }
+      return {
+        x: c.overrides[xKey] as number,
+        y: c.overrides[yKey] as number,
+        value: value !== null && Number.isFinite(value) ? value : null,
+        cell: c.id,
+        panel: others.map((k) => `${k}=${valueLabel(c.overrides[k])}`).join(', '),
+        diverged: (c.run.summary?.status ?? c.status) === 'diverged',
+      };
+    });
+  const xTitle = SAFE_KEY.test(xKey) ? xKey : PAGE.axisX;
+  const yTitle = SAFE_KEY.test(yKey) ? yKey : PAGE.axisY;
+  const trainMetric = classification ? 'trainAcc' : 'lossRatio';
+  return {
+    charts: [
+      { id: 'phase-trainability', text: SWEEP_CHARTS.phaseTrainability, spec: phaseSpec(points(trainMetric), { chart: 'phaseTrainability', xTitle, yTitle, metric: trainMetric }) },
+      { id: 'phase-gradient', text: SWEEP_CHARTS.phaseGradient, spec: phaseSpec(points('vanishing'), { chart: 'phaseGradient', xTitle, yTitle, metric: 'vanishing' }) },
+    ],
+    notes: [],
+  };
+}
+
+function numCell(v: number | null | undefined, digits?: (x: number) => string): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return `<td class="num" data-v="">${escapeHtml(PAGE.unknown)}</td>`;
+  return `<td class="num" data-v="${v}">${escapeHtml((digits ?? fmt)(v))}</td>`;
+}
+
+/** The sortable table: one row per cell, the id linking to the cell's report. */
+export function tableMarkup(sweep: SweepData, rows: readonly CellRow[]): string {
+  const h = PAGE.tableHeads;
+  const heads = [h.cell, h.status, h.activation, h.init, h.depth, h.width, h.vanishing, h.blowup, h.overTime, h.trainAcc, h.testAcc, h.loss, h.stepsPerSec];
+  const body = sweep.cells.map((c, i) => {
+    const r = rows[i];
+    const info = runInfo(c.run.config);
+    const s = c.run.summary;
+    return `<tr><td><a href="${escapeHtml(c.href)}">${escapeHtml(c.id)}</a></td>` +
+      `<td>${escapeHtml(r.status)}</td><td>${escapeHtml(r.activation)}</td><td>${escapeHtml(r.init)}</td>` +
+      numCell(r.depth) + numCell(info.width) + numCell(r.vanishing) + numCell(r.deltaGrowth) + numCell(r.overTime) +
+      numCell(s?.trainAcc) + numCell(s?.testAcc) + numCell(s?.finalLoss) + numCell(s?.stepsPerSec) + '</tr>';
+  });
+  return `<div class="vis"><table class="sortable"><thead><tr>${heads.map((x) => `<th scope="col">${escapeHtml(x)}</th>`).join('')}</tr></thead>
+<tbody>
+${body.join('\n')}
+</tbody></table></div><p class="note">${escapeHtml(PAGE.tableCaption)}</p>`;
+}
+
+/** The page model of a sweep's report. */
+export function sweepPage(sweep: SweepData): { title: string; header: string; sections: Section[]; footer: string[] } {
+  const rows = sweep.cells.map(cellRow);
+  const firstInfo = runInfo(sweep.cells.find((c) => c.run.config)?.run.config ?? null);
+  const name = sweep.experiment || firstInfo.name;
+  const keys = sweptKeys(sweep.cells);
+  const statusCounts = new Map<string, number>();
+  for (const r of rows) statusCounts.set(r.status, (statusCounts.get(r.status) ?? 0) + 1);
+  const header = `<p class="kicker">${escapeHtml(PAGE.sweepTitle)}</p>
+<h1>${escapeHtml(name)}</h1>
+<p class="desc">${escapeHtml(firstInfo.description || PAGE.noDescription)}</p>
+<p>${escapeHtml(PAGE.sweepCells(sweep.cells.length, keys.length ? keys.join(' × ') : PAGE.noSweepAxes))}</p>
+<dl class="facts">${[...statusCounts].map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${v}</dd></div>`).join('')}</dl>`;
+
+  const compare: Chart[] = [];
+  const compareNotes: string[] = [];
+  if (rows.some((r) => r.vanishing !== null && r.depth !== null)) {
+    compare.push({ id: 'vanishing-depth', text: SWEEP_CHARTS.vanishingDepth, spec: vanishingDepthSpec(rows) });
+  } else compareNotes.push(NOTES.noVanishing);
+  const dead = deadRows(sweep.cells, rows);
+  if (dead.length) compare.push({ id: 'dead-activation', text: SWEEP_CHARTS.deadByActivation, spec: deadByActivationSpec(dead) });
+  else compareNotes.push(NOTES.noDeadSweep);
+  if (rows.some((r) => (r.deltaGrowth ?? 0) > 0 || (r.actGrowth ?? 0) > 0 || (r.overTime ?? 0) > 0)) {
+    compare.push({ id: 'blowup', text: SWEEP_CHARTS.blowup, spec: blowupSpec(rows) });
+  } else compareNotes.push(NOTES.noBlowup);
+  const phase = phaseCharts(sweep, rows);
+  const missing = sweep.cells.filter((c) => c.run.records.length === 0).map((c) => PAGE.missingCell(c.id));
+  const sections: Section[] = [
+    { heading: PAGE.sectionCompare, charts: compare, notes: compareNotes },
+    { heading: PAGE.sectionPhase, charts: phase.charts, notes: phase.notes },
+    { heading: PAGE.sectionTable, charts: [], notes: missing, html: tableMarkup(sweep, rows) },
+  ];
+  return { title: `${PAGE.sweepTitle}: ${name}`, header, sections, footer: [PAGE.footer] };
+}
+
+/** Renders <expDir>/report.html from index.json and the cell folders; returns its path. */
+export async function writeSweepReport(expDir: string): Promise<string> {
+  const sweep = await readSweep(expDir);
+  const html = await renderPage(sweepPage(sweep));
+  const out = join(expDir, 'report.html');
+  await writeAtomic(out, html);
+  return out;
+}

@@ -1,0 +1,166 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeRunReport, writeSweepReport } from '../../src/report/index.js';
+import { readSweep } from '../../src/report/read.js';
+import { numericAxes } from '../../src/report/sweep-report.js';
+import { NOTES, PAGE } from '../../src/report/text.js';
+import {
+  HOSTILE_DESCRIPTION, HOSTILE_NAME, writeDivergedRun, writeFakeRun, writePhaseSweep, writePreluRun, writeSigmoidRun, writeSweep,
+} from './fixtures.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gradflow-reports-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The inner markup of <figure id=...>. */
+function figure(html: string, id: string): string {
+  const m = html.match(new RegExp(`<figure class="chart" id="${id}">([\\s\\S]*?)</figure>`));
+  if (!m) throw new Error(`no figure ${id}`);
+  return m[1];
+}
+
+const luminance = (hex: string): number => {
+  const n = parseInt(hex.slice(1), 16);
+  return 0.2126 * ((n >> 16) & 255) + 0.7152 * ((n >> 8) & 255) + 0.0722 * (n & 255);
+};
+
+describe('writeRunReport on the deep-sigmoid run', () => {
+  let cell: string;
+  let html: string;
+  beforeAll(async () => {
+    cell = join(dir, 'sigmoid');
+    await writeSigmoidRun(cell, { name: HOSTILE_NAME, description: HOSTILE_DESCRIPTION });
+    html = await readFile(await writeRunReport(cell), 'utf8');
+  });
+
+  it('writes report.html in the cell folder and the same bytes on a second run', async () => {
+    const path = await writeRunReport(cell);
+    expect(path).toBe(join(cell, 'report.html'));
+    expect(await readFile(path, 'utf8')).toBe(html);
+  });
+
+  it('shows the hostile config name and description as text, never as markup', () => {
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<script>alert(2)');
+    expect(html).not.toContain('<b>not bold');
+    expect(html).toContain('<h1>&lt;img src=x onerror=alert(1)&gt;</h1>');
+    expect(html).toContain('&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt; &amp; &quot;quoted&quot;');
+  });
+
+  it('needs no network: the libraries are inlined and nothing is fetched', () => {
+    expect(html).not.toMatch(/<script[^>]*\ssrc=/i);
+    expect(html).not.toMatch(/<link[^>]*href="(?!data:)/i);
+    expect(html).toContain('/* vega-embed */');
+    expect(html).toContain('/* vega-lite */');
+    expect(html).toMatch(/<script>\/\* vega \*\//);
+    // Exactly one script element ends per opening: no bundle closes its element early.
+    expect(html.match(/<script[\s>]/g)!.length).toBe(html.match(/<\/script>/g)!.length);
+  });
+
+  it('has every chart of a run with a static SVG and a caption', () => {
+    for (const id of ['loss', 'grad-heatmap', 'grad-profile', 'act-hist', 'act-stats', 'dead-saturated', 'update-ratio']) {
+      const f = figure(html, id);
+      expect(f, id).toMatch(/<noscript><svg[\s\S]*?(<path|<line)[\s\S]*<\/svg><\/noscript>/);
+      expect(f, id).toMatch(/<figcaption>.+<\/figcaption>/);
+    }
+    expect(html).toContain('ok: finished 2000 steps');
+    expect(html).toContain(NOTES.theoryLine(0.0625, true));
+  });
+
+  it('draws the gradient fading toward the input: each heat-map row darker than the one above', () => {
+    const svg = figure(html, 'grad-heatmap');
+    const rows = new Map<number, number[]>();
+    for (const m of svg.matchAll(/<path[^>]*? d="M[-\d.]+,([-\d.]+)h[^"]*" fill="(#[0-9a-f]{6})"/g)) {
+      const y = Number(m[1]);
+      rows.set(y, [...(rows.get(y) ?? []), luminance(m[2])]);
+    }
+    // 11 rows: layers 0..9 and the output layer, top to bottom by y.
+    const mean = [...rows.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v.reduce((s, x) => s + x, 0) / v.length);
+    expect(mean).toHaveLength(11);
+    for (let i = 1; i < mean.length; i++) expect(mean[i], `row ${i}`).toBeLessThan(mean[i - 1]);
+  });
+});
+
+describe('writeRunReport on other runs', () => {
+  it('says where a diverged run diverged and marks the non-finite cells', async () => {
+    const cell = join(dir, 'diverged');
+    await writeDivergedRun(cell);
+    const html = await readFile(await writeRunReport(cell), 'utf8');
+    expect(html).toContain('diverged at step 340 in layer 3 (non-finite gradient)');
+    expect(html).toContain(NOTES.divergedMarker(340));
+    expect(html).toContain(NOTES.nonFinite(4));
+  });
+
+  it('draws PReLU slopes and when units died', async () => {
+    const cell = join(dir, 'prelu');
+    await writePreluRun(cell);
+    const html = await readFile(await writeRunReport(cell), 'utf8');
+    for (const id of ['prelu', 'death-steps', 'revived']) expect(() => figure(html, id)).not.toThrow();
+    expect(html).toContain(NOTES.bornDead(2));
+  });
+
+  it('renders a run that is still writing: partial line skipped, no summary, no histograms', async () => {
+    const cell = join(dir, 'running');
+    await writeFakeRun(cell, { depth: 4, width: 8, steps: 100, every: 10, histEvery: 0, partialLine: true, noSummary: true });
+    const html = await readFile(await writeRunReport(cell), 'utf8');
+    expect(html).toContain(PAGE.statusMissing(11));
+    expect(html).toContain(PAGE.partialLine);
+    expect(html).toContain(NOTES.noHistograms);
+    expect(html).toContain(NOTES.noTheory);
+  });
+
+  it('stays under 5 MB for a 50-layer, 5000-step run, saying how it thinned the series', async () => {
+    const cell = join(dir, 'big');
+    await writeFakeRun(cell, { depth: 50, width: 32, steps: 5000, every: 10, histEvery: 100, gradShrink: 1.2, dying: true });
+    const path = await writeRunReport(cell);
+    const { size } = await stat(path);
+    expect(size).toBeLessThan(5 * 1024 * 1024);
+    const html = await readFile(path, 'utf8');
+    expect(html).toContain(PAGE.downsampled(101, 501, 5));
+  });
+});
+
+describe('writeSweepReport', () => {
+  it('compares the cells and links each one from a sortable table', async () => {
+    const exp = join(dir, 'sweep');
+    await writeSweep(exp, { name: 'activations-by-depth', hostileCell: true });
+    const path = await writeSweepReport(exp);
+    expect(path).toBe(join(exp, 'report.html'));
+    const html = await readFile(path, 'utf8');
+    for (const id of ['vanishing-depth', 'dead-activation', 'blowup']) expect(() => figure(html, id)).not.toThrow();
+    expect(html).toContain('<table class="sortable">');
+    expect(html.match(/<tr><td><a href="/g)).toHaveLength(10);
+    expect(html).toContain('<a href="sigmoid-d5/report.html">model.activation=sigmoid,model.depth=5</a>');
+    expect(html).toContain('<a href="hostile/report.html">&lt;img src=x onerror=alert(1)&gt;</a>');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain(NOTES.noPhase);
+    expect(await readFile(await writeSweepReport(exp), 'utf8')).toBe(html);
+  });
+
+  it('draws phase diagrams when two swept axes are numeric, averaging seeds', async () => {
+    const exp = join(dir, 'phase');
+    await writePhaseSweep(exp);
+    expect(numericAxes((await readSweep(exp)).cells)).toEqual(['model.depth', 'model.init.gain']);
+    const html = await readFile(await writeSweepReport(exp), 'utf8');
+    for (const id of ['phase-trainability', 'phase-gradient']) {
+      const svg = figure(html, id);
+      // 4 depths x 5 gains = 20 squares, whatever the number of seeds.
+      expect(svg.match(/<path[^>]*? d="[^"]*" fill="#[0-9a-f]{6}" stroke="white"/g)?.length, id).toBe(20);
+    }
+  });
+
+  it('escapes a hostile experiment name', async () => {
+    const exp = join(dir, 'hostile-sweep');
+    await writeSweep(exp, { name: HOSTILE_NAME, description: HOSTILE_DESCRIPTION });
+    const html = await readFile(await writeSweepReport(exp), 'utf8');
+    expect(html).toContain('<h1>&lt;img src=x onerror=alert(1)&gt;</h1>');
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<script>alert(2)');
+  });
+});
