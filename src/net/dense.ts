@@ -187,7 +187,9 @@ export class Dense {
       else for (let i = 0; i < n; i++) this.x[i] = x[i];
     }
     this.kernels.gemmABt(this.x, this.W, this.b, this.z, rows, this.fanOut, this.fanIn);
-    this.def.forward(this.z, this.a, rows, this.fanOut, this.activationParams, this.slopes);
+    if (this.kernels.activationForward?.(this.activation, this.activationParams, this.z, this.a, rows * this.fanOut) !== true) {
+      this.def.forward(this.z, this.a, rows, this.fanOut, this.activationParams, this.slopes);
+    }
     this.lastRows = rows;
     return this.a;
   }
@@ -205,7 +207,9 @@ export class Dense {
     const need = rows * this.fanOut * this.widthFactor;
     if (da.length < need) throw new RangeError(`layer ${this.index}: dL/da has ${da.length} entries, ${rows} rows need ${need}`);
     if (this.slopes !== null) this.slopes.grad.fill(0);
-    this.def.backward(this.z, this.a, da, this.dz, rows, this.fanOut, this.activationParams, this.slopes);
+    if (this.kernels.activationBackward?.(this.activation, this.activationParams, this.z, this.a, da, this.dz, rows * this.fanOut) !== true) {
+      this.def.backward(this.z, this.a, da, this.dz, rows, this.fanOut, this.activationParams, this.slopes);
+    }
     this.kernels.gemmAtB(this.dz, this.x, this.dW, this.fanOut, this.fanIn, rows, this.db);
     if (this.dx !== null) this.kernels.gemmAB(this.dz, this.W, this.dx, rows, this.fanIn, this.fanOut);
     return this.dx;

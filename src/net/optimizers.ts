@@ -9,7 +9,7 @@
  * still read the loss gradient. Gradient clipping is the trainer's: `clipGradNorm` below.
  */
 import type { ParamSpec, ParamValues } from './activations.js';
-import { alloc, type DType, type FloatArray } from './tensor.js';
+import { alloc, type DType, type FloatArray, type Kernels } from './tensor.js';
 
 /** One trainable tensor, as a layer's `params()` lists it. */
 export interface OptimizerParam {
@@ -33,7 +33,7 @@ export interface OptimizerDef {
   readonly doc: string;
   readonly params: Readonly<Record<string, ParamSpec>>;
   /** Missing hyperparameters take their defaults. */
-  create(params: readonly OptimizerParam[], hyper: Readonly<Record<string, unknown>>, dtype: DType): Optimizer;
+  create(params: readonly OptimizerParam[], hyper: Readonly<Record<string, unknown>>, dtype: DType, kernels?: Kernels): Optimizer;
 }
 
 function fill(specs: Readonly<Record<string, ParamSpec>>, given: Readonly<Record<string, unknown>>): ParamValues {
@@ -79,7 +79,7 @@ export const OPTIMIZERS = {
     aliases: ['gd'],
     doc: 'p -= lr * (grad + wd * p); PyTorch SGD with momentum 0',
     params: SGD_PARAMS,
-    create(params) {
+    create(params, _hyper, _dtype, kernels) {
       checkNames(params);
       let steps = 0;
       return {
@@ -89,6 +89,8 @@ export const OPTIMIZERS = {
         state: Object.fromEntries(params.map((p) => [p.name, {}])),
         step(lr, wd) {
           for (const { value: w, grad: g } of params) {
+            // A kernel that owns the buffers may do the same update in place (bit-identical).
+            if (kernels?.sgdStep?.(w, g, lr, wd)) continue;
             const n = w.length;
             for (let i = 0; i < n; i++) w[i] -= lr * (g[i] + wd * w[i]);
           }

@@ -32,4 +32,14 @@ export interface Kernels {
    * given (the bias gradient, fused so dz is read once). dW = dz^T x, db = sum over batch of dz.
    */
   gemmAtB(A: FloatArray, B: FloatArray, C: FloatArray, m: number, n: number, k: number, colSum: FloatArray | null): void;
+  /**
+   * Optional fused elementwise work. Each returns true when it did the work, false when it
+   * does not apply (an activation it lacks, float64, buffers outside its memory), in which
+   * case the caller runs the TypeScript loop. a = f(z) over n elements.
+   */
+  activationForward?(name: string, p: Readonly<Record<string, number | boolean>>, z: FloatArray, a: FloatArray, n: number): boolean;
+  /** dz = da ⊙ f'(z) over n elements. */
+  activationBackward?(name: string, p: Readonly<Record<string, number | boolean>>, z: FloatArray, a: FloatArray, da: FloatArray, dz: FloatArray, n: number): boolean;
+  /** value -= lr (grad + weightDecay value), bit-identical to the sgd optimizer's loop. */
+  sgdStep?(value: FloatArray, grad: FloatArray, lr: number, weightDecay: number): boolean;
 }

@@ -131,7 +131,7 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
     initializeMLP(mlp, { init: model.init, biasInit: model.biasInit }, root.fork('init'));
   }
   const params = mlp.params();
-  const optimizer = OPTIMIZERS[train.optimizer.name as OptimizerName].create(params, paramsOf(train.optimizer), dtype);
+  const optimizer = OPTIMIZERS[train.optimizer.name as OptimizerName].create(params, paramsOf(train.optimizer), dtype, kernels);
 
   const xTrain = toDtype(data.xTrain, dtype);
   const xTest = toDtype(data.xTest, dtype);

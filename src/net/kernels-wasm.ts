@@ -1,0 +1,334 @@
+/**
+ * The `wasm` kernel: float32 matrix products, activations and the SGD update in WebAssembly
+ * SIMD (`assembly/*.ts`, compiled by `scripts/build-wasm.mjs` to `build/gemm.wasm`).
+ *
+ * Memory: every `allocBuffers` call (one per model) gets its own WebAssembly.Memory, sized
+ * once to hold all of that call's buffers plus the kernel's scratch (packed panels), with
+ * maximum = initial so it can never grow and the Float32Array views it hands out are never
+ * detached. The products run in WASM when their operands live in one such memory; an input
+ * operand from elsewhere (a caller's own array: a data batch, a probe) is copied into that
+ * memory's staging area first, and anything else (float64, operands from two memories, an
+ * output outside the memory) runs the TypeScript reference kernel, so every call is correct.
+ *
+ * float64 is delegated to the TypeScript kernel (its buffers are ordinary Float64Arrays).
+ *
+ * Results are bit-identical run to run (fixed blocking and summation order, no threads) and
+ * agree with the TypeScript kernel within float32 rounding (different summation order).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ACTIVATIONS, type ActivationName, type ParamValues } from './activations.js';
+import { tsKernels } from './kernels-ts.js';
+import type { DType, FloatArray, Kernels } from './tensor.js';
+
+/** Where `npm run build:wasm` writes the module. */
+export const WASM_PATH = fileURLToPath(new URL('../../build/gemm.wasm', import.meta.url));
+
+/** The exports of build/gemm.wasm; pointers are byte offsets into the instance's memory. */
+interface GemmExports {
+  staticEnd(): number;
+  gemmScratchBytes(): number;
+  gemmABt(A: number, B: number, bias: number, C: number, m: number, n: number, k: number, scratch: number): void;
+  gemmAB(A: number, B: number, C: number, m: number, n: number, k: number, scratch: number): void;
+  gemmAtB(A: number, B: number, C: number, m: number, n: number, k: number, colSum: number, scratch: number): void;
+  activationForward(kind: number, z: number, a: number, n: number, alpha: number): void;
+  activationBackward(kind: number, z: number, a: number, da: number, dz: number, n: number, alpha: number): void;
+  sgdStep(w: number, g: number, n: number, lr: number, wd: number): void;
+}
+
+// The few WebAssembly JS-API members used here, typed locally: the project's lib is ES2022
+// without DOM, which is where TypeScript declares the WebAssembly namespace.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+}
+const WASM_API = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+const PAGE = 65536;
+/** Buffers start past the first page, which the module keeps for itself (offset 0 means "none"). */
+const BASE = PAGE;
+const ALIGN = 64;
+/** wasm32 memories stop at 4 GiB (65536 pages). */
+const MAX_PAGES = 65536;
+
+/** Activations with a fused WASM path, by the kind number assembly/elementwise.ts switches on. */
+export const WASM_ACTIVATION_KINDS: Partial<Record<ActivationName, number>> = {
+  identity: 0,
+  relu: 1,
+  leaky_relu: 2,
+  tanh: 3,
+  sigmoid: 4,
+  elu: 5,
+  selu: 6,
+  relu6: 7,
+  softsign: 8,
+  silu: 9,
+};
+
+/** One model's memory: its instance, the scratch for packed panels and the input staging area. */
+interface Arena {
+  readonly ex: GemmExports;
+  readonly f32: Float32Array;
+  readonly scratch: number;
+  /** Byte offset and capacity (floats) of the area foreign input operands are copied into. */
+  readonly staging: number;
+  readonly stagingFloats: number;
+}
+
+/**
+ * The wasm kernel: the `Kernels` contract plus optional fused elementwise paths. Each fused
+ * method returns false, having done nothing, when it does not apply (activation without a
+ * WASM path, float64, arrays not all in one of this kernel's memories); the caller then runs
+ * its own TypeScript loop.
+ */
+export interface WasmKernels extends Kernels {
+  readonly name: 'wasm';
+  /** a[i] = f(z[i]) for i < n (a, z: [rows * units], the layer's cached pre-activation and output). */
+  activationForward(name: ActivationName, p: ParamValues, z: FloatArray, a: FloatArray, n: number): boolean;
+  /** dz[i] = da[i] * f'(z[i]) with a = f(z) cached, i < n. */
+  activationBackward(
+    name: ActivationName, p: ParamValues, z: FloatArray, a: FloatArray, da: FloatArray, dz: FloatArray, n: number,
+  ): boolean;
+  /** value[i] -= lr * (grad[i] + weightDecay * value[i]), the sgd optimizer's update, in doubles. */
+  sgdStep(value: FloatArray, grad: FloatArray, lr: number, weightDecay: number): boolean;
+  /** True when every array is float32 and lies in one memory of this kernel (the WASM path). */
+  owns(...arrays: FloatArray[]): boolean;
+}
+
+/** Narrows a kernel to the wasm one, whose fused elementwise methods the caller may use. */
+export function isWasmKernels(k: Kernels): k is WasmKernels {
+  return k.name === 'wasm' && typeof (k as Partial<WasmKernels>).activationForward === 'function';
+}
+
+let cachedModule: object | null | undefined;
+
+/** Every model memory made by any wasm kernel object, by its buffer (entries die with the model). */
+const arenas = new WeakMap<ArrayBufferLike, Arena>();
+
+/**
+ * Compiles build/gemm.wasm once per process (synchronously). Null when the file is missing
+ * or this engine lacks WebAssembly SIMD; `getKernels('auto')` then falls back to `ts`.
+ */
+export function loadWasmModule(): object | null {
+  if (cachedModule !== undefined) return cachedModule;
+  cachedModule = null;
+  if (WASM_API) {
+    try {
+      cachedModule = new WASM_API.Module(readFileSync(WASM_PATH));
+    } catch {
+      cachedModule = null;
+    }
+  }
+  return cachedModule;
+}
+
+/** Forgets the compiled module, so a rebuilt build/gemm.wasm is read again (tests). */
+export function resetWasmModule(): void {
+  cachedModule = undefined;
+}
+
+const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
+
+function checkDims(op: string, m: number, n: number, k: number): void {
+  if (!(isSize(m) && isSize(n) && isSize(k))) throw new RangeError(`${op}: sizes must be integers >= 0, got m=${m} n=${n} k=${k}`);
+}
+
+const isSize = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0x7fffffff;
+
+function checkLen(op: string, what: string, arr: FloatArray, need: number): void {
+  if (arr.length < need) throw new RangeError(`${op}: ${what} has ${arr.length} elements, needs ${need}`);
+}
+
+/**
+ * Creates the wasm kernel, or null when build/gemm.wasm cannot be loaded (see loadWasmModule).
+ * Cheap: the module is compiled once per process; memories are created by allocBuffers.
+ */
+export function createWasmKernels(): WasmKernels | null {
+  const loaded = loadWasmModule();
+  if (loaded === null || !WASM_API) return null;
+  const module: object = loaded;
+  const api = WASM_API;
+  // The scratch size is a constant of the module: ask a one-page instance once, and check that
+  // the module's static data (its constants) ends below BASE, where the buffers start.
+  let scratchBytes: number;
+  try {
+    const probe = new api.Instance(module, { env: { memory: new api.Memory({ initial: 1, maximum: 1 }) } });
+    const ex = probe.exports as GemmExports;
+    if (ex.staticEnd() > BASE) return null;
+    scratchBytes = ex.gemmScratchBytes();
+  } catch {
+    return null;
+  }
+
+  /** The arena holding `a`, if a is a float32 view into one of ours. */
+  const arenaOf = (a: FloatArray | null): Arena | undefined =>
+    a instanceof Float32Array ? arenas.get(a.buffer) : undefined;
+
+  // Staging cursor of the product being set up (one at a time: JavaScript is single-threaded).
+  let stageAt = 0;
+  let stageEnd = 0;
+
+  /**
+   * The arena a product runs in: the one holding its outputs (C, and colSum when given), or
+   * undefined when they are not both in one arena. Resets that arena's staging cursor.
+   */
+  function outputArena(C: FloatArray, extra: FloatArray | null): Arena | undefined {
+    const ar = arenaOf(C);
+    if (ar === undefined || (extra !== null && arenaOf(extra) !== ar)) return undefined;
+    stageAt = ar.staging;
+    stageEnd = ar.staging + ar.stagingFloats * 4;
+    return ar;
+  }
+
+  /**
+   * Byte offset of input x (its first `need` elements) inside `ar`: in place when x lives
+   * there, else a copy in the staging area; -1 when neither applies (float64, no room).
+   */
+  function inputPtr(ar: Arena, x: FloatArray, need: number): number {
+    if (!(x instanceof Float32Array)) return -1;
+    if (x.buffer === ar.f32.buffer) return x.byteOffset;
+    if (stageAt + need * 4 > stageEnd) return -1;
+    ar.f32.set(need === x.length ? x : x.subarray(0, need), stageAt / 4);
+    const p = stageAt;
+    stageAt += alignUp(need * 4, ALIGN);
+    return p;
+  }
+
+  function allocArena(sizes: readonly number[]): Float32Array[] | null {
+    const offsets: number[] = [];
+    let off = BASE;
+    let largest = 0;
+    for (const n of sizes) {
+      if (!Number.isInteger(n) || n < 0) throw new RangeError(`allocBuffers: size ${n} is not a non-negative integer`);
+      offsets.push(off);
+      off += alignUp(n * 4, ALIGN);
+      largest = Math.max(largest, n);
+    }
+    const staging = off;
+    // Room for two staged inputs the size of the largest buffer (e.g. a batch and a probe).
+    const stagingFloats = 2 * alignUp(largest, ALIGN / 4);
+    off += stagingFloats * 4;
+    const scratch = off;
+    const pages = Math.ceil((scratch + scratchBytes) / PAGE);
+    if (pages > MAX_PAGES) return null;
+    let memory: WasmMemory;
+    let ex: GemmExports;
+    try {
+      memory = new api.Memory({ initial: pages, maximum: pages });
+      ex = new api.Instance(module, { env: { memory } }).exports as GemmExports;
+    } catch {
+      return null; // out of address space or memory: the caller falls back to plain arrays
+    }
+    const f32 = new Float32Array(memory.buffer);
+    arenas.set(memory.buffer, { ex, f32, scratch, staging, stagingFloats });
+    return sizes.map((n, i) => new Float32Array(memory.buffer, offsets[i], n));
+  }
+
+  const kernels: WasmKernels = {
+    name: 'wasm',
+
+    allocBuffers(dtype: DType, sizes: readonly number[]): FloatArray[] {
+      if (dtype === 'float32') {
+        const bufs = allocArena(sizes);
+        if (bufs !== null) return bufs;
+      }
+      return tsKernels.allocBuffers(dtype, sizes);
+    },
+
+    gemmABt(A, B, bias, C, m, n, k) {
+      const ar = outputArena(C, null);
+      if (ar !== undefined) {
+        checkDims('gemmABt', m, n, k);
+        checkLen('gemmABt', 'A', A, m * k);
+        checkLen('gemmABt', 'B', B, n * k);
+        checkLen('gemmABt', 'C', C, m * n);
+        if (bias !== null) checkLen('gemmABt', 'bias', bias, n);
+        const a = inputPtr(ar, A, m * k);
+        const b = a < 0 ? -1 : inputPtr(ar, B, n * k);
+        const c = bias === null ? 0 : b < 0 ? -1 : inputPtr(ar, bias, n);
+        if (b >= 0 && c >= 0) return ar.ex.gemmABt(a, b, c, C.byteOffset, m, n, k, ar.scratch);
+      }
+      tsKernels.gemmABt(A, B, bias, C, m, n, k);
+    },
+
+    gemmAB(A, B, C, m, n, k) {
+      const ar = outputArena(C, null);
+      if (ar !== undefined) {
+        checkDims('gemmAB', m, n, k);
+        checkLen('gemmAB', 'A', A, m * k);
+        checkLen('gemmAB', 'B', B, k * n);
+        checkLen('gemmAB', 'C', C, m * n);
+        const a = inputPtr(ar, A, m * k);
+        const b = a < 0 ? -1 : inputPtr(ar, B, k * n);
+        if (b >= 0) return ar.ex.gemmAB(a, b, C.byteOffset, m, n, k, ar.scratch);
+      }
+      tsKernels.gemmAB(A, B, C, m, n, k);
+    },
+
+    gemmAtB(A, B, C, m, n, k, colSum) {
+      const ar = outputArena(C, colSum);
+      if (ar !== undefined) {
+        checkDims('gemmAtB', m, n, k);
+        checkLen('gemmAtB', 'A', A, k * m);
+        checkLen('gemmAtB', 'B', B, k * n);
+        checkLen('gemmAtB', 'C', C, m * n);
+        if (colSum !== null) checkLen('gemmAtB', 'colSum', colSum, m);
+        const a = inputPtr(ar, A, k * m);
+        const b = a < 0 ? -1 : inputPtr(ar, B, k * n);
+        if (b >= 0) return ar.ex.gemmAtB(a, b, C.byteOffset, m, n, k, colSum === null ? 0 : colSum.byteOffset, ar.scratch);
+      }
+      tsKernels.gemmAtB(A, B, C, m, n, k, colSum);
+    },
+
+    activationForward(name, p, z, a, n) {
+      const kind = WASM_ACTIVATION_KINDS[name];
+      const ar = arenaOf(z);
+      if (kind === undefined || ar === undefined || arenaOf(a) !== ar) return false;
+      if (!isSize(n)) throw new RangeError(`activationForward: n = ${n} is not a size`);
+      checkLen('activationForward', 'z', z, n);
+      checkLen('activationForward', 'a', a, n);
+      ar.ex.activationForward(kind, z.byteOffset, a.byteOffset, n, alphaOf(name, p));
+      return true;
+    },
+
+    activationBackward(name, p, z, a, da, dz, n) {
+      const kind = WASM_ACTIVATION_KINDS[name];
+      const ar = arenaOf(z);
+      if (kind === undefined || ar === undefined || arenaOf(a) !== ar || arenaOf(da) !== ar || arenaOf(dz) !== ar) {
+        return false;
+      }
+      if (!isSize(n)) throw new RangeError(`activationBackward: n = ${n} is not a size`);
+      checkLen('activationBackward', 'z', z, n);
+      checkLen('activationBackward', 'a', a, n);
+      checkLen('activationBackward', 'da', da, n);
+      checkLen('activationBackward', 'dz', dz, n);
+      ar.ex.activationBackward(kind, z.byteOffset, a.byteOffset, da.byteOffset, dz.byteOffset, n, alphaOf(name, p));
+      return true;
+    },
+
+    sgdStep(value, grad, lr, weightDecay) {
+      const ar = arenaOf(value);
+      if (ar === undefined || arenaOf(grad) !== ar) return false;
+      checkLen('sgdStep', 'grad', grad, value.length);
+      ar.ex.sgdStep(value.byteOffset, grad.byteOffset, value.length, lr, weightDecay);
+      return true;
+    },
+
+    owns(...arrays) {
+      const ar = arrays.length > 0 ? arenaOf(arrays[0]) : undefined;
+      return ar !== undefined && arrays.every((x) => arenaOf(x) === ar);
+    },
+  };
+  return kernels;
+}
+
+/** The one numeric parameter the fused activations take (leaky_relu's and elu's alpha), default filled. */
+function alphaOf(name: ActivationName, p: ParamValues): number {
+  if (name !== 'leaky_relu' && name !== 'elu') return 0;
+  const v = p.alpha;
+  return typeof v === 'number' ? v : (ACTIVATIONS[name].params.alpha.default as number);
+}
