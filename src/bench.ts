@@ -1,11 +1,191 @@
 /**
- * `gradflow bench`: training speed on the reference workloads. Placeholder until the kernel
- * comparison lands: W1 on the TypeScript kernel.
+ * `gradflow bench` (`npm run bench`): the speed numbers, all measured in one process with
+ * interleaved rounds so that machine drift cancels, reported as medians and ratios.
+ *
+ * 1. Kernels: the 1024^3 matmul and training steps of W1 (784 -> 20 x 256 tanh -> 10) and W2
+ *    (784 -> 8 x 1024 tanh -> 10), batch 128, float32, for gradflow's ts and wasm kernels and
+ *    TensorFlow.js's wasm backend (bench/kernels.ts); PyTorch too with --torch when Debian's
+ *    python3-torch is installed.
+ * 2. Instrumentation overhead: the same training run with metrics on at the default cadence
+ *    and with metrics off.
+ * 3. Parallel sweeps: a 16-cell sweep with --workers 1 and --workers 2.
+ * 4. Scaling: step time against width (64 to 1024) and depth (5 to 50).
+ *
+ * A step's FLOPs: 6 x batch x sum of fanIn x fanOut (three products a layer, two flops a
+ * multiply-add). Timings go in docs/performance.md with the date and machine.
  */
-import { benchW1 } from '../bench/w1.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { WORKLOADS, formatBenchTable, gradflowStep, runKernelBench, stepFlops, type Workload } from '../bench/kernels.js';
+import { resolveConfig } from './config/index.js';
 import { getKernels } from './net/kernels.js';
+import { prepare, runPrepared } from './train/run.js';
+import { loadCellData, trainCell } from './train/trainer.js';
 
-export async function runBench(opts: { steps: number; log: (line: string) => void }): Promise<void> {
-  const r = benchW1({ kernels: getKernels('ts'), steps: opts.steps });
-  opts.log(`W1 (${r.kernel}): ${r.msPerStep.toFixed(1)} ms/step, ${r.gflops.toFixed(2)} GFLOP/s; 1024^3 matmul ${r.matmulGflops?.toFixed(2)} GFLOP/s`);
+export interface BenchCliOptions {
+  readonly steps: number;
+  readonly log: (line: string) => void;
+  /** Sections to run (default all): kernels, overhead, sweep, scaling, torch. */
+  readonly only?: readonly string[];
+  readonly torch?: boolean;
+  readonly rounds?: number;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
+
+const fmt = (x: number, digits = 1): string => x.toFixed(digits);
+
+export async function runBench(opts: BenchCliOptions): Promise<void> {
+  const { log } = opts;
+  const want = (s: string): boolean => opts.only === undefined || opts.only.includes(s);
+  const rounds = opts.rounds ?? 5;
+  log(`gradflow bench — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, Node ${process.version}`);
+  log('');
+  if (want('kernels')) {
+    log('## Kernels (single-threaded, float32, median of interleaved rounds)');
+    const rows = await runKernelBench({ rounds });
+    log(formatBenchTable(rows));
+    log('');
+  }
+  if (want('torch') && opts.torch) {
+    log('## PyTorch (same workloads, 1 thread)');
+    log(torchBench());
+    log('');
+  } else if (want('torch')) {
+    log(hasTorch() ? 'PyTorch: installed; pass --torch to include it.' : "PyTorch: skipped (Debian's python3-torch is not installed).");
+    log('');
+  }
+  if (want('overhead')) {
+    log('## Instrumentation overhead (metrics at the default cadence vs off)');
+    log(await overheadBench(rounds));
+    log('');
+  }
+  if (want('sweep')) {
+    log('## Parallel sweep (16 cells)');
+    log(await sweepBench());
+    log('');
+  }
+  if (want('scaling')) {
+    log('## Step time against width and depth (wasm kernel, batch 128, tanh)');
+    log(scalingBench());
+  }
+}
+
+/** Config of a mid-sized instrumented training run (spirals, 10 x 256 tanh, batch 128). */
+function overheadConfig(enabled: boolean): Record<string, unknown> {
+  return {
+    name: 'bench-overhead',
+    seed: 0,
+    data: { kind: 'spirals', samples: 4000 },
+    model: { depth: 10, width: 256, activation: 'tanh', init: 'glorot_normal' },
+    train: { steps: 300, batchSize: 128, lr: 0.05, evalEvery: 1000 },
+    metrics: { enabled },
+  };
+}
+
+async function overheadBench(rounds: number): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'gradflow-bench-'));
+  try {
+    const on = resolveConfig(overheadConfig(true));
+    const off = resolveConfig(overheadConfig(false));
+    const data = loadCellData(on, dir);
+    const times = { on: [] as number[], off: [] as number[] };
+    for (let r = 0; r < rounds; r++) {
+      for (const [key, config] of [['on', on], ['off', off]] as const) {
+        const t0 = performance.now();
+        await trainCell(config, { dir: join(dir, `${key}-${r}`), baseDir: dir, data });
+        times[key].push(performance.now() - t0);
+      }
+    }
+    const mOn = median(times.on);
+    const mOff = median(times.off);
+    return [
+      `run: spirals, 10 x 256 tanh, batch 128, 300 steps, probe ${on.metrics.probe}, every ${on.metrics.every}, histograms every ${on.metrics.histogramsEvery}`,
+      `metrics off: ${fmt(mOff)} ms   metrics on: ${fmt(mOn)} ms   overhead: ${fmt(100 * (mOn / mOff - 1))}%  (medians of ${rounds})`,
+    ].join('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function sweepBench(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'gradflow-bench-'));
+  try {
+    const config = {
+      name: 'bench-sweep',
+      seed: 0,
+      data: { kind: 'moons', samples: 2000 },
+      model: { depth: 6, width: 64, init: 'he_normal' },
+      train: { steps: 400, batchSize: 64, lr: 0.05 },
+      sweep: { 'model.activation': ['relu', 'tanh', 'elu', 'sigmoid'], 'model.depth': [4, 6, 8, 10] },
+    };
+    const file = join(dir, 'sweep.json');
+    writeFileSync(file, JSON.stringify(config));
+    const wall: Record<number, number> = {};
+    for (const workers of [1, 2]) {
+      const experiments = prepare([file], { out: join(dir, `w${workers}`), set: [] });
+      const t0 = performance.now();
+      await runPrepared(experiments, { out: join(dir, `w${workers}`), set: [], quiet: true, reports: false, log: () => {}, workers });
+      wall[workers] = performance.now() - t0;
+    }
+    return `--workers 1: ${fmt(wall[1] / 1000, 2)} s   --workers 2: ${fmt(wall[2] / 1000, 2)} s   speed-up: ${fmt(wall[1] / wall[2], 2)}x`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function timeStep(w: Workload): number {
+  const runner = gradflowStep(getKernels('auto'), w, 'gradflow');
+  for (let i = 0; i < 2; i++) runner.run();
+  const samples: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    let reps = 0;
+    while (reps === 0 || performance.now() - t0 < 100) {
+      runner.run();
+      reps++;
+    }
+    samples.push((performance.now() - t0) / reps);
+  }
+  return median(samples);
+}
+
+function scalingBench(): string {
+  const lines = ['| workload | ms/step | GFLOP/s |', '| --- | ---: | ---: |'];
+  const base = WORKLOADS.W1;
+  for (const width of [64, 128, 256, 512, 1024]) {
+    const w = { ...base, name: `depth 10, width ${width}`, depth: 10, width };
+    const ms = timeStep(w);
+    lines.push(`| ${w.name} | ${fmt(ms, 2)} | ${fmt(stepFlops(w) / ms / 1e6)} |`);
+  }
+  for (const depth of [5, 10, 20, 50]) {
+    const w = { ...base, name: `depth ${depth}, width 256`, depth, width: 256 };
+    const ms = timeStep(w);
+    lines.push(`| ${w.name} | ${fmt(ms, 2)} | ${fmt(stepFlops(w) / ms / 1e6)} |`);
+  }
+  return lines.join('\n');
+}
+
+function hasTorch(): boolean {
+  try {
+    execFileSync('python3', ['-c', 'import torch'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs bench/torch_bench.py (same workloads, one thread) and returns its table. */
+function torchBench(): string {
+  if (!hasTorch()) return "skipped: Debian's python3-torch is not installed (apt-get install python3-torch)";
+  const script = fileURLToPath(new URL('../bench/torch_bench.py', import.meta.url));
+  return execFileSync('python3', [script], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }).trimEnd();
 }

@@ -111,14 +111,65 @@ export function resetCounts(c: Counts): void {
   c.nan = 0;
 }
 
-/** Adds x[0 .. n) to c (no allocation). */
+/**
+ * Adds x[0 .. n) to c (no allocation). The hot path of the histograms: a loop per bin kind
+ * with the bin arithmetic inline (a call to binIndex per value cost ~100 ns); the result is
+ * the same as binIndex's, which the tests check.
+ */
 export function accumulate(spec: BinSpec, c: Counts, x: Numeric, n: number = x.length): void {
+  if (spec.kind === 'linear') accumulateLinear(spec, c, x, n);
+  else accumulateSymlog(spec, c, x, n);
+}
+
+function accumulateLinear(spec: BinSpec, c: Counts, x: Numeric, n: number): void {
   const counts = c.counts;
-  for (let i = 0; i < n; i++) {
-    const b = binIndex(spec, x[i]);
-    if (b >= 0) counts[b]++;
-    else if (b === -1) c.under++;
-    else if (b === -2) c.over++;
+  const e = spec.edges;
+  const last = e.length - 1;
+  const lo = e[0];
+  const hi = e[last];
+  const invWidth = spec.invWidth;
+  for (let j = 0; j < n; j++) {
+    const v = x[j];
+    if (v >= lo && v <= hi) {
+      let i = Math.floor((v - lo) * invWidth);
+      if (i > last - 1) i = last - 1;
+      // Round-off in the product can put v one bin off; settle it against the exact edges.
+      while (i > 0 && v < e[i]) i--;
+      while (i < last - 1 && v >= e[i + 1]) i++;
+      counts[i]++;
+    } else if (v < lo) c.under++;
+    else if (v > hi) c.over++;
+    else c.nan++;
+  }
+}
+
+function accumulateSymlog(spec: BinSpec, c: Counts, x: Numeric, n: number): void {
+  const counts = c.counts;
+  const e = spec.edges;
+  const last = e.length - 1;
+  const lo = e[0];
+  const hi = e[last];
+  const side = spec.side;
+  const small = e[side + 1];
+  const minExp = spec.minExp;
+  const perDecade = spec.perDecade;
+  for (let j = 0; j < n; j++) {
+    const v = x[j];
+    if (v >= lo && v <= hi) {
+      const av = v < 0 ? -v : v;
+      let i: number;
+      if (av < small) i = side;
+      else {
+        const k = Math.floor((Math.log10(av) - minExp) * perDecade);
+        i = v > 0 ? side + 1 + k : side - 1 - k;
+        if (i < 0) i = 0;
+        if (i > last - 1) i = last - 1;
+        while (i > 0 && v < e[i]) i--;
+        while (i < last - 1 && v >= e[i + 1]) i++;
+      }
+      counts[i]++;
+    } else if (v < lo) c.under++;
+    else if (v > hi) c.over++;
     else c.nan++;
   }
 }

@@ -102,3 +102,29 @@ describe('linear edges for z and a', () => {
     expect(niceCeil(0)).toBe(1);
   });
 });
+
+describe('accumulate, the fast path', () => {
+  it.each([
+    ['linear', linearBins(-3, 5, 40)],
+    ['symlog', symlogBins(-12, 2, 2)],
+  ] as const)('puts every value in the bin binIndex names (%s bins)', (_kind, spec) => {
+    const values: number[] = [NaN, -0, 0, 1e-300, -1e-300, ...spec.edges, ...spec.edges.map((e) => e * (1 + 1e-15)), ...spec.edges.map((e) => e * (1 - 1e-15))];
+    let s = 12345;
+    for (let i = 0; i < 20000; i++) {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      const u = s / 2147483648;
+      values.push(spec.kind === 'linear' ? -4 + 10 * u : (u < 0.5 ? -1 : 1) * 10 ** (-14 + 17 * ((u * 2) % 1)));
+    }
+    const expected = { counts: new Array(spec.edges.length - 1).fill(0), under: 0, over: 0, nan: 0 };
+    for (const v of values) {
+      const b = binIndex(spec, v);
+      if (b >= 0) expected.counts[b]++;
+      else if (b === -1) expected.under++;
+      else if (b === -2) expected.over++;
+      else expected.nan++;
+    }
+    const h = histogram(spec, Float64Array.from(values));
+    expect(h.counts).toEqual(expected.counts);
+    expect([h.under ?? 0, h.over ?? 0, h.nan ?? 0]).toEqual([expected.under, expected.over, expected.nan]);
+  });
+});

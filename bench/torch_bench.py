@@ -1,0 +1,72 @@
+"""PyTorch on gradflow's bench workloads, one thread, float32: the point of comparison.
+
+Run by `gradflow bench --torch` when Debian's python3-torch is installed. Same workloads as
+bench/kernels.ts: the 1024^3 matmul C = A B^T, and SGD training steps of W1 (784 -> 20 x 256
+tanh -> 10) and W2 (784 -> 8 x 1024 tanh -> 10), batch 128, cross-entropy. Prints a Markdown
+table of medians (ms) and GFLOP/s. A step's FLOPs: 6 * batch * sum(fan_in * fan_out).
+"""
+import statistics
+import time
+
+import torch
+
+torch.set_num_threads(1)
+torch.manual_seed(0)
+
+WORKLOADS = {"W1": (784, 20, 256, 10), "W2": (784, 8, 1024, 10)}
+BATCH = 128
+
+
+def timed(fn, rounds=7, min_ms=200.0):
+    for _ in range(3):
+        fn()
+    samples = []
+    for _ in range(rounds):
+        reps, t0 = 0, time.perf_counter()
+        while True:
+            fn()
+            reps += 1
+            if (time.perf_counter() - t0) * 1000 >= min_ms:
+                break
+        samples.append((time.perf_counter() - t0) * 1000 / reps)
+    return statistics.median(samples)
+
+
+def step_fn(inp, depth, width, out):
+    layers = []
+    fan_in = inp
+    for _ in range(depth):
+        layers += [torch.nn.Linear(fan_in, width), torch.nn.Tanh()]
+        fan_in = width
+    layers.append(torch.nn.Linear(fan_in, out))
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    x = torch.randn(BATCH, inp)
+    y = torch.randint(0, out, (BATCH,))
+    loss_fn = torch.nn.CrossEntropyLoss()
+    shapes = [(inp, width)] + [(width, width)] * (depth - 1) + [(width, out)]
+    flops = 6 * BATCH * sum(i * o for i, o in shapes)
+
+    def run():
+        opt.zero_grad(set_to_none=False)
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+    return run, flops
+
+
+def main():
+    print("| task | contender | ms | GFLOP/s |")
+    print("| --- | --- | ---: | ---: |")
+    n = 1024
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    ms = timed(lambda: a @ b.T)
+    print(f"| matmul {n}^3 | pytorch {torch.__version__} | {ms:.2f} | {2 * n**3 / ms / 1e6:.1f} |")
+    for name, (inp, depth, width, out) in WORKLOADS.items():
+        run, flops = step_fn(inp, depth, width, out)
+        ms = timed(run)
+        print(f"| {name} | pytorch {torch.__version__} | {ms:.2f} | {flops / ms / 1e6:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
