@@ -174,18 +174,29 @@ function scalingBench(): string {
   return lines.join('\n');
 }
 
-function hasTorch(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import torch'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+/** Debian's python3-torch lives in /usr/bin/python3, which a pyenv shim on PATH may shadow. */
+const PYTHONS = ['/usr/bin/python3', 'python3'];
+
+function torchPython(): string | null {
+  for (const py of PYTHONS) {
+    try {
+      execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
+      return py;
+    } catch {
+      // not this one
+    }
   }
+  return null;
+}
+
+function hasTorch(): boolean {
+  return torchPython() !== null;
 }
 
 /** Runs bench/torch_bench.py (same workloads, one thread) and returns its table. */
 function torchBench(): string {
-  if (!hasTorch()) return "skipped: Debian's python3-torch is not installed (apt-get install python3-torch)";
+  const py = torchPython();
+  if (py === null) return "skipped: Debian's python3-torch is not installed (apt-get install python3-torch)";
   const script = fileURLToPath(new URL('../bench/torch_bench.py', import.meta.url));
-  return execFileSync('python3', [script], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }).trimEnd();
+  return execFileSync(py, [script], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }).trimEnd();
 }

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import * as msg from './messages.js';
 import { InputError, prepare, runPrepared } from './train/run.js';
+import { parseShard, ShardSpecError, type Shard } from './shard/spec.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -46,13 +47,29 @@ export async function main(argv: readonly string[]): Promise<number> {
         y
           .positional('config', { type: 'string', array: true, demandOption: true, describe: 'config file(s); also looked up under experiments/' })
           .option('report', { type: 'boolean', default: true, describe: 'write report.html files (--no-report to skip)' })
-          .option('workers', { type: 'number', default: availableParallelism(), describe: 'cells trained at once, each on a worker thread' }),
+          .option('workers', { type: 'number', default: availableParallelism(), describe: 'cells trained at once, each on a worker thread' })
+          .option('shard', {
+            type: 'string',
+            describe: 'run only shard I of N of the cells, balanced by cost: --shard 2/4 (1-based), or auto (Kubernetes Indexed Job, Slurm array, GRADFLOW_SHARD_INDEX/COUNT); see docs/scale-out.md',
+          })
+          .option('resume', { type: 'boolean', describe: 'skip cells already finished with the same config (default with --shard; --no-resume retrains them)' }),
       async (args) => {
-        const a = args as unknown as CommonArgs & { config: string[]; report: boolean; workers: number };
+        const a = args as unknown as CommonArgs & { config: string[]; report: boolean; workers: number; shard?: string; resume?: boolean };
         if (!Number.isInteger(a.workers) || a.workers < 1) {
           fail([msg.badFlag('--workers', a.workers, 'an integer >= 1')]);
           exitCode = EXIT_BAD_INPUT;
           return;
+        }
+        let shard: Shard | null = null;
+        if (a.shard !== undefined) {
+          try {
+            shard = parseShard(String(a.shard), process.env);
+          } catch (err) {
+            if (!(err instanceof ShardSpecError)) throw err;
+            fail([err.message]);
+            exitCode = EXIT_BAD_INPUT;
+            return;
+          }
         }
         let experiments;
         try {
@@ -65,9 +82,29 @@ export async function main(argv: readonly string[]): Promise<number> {
           }
           throw err;
         }
-        const outcome = await runPrepared(experiments, { out: a.out, set: a.set, quiet: a.quiet, reports: a.report, log, workers: a.workers });
+        const outcome = await runPrepared(experiments, { out: a.out, set: a.set, quiet: a.quiet, reports: a.report, log, workers: a.workers, shard, resume: a.resume });
         if (outcome === 'interrupted') fail([msg.interrupted()]);
         exitCode = outcome === 'ok' ? EXIT_OK : outcome === 'interrupted' ? EXIT_INTERRUPTED : EXIT_FAILED;
+      },
+    )
+    .command(
+      'merge <folder...>',
+      'assemble the outputs of sharded runs into <out>/<name>: check every cell is there once, write index.json, sweep-summary.json and the sweep report',
+      (y: Argv) =>
+        y
+          .positional('folder', { type: 'string', array: true, demandOption: true, describe: 'experiment folders (with index.json or index.shard-I-of-N.json), or folders of them' })
+          .option('report', { type: 'boolean', default: true, describe: 'write the sweep report.html (--no-report to skip)' }),
+      async (args) => {
+        const a = args as unknown as CommonArgs & { folder: string[]; report: boolean };
+        const { mergeShards, MergeInputError } = await import('./shard/merge.js');
+        try {
+          const code = await mergeShards(a.folder, { out: a.out, reports: a.report, quiet: a.quiet, log, warn: (line) => fail([line]) });
+          exitCode = code === 0 ? EXIT_OK : EXIT_FAILED;
+        } catch (err) {
+          if (!(err instanceof MergeInputError)) throw err;
+          fail(err.messages);
+          exitCode = EXIT_BAD_INPUT;
+        }
       },
     )
     .command(
@@ -143,11 +180,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .command(
       'bench',
-      'measure training speed (ms per step, GFLOP/s) on the reference workloads',
-      (y: Argv) => y.option('steps', { type: 'number', default: 30, describe: 'timed steps per workload' }),
+      'measure speed: kernels vs TensorFlow.js (and PyTorch), metrics overhead, parallel sweeps, scaling',
+      (y: Argv) =>
+        y
+          .option('only', { type: 'string', describe: 'sections: kernels,torch,overhead,sweep,scaling' })
+          .option('torch', { type: 'boolean', default: false, describe: "also time PyTorch (Debian's python3-torch)" })
+          .option('rounds', { type: 'number', default: 5, describe: 'interleaved rounds per measurement' }),
       async (args) => {
+        const a = args as unknown as { only?: string; torch: boolean; rounds: number };
         const { runBench } = await import('./bench.js');
-        await runBench({ steps: Number((args as unknown as { steps: number }).steps), log });
+        await runBench({ steps: 30, log, torch: a.torch, rounds: a.rounds, only: a.only?.split(',').map((s) => s.trim()) });
       },
     )
     .demandCommand(1, msg.needCommand())

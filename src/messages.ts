@@ -230,3 +230,103 @@ export function reportFailed(dir: string, err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return `${dir}: the report could not be written (${text}); the run's numbers are on disk, retry with gradflow report ${dir}`;
 }
+
+// Shards, resume and merge (src/shard)
+
+const SHARD_FORM = 'I/N with integers 1 <= I <= N (1-based, like vitest and Playwright: --shard 1/4 ... --shard 4/4), or "auto" to read the scheduler\'s variables';
+
+/** `--shard 0/4`, `--shard 5/4`, `--shard two`. */
+export function badShardFlag(value: unknown): string {
+  return badFlag('--shard', value, SHARD_FORM);
+}
+
+export function shardEnvNotInteger(name: string, value: string): string {
+  return `--shard auto: ${name}=${show(value)} is not allowed: expected a non-negative integer`;
+}
+
+export function shardEnvRange(name: string, value: unknown, expected: string): string {
+  return `--shard auto: ${name}=${show(value)} is not allowed: expected ${expected}`;
+}
+
+/** The index variable is set, the count is not. */
+export function shardEnvMissing(indexVar: string, countVars: readonly string[], slurm = false): string {
+  const hint = indexVar === 'JOB_COMPLETION_INDEX'
+    ? ' (Kubernetes does not export the completions count: add `env: [{name: GRADFLOW_SHARD_COUNT, value: "<completions>"}]` to the pod template; see docs/scale-out.md)'
+    : slurm ? ' (Slurm sets them for job arrays: submit with sbatch --array=0-<N-1>)' : '';
+  const names = countVars.length === 1 ? countVars[0] : slurm ? countVars.join(' and ') : countVars.join(' or ');
+  return `--shard auto: ${indexVar} is set but ${names} ${slurm && countVars.length > 1 ? 'are' : 'is'} not${hint}`;
+}
+
+export function shardEnvDisagree(a: string, av: number, b: string, bv: number): string {
+  return `--shard auto: ${a}=${av} and ${b}=${bv} disagree: expected the same shard count in both (or set only one)`;
+}
+
+export function shardEnvSlurmGaps(min: number, max: number | undefined, count: number, step: number | undefined): string {
+  const got = [`SLURM_ARRAY_TASK_MIN=${min}`, max === undefined ? '' : `SLURM_ARRAY_TASK_MAX=${max}`, `SLURM_ARRAY_TASK_COUNT=${count}`, step === undefined ? '' : `SLURM_ARRAY_TASK_STEP=${step}`].filter(Boolean).join(', ');
+  return `--shard auto: the Slurm array is not contiguous (${got}): expected an array without gaps or steps such as --array=0-${count - 1}; or pass --shard I/N yourself`;
+}
+
+export function shardEnvNone(): string {
+  return '--shard auto: no shard in the environment: expected GRADFLOW_SHARD_INDEX (1-based) with GRADFLOW_SHARD_COUNT, JOB_COMPLETION_INDEX (Kubernetes Indexed Job) with GRADFLOW_SHARD_COUNT, or SLURM_ARRAY_TASK_ID (Slurm job array)';
+}
+
+/** What this shard runs: `shard 2/4 (--shard 2/4): tiny: 6 of 24 cells, 24.8% of the estimated cost`. */
+export function shardCells(experiment: string, shard: { index: number; count: number; source: string }, mine: number, total: number, share: number): string {
+  return `shard ${shard.index}/${shard.count} (${shard.source}): ${experiment}: ${mine} of ${total} cells, ${(100 * share).toFixed(1)}% of the estimated cost`;
+}
+
+export function cellSkipped(label: string, status: string): string {
+  return `${label}: skipped: already finished (${status}) with the same config`;
+}
+
+export function cellConfigChanged(label: string, status: string): string {
+  return `${label}: finished (${status}) with another config; training it again`;
+}
+
+export function skippedCount(experiment: string, skipped: number, total: number): string {
+  return `${experiment}: ${skipped} of ${total} cells already finished, skipped; training ${total - skipped}`;
+}
+
+export function mergeNotAFolder(path: string): string {
+  return `${path}: not a folder: expected an experiment folder (with index.json or index.shard-I-of-N.json) or a folder of them`;
+}
+
+export function mergeNothingFound(path: string): string {
+  return `${path}: no experiment found: expected an experiment folder (with index.json or index.shard-I-of-N.json) or a folder whose subfolders are experiment folders`;
+}
+
+export function mergeBadIndex(file: string, detail: string): string {
+  return `${file}: not a gradflow index file (${detail})`;
+}
+
+export function mergePlansDisagree(experiment: string, a: string, b: string): string {
+  return `${experiment}: ${a} and ${b} list different cells or configs: expected shards of one config (remove the stale index files of an older run)`;
+}
+
+export function mergeMissing(experiment: string, id: string, shard: { index: number; count: number } | null): string {
+  return `${experiment}/${id}: missing${shard ? ` (shard ${shard.index}/${shard.count})` : ''}: no folder of this cell in the merged folders`;
+}
+
+export function mergeDuplicate(experiment: string, id: string, dirs: readonly string[]): string {
+  return `${experiment}/${id}: duplicate: found in ${dirs.join(' and ')}; expected exactly one`;
+}
+
+export function mergeUnfinished(experiment: string, id: string, status: string, dir: string): string {
+  return `${experiment}/${id}: not finished (${status}) in ${dir}: expected status ok or diverged; rerun its shard (finished cells are skipped)`;
+}
+
+export function mergeChanged(experiment: string, id: string, dir: string): string {
+  return `${experiment}/${id}: ${dir} holds a run of another config (its config.json hash differs from the plan); rerun its shard`;
+}
+
+export function mergeExtra(experiment: string, id: string, dir: string): string {
+  return `${experiment}/${id}: not a cell of the experiment's plan, left out (${dir})`;
+}
+
+export function mergeIncomplete(experiment: string, problems: number, cells: number): string {
+  return `${experiment}: ${problems} of ${cells} cells missing, duplicated or unfinished; nothing written`;
+}
+
+export function merged(experiment: string, cells: number, sources: number, dir: string): string {
+  return `${experiment}: merged ${cells} cells from ${sources} folder${sources === 1 ? '' : 's'} -> ${dir}`;
+}

@@ -1,11 +1,21 @@
 /**
  * `gradflow run`: validate every config and every cell first (bad input writes nothing), then
  * train the cells, keeping `results/<name>/index.json` current, and render the reports.
+ *
+ * With a shard (`--shard I/N`) only the cells of shard I of the cost-balanced partition
+ * (src/shard/partition.ts) train, the index goes to `index.shard-I-of-N.json` with the plan of
+ * the whole experiment, and the sweep report is left to `gradflow merge`. With `resume` (the
+ * default for a shard, `--resume` otherwise) a cell already finished with the same config hash
+ * (src/shard/resume.ts) is skipped; any other cell's old files are removed before it trains.
+ *
+ * Outcome: 'failed' (exit 1) when a cell failed or, without a shard, diverged — also a skipped
+ * one, so a resumed run ends as an uninterrupted one would. A shard counts a divergence as a
+ * result, so that a scheduler does not retry a shard whose cells all finished.
  */
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { expandCells, checkAgainstData, type Cell } from '../config/expand.js';
+import { expandCells, checkAgainstData, configHash, type Cell } from '../config/expand.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import type { Dataset } from '../data/index.js';
 import type { RunIndex, RunStatus, Summary } from '../metrics/types.js';
@@ -14,6 +24,12 @@ import { writeJsonAtomic } from './io.js';
 import { loadCellData, totalSteps, type Progress } from './trainer.js';
 import { ProgressLine } from './progress.js';
 import { InlineExecutor, WorkerPool, type Executor } from './pool.js';
+import type { ActivationName } from '../net/activations.js';
+import { writeSweepSummary } from '../shard/aggregate.js';
+import { assignShards, cellCost } from '../shard/partition.js';
+import type { PlanEntry, ShardIndex } from '../shard/plan.js';
+import { cellState, clearCellFiles } from '../shard/resume.js';
+import { shardIndexFile, type Shard } from '../shard/spec.js';
 
 export interface RunOptions {
   readonly out: string;
@@ -24,7 +40,12 @@ export interface RunOptions {
   readonly log: (line: string) => void;
   /** Cells trained at once, each on its own worker thread when > 1. */
   readonly workers: number;
+  /** Run only this shard of each experiment's cells (null or absent: all of them). */
+  readonly shard?: Shard | null;
+  /** Skip cells finished with the same config hash (default: true with a shard, else false). */
+  readonly resume?: boolean;
 }
+
 
 export class InputError extends Error {
   constructor(readonly messages: readonly string[]) {
@@ -36,6 +57,10 @@ interface PreparedCell {
   readonly cell: Cell;
   readonly data: Dataset;
   readonly steps: number;
+  /** configHash of the cell's resolved config. */
+  readonly hash: string;
+  /** Estimated cost for sharding: parameters x (steps + 1) x batch. */
+  readonly cost: number;
 }
 
 interface PreparedExperiment {
@@ -87,7 +112,18 @@ export function prepare(paths: readonly string[], opts: Pick<RunOptions, 'out' |
         errors.push(...problems.map((p) => (cells.length > 1 ? `${cell.id}: ${p}` : p)));
         continue;
       }
-      prepared.push({ cell, data, steps: totalSteps(cell.config, data.nTrain) });
+      const steps = totalSteps(cell.config, data.nTrain);
+      const m = cell.config.model;
+      const cost = cellCost({
+        inputDim: data.inputDim,
+        outputDim: data.outputDim,
+        depth: m.depth,
+        width: m.width,
+        activation: m.activation.name as ActivationName,
+        steps,
+        batch: Math.min(cell.config.train.batchSize, data.nTrain),
+      });
+      prepared.push({ cell, data, steps, hash: configHash(cell.config), cost });
     }
     out.push({ config, baseDir, dir: join(opts.out, config.name), cells: prepared });
   }
@@ -103,10 +139,59 @@ function messagesOf(err: unknown): string[] {
   throw err;
 }
 
+/** What one experiment of a run does: its cells of this shard, and which of them are skipped. */
+interface ExperimentJob {
+  readonly exp: PreparedExperiment;
+  /** The cells this process owns (all of them without a shard), in index order. */
+  readonly cells: readonly PreparedCell[];
+  /** Cells already finished with the same config, and their status. */
+  readonly skipped: ReadonlyMap<string, RunStatus>;
+  readonly plan: readonly PlanEntry[] | null;
+}
+
+/** Picks each experiment's cells of `shard` and the finished ones to skip, logging both. */
+function planJobs(experiments: readonly PreparedExperiment[], opts: RunOptions, resume: boolean): ExperimentJob[] {
+  return experiments.map((exp) => {
+    let cells: readonly PreparedCell[] = exp.cells;
+    let plan: PlanEntry[] | null = null;
+    if (opts.shard) {
+      const shard = opts.shard;
+      const assigned = assignShards(exp.cells, (c) => c.cell.id, (c) => c.cost, shard.count);
+      plan = assigned.map(({ item, shard: s }) => ({ id: item.cell.id, overrides: item.cell.overrides, configHash: item.hash, cost: item.cost, shard: s }));
+      cells = assigned.filter((a) => a.shard === shard.index).map((a) => a.item);
+      if (!opts.quiet) {
+        const total = exp.cells.reduce((t, c) => t + c.cost, 0);
+        const mine = cells.reduce((t, c) => t + c.cost, 0);
+        opts.log(msg.shardCells(exp.config.name, shard, cells.length, exp.cells.length, total > 0 ? mine / total : 0));
+      }
+    }
+    const skipped = new Map<string, RunStatus>();
+    if (resume) {
+      for (const pc of cells) {
+        const label = `${exp.config.name}/${pc.cell.id}`;
+        const state = cellState(join(exp.dir, pc.cell.id), pc.hash);
+        if (state.kind === 'finished') {
+          skipped.set(pc.cell.id, state.status);
+          if (!opts.quiet) opts.log(msg.cellSkipped(label, state.status));
+        } else if (state.kind === 'changed' && !opts.quiet) {
+          opts.log(msg.cellConfigChanged(label, state.status));
+        }
+      }
+      if (!opts.quiet && skipped.size > 0) opts.log(msg.skippedCount(exp.config.name, skipped.size, cells.length));
+    }
+    return { exp, cells, skipped, plan };
+  });
+}
+
+/** Shortest time between two rewrites of a shard's index file (it holds the whole plan). */
+const SHARD_INDEX_EVERY_MS = 1000;
+
 /** Runs prepared experiments; resolves to the overall outcome. */
 export async function runPrepared(experiments: readonly PreparedExperiment[], opts: RunOptions): Promise<'ok' | 'failed' | 'interrupted'> {
   let outcome: 'ok' | 'failed' | 'interrupted' = 'ok';
-  const totalCells = experiments.reduce((n, e) => n + e.cells.length, 0);
+  const shard = opts.shard ?? null;
+  const jobs = planJobs(experiments, opts, opts.resume ?? shard !== null);
+  const totalCells = jobs.reduce((n, j) => n + j.cells.length - j.skipped.size, 0);
   const workers = Math.max(1, Math.min(opts.workers, totalCells));
   const executor: Executor = workers > 1 ? new WorkerPool(workers) : new InlineExecutor();
   let interrupted = false;
@@ -117,17 +202,32 @@ export async function runPrepared(experiments: readonly PreparedExperiment[], op
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    for (const exp of experiments) {
+    for (const { exp, cells, skipped, plan } of jobs) {
       mkdirSync(exp.dir, { recursive: true });
-      const statuses = new Map<string, RunStatus | 'pending' | 'running'>(exp.cells.map((c) => [c.cell.id, 'pending']));
-      const writeIndex = (): void => {
-        const index: RunIndex = {
+      const statuses = new Map<string, RunStatus | 'pending' | 'running'>(cells.map((c) => [c.cell.id, skipped.get(c.cell.id) ?? 'pending']));
+      const entries = (): RunIndex['cells'] =>
+        cells.map((c) => ({ id: c.cell.id, path: c.cell.id, overrides: c.cell.overrides, status: statuses.get(c.cell.id)! }));
+      let lastWrite = -Infinity;
+      const writeIndex = (force = false): void => {
+        if (shard === null) {
+          const index: RunIndex = { experiment: exp.config.name, cells: entries() };
+          writeJsonAtomic(join(exp.dir, 'index.json'), index);
+          return;
+        }
+        // A shard's index holds the whole plan: rewrite it at most once a second, and at the end.
+        const now = Date.now();
+        if (!force && now - lastWrite < SHARD_INDEX_EVERY_MS) return;
+        lastWrite = now;
+        const index: ShardIndex = {
           experiment: exp.config.name,
-          cells: exp.cells.map((c) => ({ id: c.cell.id, path: c.cell.id, overrides: c.cell.overrides, status: statuses.get(c.cell.id)! })),
+          shard: { index: shard.index, count: shard.count, source: shard.source },
+          cells: entries(),
+          plan: plan ?? [],
         };
-        writeJsonAtomic(join(exp.dir, 'index.json'), index);
+        writeJsonAtomic(join(exp.dir, shardIndexFile(shard)), index);
       };
-      writeIndex();
+      writeIndex(true);
+      const todo = cells.filter((c) => !skipped.has(c.cell.id));
       const progress = new ProgressLine(opts.quiet);
       const runOne = async (pc: PreparedCell, i: number): Promise<void> => {
         const cellDir = join(exp.dir, pc.cell.id);
@@ -135,11 +235,13 @@ export async function runPrepared(experiments: readonly PreparedExperiment[], op
         if (interrupted) return;
         statuses.set(pc.cell.id, 'running');
         writeIndex();
+        // A rerun replaces the old files: nothing stale (histograms, weights, summary) survives.
+        clearCellFiles(cellDir);
         let summary: Summary;
         try {
           summary = await executor.run(
             { index: i, config: pc.cell.config, dir: cellDir, baseDir: exp.baseDir, data: pc.data },
-            (p: Progress) => progress.update(`[${i + 1}/${exp.cells.length}] ${label}`, p),
+            (p: Progress) => progress.update(`[${i + 1}/${todo.length}] ${label}`, p),
           );
         } catch (err) {
           progress.clear();
@@ -153,20 +255,28 @@ export async function runPrepared(experiments: readonly PreparedExperiment[], op
         statuses.set(pc.cell.id, summary.status);
         writeIndex();
         if (summary.status === 'interrupted') outcome = 'interrupted';
-        else if (summary.status !== 'ok' && outcome === 'ok') outcome = 'failed';
+        else if (summary.status !== 'ok' && !(summary.status === 'diverged' && shard !== null) && outcome === 'ok') outcome = 'failed';
         if (opts.reports) await writeCellReport(cellDir, opts.log);
         if (!opts.quiet) opts.log(msg.cellFinished(label, summary, relative(process.cwd(), cellDir) || '.'));
       };
       // `workers` runners pull cells in order, so at most that many train at once.
       let next = 0;
       const runner = async (): Promise<void> => {
-        while (next < exp.cells.length) {
+        while (next < todo.length) {
           const i = next++;
-          await runOne(exp.cells[i], i);
+          await runOne(todo[i], i);
         }
       };
       await Promise.all(Array.from({ length: workers }, runner));
-      if (opts.reports && exp.cells.length > 0) await writeExperimentReport(exp.dir, opts.log);
+      writeIndex(true);
+      // Unsharded, a skipped cell that diverged counts as it did when it ran (exit 1, as before);
+      // in a shard a divergence is a result, not a failure, so a job array does not retry it.
+      if (shard === null) for (const status of skipped.values()) if (status !== 'ok' && outcome === 'ok') outcome = 'failed';
+      // The sweep summary and report of a shard are merge's job: it alone sees every cell.
+      if (shard === null && opts.reports && cells.length > 0) {
+        writeSweepSummary(exp.dir, exp.config.name, cells.map((c) => ({ id: c.cell.id, overrides: c.cell.overrides, status: statuses.get(c.cell.id)!, seed: c.cell.config.seed })));
+        await writeExperimentReport(exp.dir, opts.log);
+      }
       if (interrupted) break;
     }
   } finally {
