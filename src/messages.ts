@@ -195,7 +195,7 @@ export function badFlag(flag: string, value: unknown, expected: string): string 
 }
 
 export function needCommand(): string {
-  return 'name a command: run, report, figures, claims, check, list or bench (gradflow --help)';
+  return 'name a command: run, report, figures, claims, check, merge, list or bench (gradflow --help)';
 }
 
 export function notARunFolder(dir: string): string {
