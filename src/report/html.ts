@@ -263,6 +263,9 @@ figcaption { color: var(--ink); max-width: 90ch; margin-top: 6px; }
 table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.seeds th, table.seeds td { padding: 4px 6px; }
+table.seeds th { white-space: normal; vertical-align: bottom; }
+table.seeds td:first-child { white-space: normal; }
 th { cursor: pointer; background: var(--bg); user-select: none; }
 th[aria-sort="ascending"]::after { content: " \\25B2"; }
 th[aria-sort="descending"]::after { content: " \\25BC"; }

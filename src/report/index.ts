@@ -9,9 +9,9 @@
  * Each chart's spec builder is exported on its own: a pure `records -> Vega-Lite spec`.
  */
 export { writeRunReport, runPage, statusLine } from './run-report.js';
-export { writeSweepReport, sweepPage, cellRow, numericAxes, vanishingOf } from './sweep-report.js';
+export { writeSweepReport, sweepPage, cellRow, numericAxes, vanishingOf, seedSection, seedAxes, chooseOutcome } from './sweep-report.js';
 export { writeFigures } from './gallery.js';
-export { readRun, readSweep, runInfo, parseNdjson, type RunData, type SweepData, type RunInfo } from './read.js';
+export { readRun, readSweep, readSweepSummary, runInfo, parseNdjson, type RunData, type SweepData, type RunInfo } from './read.js';
 export { downsample, layerBudget, SCALAR_BUDGET, HISTOGRAM_BUDGET } from './downsample.js';
 export { compileSpec, renderSvg, renderView, countMarks } from './render.js';
 export { renderPage, escapeHtml, type Chart, type Section, type Page } from './html.js';
@@ -19,6 +19,9 @@ export {
   lossSpec, gradHeatmapSpec, gradProfileSpec, activationHistogramSpec, activationStatsSpec, deadSaturatedSpec,
   deathStepsSpec, revivedSpec, updateRatioSpec, preluSpec, chooseSteps, chooseLayers,
 } from './specs/run.js';
-export { vanishingDepthSpec, deadByActivationSpec, blowupSpec, phaseSpec, type CellRow, type DeadRow, type PhasePoint } from './specs/sweep.js';
+export {
+  vanishingDepthSpec, deadByActivationSpec, blowupSpec, phaseSpec, proportionSpec, lossBandSpec,
+  type CellRow, type DeadRow, type PhasePoint, type SeedPoint, type ProportionPoint, type LossPoint,
+} from './specs/sweep.js';
 export { activationFigureSpec, activationAnnotations, POST_ACTIVATIONS, OTHER_ACTIVATIONS } from './specs/figures.js';
 export type { Spec } from './specs/common.js';

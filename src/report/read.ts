@@ -6,6 +6,7 @@
  *   <cell>/histograms.ndjson  HistogramRecord per line (optional)
  *   <cell>/summary.json       Summary (absent while the run is going or after a kill)
  *   <exp>/index.json          RunIndex listing the cells
+ *   <exp>/sweep-summary.json  SweepSummary: aggregates over seeds (optional)
  *
  * Non-finite numbers reach the files as null (JSON has no NaN); they are read back as NaN so
  * that the record types hold and every consumer tests `Number.isFinite`.
@@ -13,6 +14,10 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { HistogramRecord, LayerRecord, MetricRecord, RunIndex, RunStatus, Summary } from '../metrics/types.js';
+import {
+  AGGREGATED_METRICS, AGGREGATED_PROPORTIONS, SWEEP_SUMMARY_FILE,
+  type GroupSummary, type NumericAggregate, type Proportion, type SweepSummary,
+} from '../shard/aggregate.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
@@ -224,9 +229,11 @@ export interface SweepData {
   readonly dir: string;
   readonly experiment: string;
   readonly cells: readonly SweepCell[];
+  /** sweep-summary.json (aggregates over seeds), or null when the folder has none. */
+  readonly summary: SweepSummary | null;
 }
 
-/** index.json and every cell it lists (histograms are not read). */
+/** index.json, every cell it lists (histograms are not read) and sweep-summary.json. */
 export async function readSweep(expDir: string): Promise<SweepData> {
   const raw = await readJson(resolve(expDir, 'index.json'));
   const index: Partial<RunIndex> = isObject(raw) ? (raw as Partial<RunIndex>) : {};
@@ -245,7 +252,12 @@ export async function readSweep(expDir: string): Promise<SweepData> {
       run: await readRun(abs, { histograms: false }),
     });
   }
-  return { dir: expDir, experiment: typeof index.experiment === 'string' ? index.experiment : '', cells };
+  return {
+    dir: expDir,
+    experiment: typeof index.experiment === 'string' ? index.experiment : '',
+    cells,
+    summary: await readSweepSummary(expDir),
+  };
 }
 
 /** The short facts of a resolved config the header and the sweep table show. */
@@ -314,5 +326,51 @@ export function runInfo(config: JsonObject | null): RunInfo {
     batchSize: finite(train.batchSize),
     seed: finite(c.seed),
     loss: typeof train.loss === 'string' ? train.loss : null,
+  };
+}
+
+function toAggregate(v: unknown): NumericAggregate {
+  const o = isObject(v) ? v : {};
+  return {
+    n: finite(o.n) ?? 0, mean: finite(o.mean), std: finite(o.std), min: finite(o.min),
+    p5: finite(o.p5), p50: finite(o.p50), p95: finite(o.p95), max: finite(o.max),
+  };
+}
+
+function toProportion(v: unknown): Proportion {
+  const o = isObject(v) ? v : {};
+  return { k: finite(o.k) ?? 0, n: finite(o.n) ?? 0, p: finite(o.p), lo: finite(o.lo), hi: finite(o.hi) };
+}
+
+/** One group of sweep-summary.json, every metric and proportion present (empty when absent), or null. */
+export function toGroupSummary(v: unknown): GroupSummary | null {
+  if (!isObject(v) || typeof v.group !== 'string' || finite(v.n) === null) return null;
+  const metrics = isObject(v.metrics) ? v.metrics : {};
+  const proportions = isObject(v.proportions) ? v.proportions : {};
+  return {
+    group: v.group,
+    overrides: isObject(v.overrides) ? v.overrides : {},
+    n: finite(v.n)!,
+    seeds: Array.isArray(v.seeds) ? v.seeds.map((s) => finite(s)) : [],
+    metrics: Object.fromEntries(AGGREGATED_METRICS.map((m) => [m, toAggregate(metrics[m])])) as GroupSummary['metrics'],
+    proportions: Object.fromEntries(AGGREGATED_PROPORTIONS.map((p) => [p, toProportion(proportions[p])])) as GroupSummary['proportions'],
+  };
+}
+
+/**
+ * <expDir>/sweep-summary.json (written by `run` and `merge`, src/shard/aggregate.ts), read
+ * defensively: null when absent or not an object with a `groups` list; groups that are not
+ * understood are skipped.
+ */
+export async function readSweepSummary(expDir: string): Promise<SweepSummary | null> {
+  const raw = await readJson(resolve(expDir, SWEEP_SUMMARY_FILE));
+  if (!isObject(raw) || !Array.isArray(raw.groups)) return null;
+  return {
+    experiment: typeof raw.experiment === 'string' ? raw.experiment : '',
+    cells: finite(raw.cells) ?? 0,
+    groupedBy: typeof raw.groupedBy === 'string' ? raw.groupedBy : '',
+    confidence: finite(raw.confidence) ?? 0.95,
+    quantiles: typeof raw.quantiles === 'string' ? raw.quantiles : '',
+    groups: raw.groups.map(toGroupSummary).filter((g): g is GroupSummary => g !== null),
   };
 }

@@ -1,10 +1,12 @@
 /**
  * A sweep's report: reads results/<name>/index.json and every cell's files, reduces each cell to
- * a row (sweep specs), and writes <expDir>/report.html with the comparison charts, the phase
+ * a row (sweep specs), and writes <expDir>/report.html with the comparison charts, the
+ * aggregates over seeds when sweep-summary.json has a group of several seeds, the phase
  * diagrams when two swept axes are numeric, and a sortable table linking to each cell's report.
  */
 import { join } from 'node:path';
 import type { MetricRecord } from '../metrics/types.js';
+import type { GroupSummary, NumericAggregate, Proportion, SweepSummary } from '../shard/aggregate.js';
 import { blockNumber, blowupOverTimeOf } from './blocks.js';
 import { downsample } from './downsample.js';
 import { escapeHtml, renderPage, type Chart, type Section } from './html.js';
@@ -12,9 +14,10 @@ import { choiceLabel, readSweep, runInfo, type Json, type SweepCell, type SweepD
 import { writeAtomic } from './run-report.js';
 import { depthOf } from './specs/common.js';
 import {
-  blowupSpec, deadByActivationSpec, phaseSpec, vanishingDepthSpec, type CellRow, type DeadRow, type PhasePoint,
+  blowupSpec, deadByActivationSpec, lossBandSpec, phaseSpec, proportionSpec, vanishingDepthSpec,
+  type CellRow, type DeadRow, type PhasePoint, type SeedPoint,
 } from './specs/sweep.js';
-import { NOTES, PAGE, SWEEP_CHARTS, fmt } from './text.js';
+import { AXIS, NOTES, PAGE, SWEEP_CHARTS, fmt } from './text.js';
 
 /** Points per cell in the dead-fraction chart. */
 const DEAD_BUDGET = 200;
@@ -148,6 +151,98 @@ ${body.join('\n')}
 </tbody></table></div><p class="note">${escapeHtml(PAGE.tableCaption)}</p>`;
 }
 
+/** Which yes/no outcome the chart over seeds draws, and why (the reason is shown as a note). */
+export interface OutcomeChoice {
+  readonly outcome: 'bornDead' | 'diverged';
+  readonly why: 'varies' | 'happened' | 'default';
+}
+
+/**
+ * Born dead, or diverged: the first of the two whose share differs between groups; else the
+ * first that happened at all; else born dead (every bar is then an upper bound).
+ */
+export function chooseOutcome(groups: readonly GroupSummary[]): OutcomeChoice {
+  const order = ['bornDead', 'diverged'] as const;
+  for (const o of order) {
+    if (new Set(groups.map((g) => g.proportions[o].p).filter((p) => p !== null)).size > 1) return { outcome: o, why: 'varies' };
+  }
+  for (const o of order) if (groups.some((g) => g.proportions[o].k > 0)) return { outcome: o, why: 'happened' };
+  return { outcome: 'bornDead', why: 'default' };
+}
+
+/**
+ * The x axis of the charts over seeds: a swept key whose value is a finite number in every group
+ * and takes at least two values (model.depth when it qualifies, else the first such key), and
+ * the other swept keys, which colour the series. x is null when no key qualifies.
+ */
+export function seedAxes(groups: readonly GroupSummary[]): { x: string | null; others: string[] } {
+  const keys: string[] = [];
+  for (const g of groups) for (const k of Object.keys(g.overrides)) if (!isSeedKey(k) && !keys.includes(k)) keys.push(k);
+  const numeric = keys.filter((k) => {
+    const vals = groups.map((g) => g.overrides[k]);
+    return vals.every((v) => typeof v === 'number' && Number.isFinite(v)) && new Set(vals).size >= 2;
+  });
+  const x = numeric.includes('model.depth') ? 'model.depth' : numeric[0] ?? null;
+  return { x, others: keys.filter((k) => k !== x) };
+}
+
+const meanCell = (a: NumericAggregate): string =>
+  a.mean === null
+    ? `<td class="num" data-v="">${escapeHtml(PAGE.unknown)}</td>`
+    : `<td class="num" data-v="${a.mean}">${escapeHtml(PAGE.meanStd(a.mean, a.std, a.p5, a.p95))}</td>`;
+
+const proportionCell = (p: Proportion): string =>
+  p.n === 0 || p.p === null
+    ? `<td class="num" data-v="">${escapeHtml(PAGE.unknown)}</td>`
+    : `<td class="num" data-v="${p.p}">${escapeHtml(PAGE.proportion(p.k, p.n, p.lo, p.hi))}</td>`;
+
+/** The "Over seeds" table: one row per group of sweep-summary.json. */
+export function seedTableMarkup(groups: readonly GroupSummary[]): string {
+  const h = PAGE.seedHeads;
+  const heads = [h.group, h.n, h.finalLoss, h.testAcc, h.vanishing, h.ok, h.diverged, h.bornDead];
+  const body = groups.map((g) =>
+    // <wbr> after each comma of the (escaped) label: a long group id wraps between its swept values.
+    `<tr><td>${escapeHtml(g.group).replace(/,/g, ',<wbr>')}</td>` + numCell(g.n) +
+    meanCell(g.metrics.finalLoss) + meanCell(g.metrics.testAcc) + numCell(g.metrics['initial.vanishing'].p50) +
+    proportionCell(g.proportions.ok) + proportionCell(g.proportions.diverged) + proportionCell(g.proportions.bornDead) + '</tr>');
+  return `<div class="vis"><table class="sortable seeds"><thead><tr>${heads.map((x) => `<th scope="col">${escapeHtml(x)}</th>`).join('')}</tr></thead>
+<tbody>
+${body.join('\n')}
+</tbody></table></div><p class="note">${escapeHtml(PAGE.seedsCaption)}</p>`;
+}
+
+/** The "Over seeds" section, or null when there is no sweep-summary.json or no group of two seeds or more. */
+export function seedSection(summary: SweepSummary | null): Section | null {
+  if (summary === null || !summary.groups.some((g) => g.n > 1)) return null;
+  const groups = summary.groups;
+  const html = seedTableMarkup(groups);
+  const { x, others } = seedAxes(groups);
+  if (x === null) return { heading: PAGE.sectionSeeds, charts: [], notes: [NOTES.noSeedAxis], html };
+  const seriesOf = (g: GroupSummary): string => others.map((k) => valueLabel(g.overrides[k] as Json | undefined)).join(', ');
+  const base = (g: GroupSummary): SeedPoint => ({ group: g.group, x: g.overrides[x] as number, series: seriesOf(g), n: g.n });
+  const manySeries = new Set(groups.map(seriesOf)).size > 1;
+  const xTitle = SAFE_KEY.test(x) ? x : PAGE.axisX;
+  const seriesTitle = !manySeries ? null : others.every((k) => SAFE_KEY.test(k)) ? others.join(', ') : AXIS.otherAxes;
+  const choice = chooseOutcome(groups);
+  const points = groups.map((g) => ({ ...base(g), ...g.proportions[choice.outcome] }));
+  const losses = groups.map((g) => {
+    const m = g.metrics.finalLoss;
+    return { ...base(g), mean: m.mean, std: m.std, p5: m.p5, p95: m.p95 };
+  });
+  const charts: Chart[] = [
+    {
+      id: 'seeds-proportion',
+      text: choice.outcome === 'bornDead' ? SWEEP_CHARTS.seedsBornDead : SWEEP_CHARTS.seedsDiverged,
+      spec: proportionSpec(points, { outcome: choice.outcome, xTitle, seriesTitle }),
+      notes: [NOTES.seedsDrawn(choice.outcome, choice.why)],
+    },
+  ];
+  if (losses.some((l) => l.mean !== null)) {
+    charts.push({ id: 'seeds-loss', text: SWEEP_CHARTS.seedsLoss, spec: lossBandSpec(losses, { xTitle, seriesTitle }) });
+  }
+  return { heading: PAGE.sectionSeeds, charts, html };
+}
+
 /** The page model of a sweep's report. */
 export function sweepPage(sweep: SweepData): { title: string; header: string; sections: Section[]; footer: string[] } {
   const rows = sweep.cells.map(cellRow);
@@ -175,8 +270,10 @@ export function sweepPage(sweep: SweepData): { title: string; header: string; se
   } else compareNotes.push(NOTES.noBlowup);
   const phase = phaseCharts(sweep, rows);
   const missing = sweep.cells.filter((c) => c.run.records.length === 0).map((c) => PAGE.missingCell(c.id));
+  const seeds = seedSection(sweep.summary);
   const sections: Section[] = [
     { heading: PAGE.sectionCompare, charts: compare, notes: compareNotes },
+    ...(seeds ? [seeds] : []),
     { heading: PAGE.sectionPhase, charts: phase.charts, notes: phase.notes },
     { heading: PAGE.sectionTable, charts: [], notes: missing, html: tableMarkup(sweep, rows) },
   ];

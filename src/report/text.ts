@@ -49,6 +49,10 @@ export const AXIS = {
   dfx: "f'(x)",
   curve: 'curve',
   reference: 'customary 1e-3',
+  proportionBornDead: 'share of seeds born dead (k/n, bars: Wilson 95% interval)',
+  proportionDiverged: 'share of seeds that diverged (k/n, bars: Wilson 95% interval)',
+  lossOverSeeds: 'final loss, mean over seeds (band: p5 to p95)',
+  otherAxes: 'other swept values',
 } as const;
 
 /** Short tooltip keys (the tooltip box is narrow). */
@@ -57,8 +61,6 @@ export const TIP = {
   value: 'value',
   count: 'count',
   unit: 'unit',
-  binFrom: 'bin from',
-  binTo: 'bin to',
   reference: 'reference',
   prediction: 'prediction',
   deadFraction: 'dead fraction',
@@ -68,6 +70,21 @@ export const TIP = {
   divergedAt: 'diverged at step',
   step: 'step',
   gradNorm: '‖dL/dW‖',
+  bin: 'bin',
+  group: 'group',
+  seeds: 'seeds (n)',
+  successes: 'k (cells)',
+  proportion: 'k / n',
+  wilsonLo: 'Wilson 95% low',
+  wilsonHi: 'Wilson 95% high',
+  mean: 'mean',
+  std: 'std',
+  p5: 'p5',
+  p95: 'p95',
+  /** The bin of a histogram as its tooltip shows it: [from, to), or outside the fixed range. */
+  binIn: (from: number, to: number, last: boolean): string => `[${exact(from)}, ${exact(to)}${last ? ']' : ')'}`,
+  binUnder: (lo: number): string => `below the range (< ${exact(lo)})`,
+  binOver: (hi: number): string => `above the range (> ${exact(hi)})`,
 } as const;
 
 export const SERIES = {
@@ -123,7 +140,8 @@ export const RUN_CHARTS = {
     caption:
       'Each panel is one layer, time runs left to right and each column is a histogram of the ' +
       'activations on the probe batch (brighter = more values); bands pinned to the edges of the ' +
-      'range are saturated units, a band stuck at zero is dead ReLU units.',
+      'range are saturated units, a band stuck at zero is dead ReLU units, and the red-outlined ' +
+      'strips just below and above the fixed bin range count the values that fell outside it.',
   },
   actStats: {
     title: 'Activation mean, standard deviation and RMS per layer',
@@ -200,6 +218,27 @@ export const SWEEP_CHARTS = {
     caption:
       'Colour is the vanishing index at step 0 (mean over seeds); the white band near 0 is ' +
       'where gradients neither vanish nor explode, the critical line of mean-field theory.',
+  },
+  seedsBornDead: {
+    title: 'Networks born dead, over seeds',
+    caption:
+      'Each point is the share of seeds whose network had a hidden layer with every unit dead at ' +
+      'step 0 (so its output ignored its input), with the Wilson 95% interval as a bar; a bar ' +
+      'reaching from 0 to well above 0 means no seed was born dead but the sample is too small ' +
+      'to rule it out.',
+  },
+  seedsDiverged: {
+    title: 'Runs that diverged, over seeds',
+    caption:
+      'Each point is the share of seeds whose run hit a non-finite value, with the Wilson 95% ' +
+      'interval as a bar; a bar reaching from 0 to well above 0 means no seed diverged but the ' +
+      'sample is too small to rule it out.',
+  },
+  seedsLoss: {
+    title: 'Final loss over seeds',
+    caption:
+      'The line joins the mean final loss over the seeds of each group and the shaded band spans ' +
+      'their 5th to 95th percentile, so a wide band is a setting whose outcome depends on the seed.',
   },
 } as const satisfies Record<string, ChartText>;
 
@@ -310,6 +349,27 @@ export const PAGE = {
   sectionCompare: 'Comparison across cells',
   sectionPhase: 'Phase diagrams',
   sectionTable: 'All cells',
+  sectionSeeds: 'Over seeds',
+  seedsCaption:
+    'One row per group of cells that differ only in their seed (from sweep-summary.json): ' +
+    'mean ± sample standard deviation with [p5, p95] over the seeds where the value is finite, ' +
+    'and k/n with the Wilson 95% interval [lo, hi]; click a heading to sort.',
+  seedHeads: {
+    group: 'group',
+    n: 'n',
+    finalLoss: 'final loss',
+    testAcc: 'test acc.',
+    vanishing: 'vanishing index p50 (step 0)',
+    ok: 'ok',
+    diverged: 'diverged',
+    bornDead: 'born dead',
+  },
+  /** mean ± std [p5, p95] of a numeric outcome over seeds. */
+  meanStd: (mean: number, std: number | null, p5: number | null, p95: number | null): string =>
+    `${fmt(mean, 3)}${std === null ? '' : ` ± ${fmt(std, 3)}`}${p5 === null || p95 === null ? '' : ` [${fmt(p5, 3)}, ${fmt(p95, 3)}]`}`,
+  /** k/n [lo, hi] of a yes/no outcome over seeds. */
+  proportion: (k: number, n: number, lo: number | null, hi: number | null): string =>
+    `${k}/${n}${lo === null || hi === null ? '' : ` [${lo.toFixed(2)}, ${hi.toFixed(2)}]`}`,
   tableCaption: 'Click a column heading to sort; each cell id links to that cell’s own report.',
   tableHeads: {
     cell: 'cell',
@@ -375,15 +435,29 @@ export const NOTES = {
   noVanishing: 'No cell has a vanishing index at step 0.',
   noDeadSweep: 'No cell recorded deadFraction.',
   noBlowup: 'No cell recorded deltaGrowth or actGrowth.',
+  noSeedAxis:
+    'The charts over seeds need a numeric swept axis (for example model.depth); this sweep has none, so only the table is shown.',
+  seedsDrawn: (outcome: 'bornDead' | 'diverged', why: 'varies' | 'happened' | 'default'): string =>
+    `The chart shows the share ${outcome === 'bornDead' ? 'born dead' : 'that diverged'}: ` +
+    (why === 'varies'
+      ? 'it is the outcome that differs between groups.'
+      : why === 'happened'
+        ? 'it is the outcome that happened at all.'
+        : 'neither outcome happened in any group, so the bars are upper bounds.'),
   histLayers: (shown: readonly number[], total: number): string =>
     `Showing layers ${shown.join(', ')} of ${total} hidden layers.`,
 } as const;
 
-/** Short number format for prose: 4 significant digits, no trailing zeros. */
-export function fmt(x: number): string {
+/** Tooltip precision (6 significant digits, as EXACT in the specs), for values built into text. */
+function exact(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(6))) : String(x);
+}
+
+/** Short number format for prose: `digits` significant digits (default 4), no trailing zeros. */
+export function fmt(x: number, digits = 4): string {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return '0';
   const a = Math.abs(x);
-  if (a >= 1e5 || a < 1e-3) return x.toExponential(3).replace(/\.?0+e/, 'e');
-  return String(Number(x.toPrecision(4)));
+  if (a >= 1e5 || a < 1e-3) return x.toExponential(digits - 1).replace(/\.?0+e/, 'e');
+  return String(Number(x.toPrecision(digits)));
 }

@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFigures, writeRunReport, writeSweepReport } from '../../src/report/index.js';
-import { HOSTILE_DESCRIPTION, HOSTILE_NAME, writeSigmoidRun, writeSweep } from './fixtures.js';
+import { HOSTILE_DESCRIPTION, HOSTILE_NAME, writeSeedSweep, writeSigmoidRun, writeSweep } from './fixtures.js';
 
 const CHROMIUM = process.env.GRADFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const SKIP = process.env.GRADFLOW_SKIP_BROWSER === '1';
@@ -29,7 +29,7 @@ interface Visit {
 describe.skipIf(SKIP)('reports in chromium', () => {
   let dir: string;
   let browser: Browser;
-  const pages: Record<'run' | 'sweep' | 'figures', string> = { run: '', sweep: '', figures: '' };
+  const pages: Record<'run' | 'sweep' | 'seeds' | 'figures', string> = { run: '', sweep: '', seeds: '', figures: '' };
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -43,6 +43,8 @@ describe.skipIf(SKIP)('reports in chromium', () => {
     pages.run = await writeRunReport(join(dir, 'deep-sigmoid'));
     await writeSweep(join(dir, 'sweep'), { hostileCell: true });
     pages.sweep = await writeSweepReport(join(dir, 'sweep'));
+    await writeSeedSweep(join(dir, 'seeds'));
+    pages.seeds = await writeSweepReport(join(dir, 'seeds'));
     pages.figures = await writeFigures(join(dir, 'figures'));
     await mkdir(SHOTS, { recursive: true });
     browser = await chromium.launch({
@@ -115,6 +117,22 @@ describe.skipIf(SKIP)('reports in chromium', () => {
     await depth.click();
     expect(await v.page.locator('tbody tr:first-child td:nth-child(5)').textContent()).toBe('20');
     await v.page.screenshot({ path: join(SHOTS, 'sweep-report.png'), fullPage: true });
+    await v.page.context().close();
+  });
+
+  it('draws the charts over seeds and sorts the seeds table by share born dead', async () => {
+    const v = await visit(pages.seeds);
+    expect(v.errors).toEqual([]);
+    expect(v.requests).toEqual([]);
+    // vanishing against depth, dead units, blow-up, then the proportion and the loss over seeds.
+    await expectAllChartsDrawn(v, 5);
+    const table = v.page.locator('table.seeds');
+    expect(await table.locator('tbody tr').count()).toBe(6);
+    const bornDead = table.locator('th', { hasText: /^born dead$/ });
+    await bornDead.click();
+    await bornDead.click();
+    expect(await table.locator('tbody tr:first-child td:first-child').textContent()).toBe('model.depth=8,model.init=glorot_uniform');
+    await v.page.locator('section', { has: v.page.locator('table.seeds') }).screenshot({ path: join(SHOTS, 'sweep-seeds.png') });
     await v.page.context().close();
   });
 

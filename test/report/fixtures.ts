@@ -12,6 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { erf } from '../../src/net/activations.js';
 import { createRng, type Rng } from '../../src/net/rng.js';
+import { writeSweepSummary } from '../../src/shard/aggregate.js';
 
 export const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
 export const HOSTILE_DESCRIPTION = '</script><script>alert(2)</script> & "quoted" \'single\' <b>not bold</b>';
@@ -44,6 +45,8 @@ export interface FakeRunOptions {
   readonly noSummary?: boolean;
   /** Leave out the theory block. */
   readonly noTheory?: boolean;
+  /** Every unit of hidden layer 0 dead at step 0: summary.bornDead, no vanishing index at step 0. */
+  readonly bornDead?: boolean;
   readonly seed?: number;
 }
 
@@ -214,10 +217,10 @@ export async function writeFakeRun(dir: string, o: FakeRunOptions = {}): Promise
       trainLoss: last.loss, testLoss: last.loss, timeSec: round(lastStep / 850, 4), stepsPerSec: 850,
       params: depth * width * width, kernel: 'ts',
       // The shapes of src/metrics/recorder.ts RecorderSummary.
-      initial: { step: 0, epoch: 0, loss: first.loss, vanishing: first.vanishing, deltaGrowth: first.deltaGrowth, actGrowth: first.actGrowth, deadUnits: 0, deadFraction: 0, layers: first.layers },
+      initial: { step: 0, epoch: 0, loss: first.loss, vanishing: o.bornDead ? null : first.vanishing, deltaGrowth: first.deltaGrowth, actGrowth: first.actGrowth, deadUnits: 0, deadFraction: 0, layers: first.layers },
       final: { ...(finalRecord as Record<string, unknown>), deadUnits: deaths.length, deadFraction: deaths.length / (depth * width) },
-      bornDead: false,
-      bornDeadLayers: [],
+      bornDead: o.bornDead ?? false,
+      bornDeadLayers: o.bornDead ? [0] : [],
       measuredDeltaFactorAtInit: first.deltaGrowth,
       actRmsGrowthOverTime: finalLayers.map((l, i) => (l.actRms !== undefined && initialLayers[i]?.actRms ? round(l.actRms / initialLayers[i].actRms!) : null)),
       deadUnits: Array.from({ length: depth }, (_, l) => {
@@ -313,5 +316,39 @@ export async function writePhaseSweep(dir: string): Promise<FakeSweep> {
     }
   }
   await writeFile(join(dir, 'index.json'), JSON.stringify({ experiment: name, cells }, null, 2));
+  return { dir, cells: cells.map((c) => c.id) };
+}
+
+/** Seeds born dead (of SEED_COUNT) per depth and initializer in writeSeedSweep: more with depth. */
+export const SEED_COUNT = 5;
+export const BORN_DEAD: Readonly<Record<string, Readonly<Record<number, number>>>> = {
+  he_normal: { 2: 0, 4: 1, 8: 3 },
+  glorot_uniform: { 2: 0, 4: 2, 8: 4 },
+};
+
+/**
+ * Narrow relu nets over depth [2, 4, 8] x init [he_normal, glorot_uniform], SEED_COUNT seeds
+ * each, with the first BORN_DEAD[init][depth] seeds born dead (flat loss), and the
+ * sweep-summary.json that `run` writes, made by the real aggregation (src/shard/aggregate.ts).
+ * Cell folders are named by their ids, as `run` names them.
+ */
+export async function writeSeedSweep(dir: string): Promise<FakeSweep> {
+  const name = 'narrow-relu-seeds';
+  const cells: { id: string; path: string; overrides: Record<string, unknown>; status: string; seed: number }[] = [];
+  for (const depth of [2, 4, 8]) {
+    for (const init of Object.keys(BORN_DEAD)) {
+      for (let seed = 0; seed < SEED_COUNT; seed++) {
+        const id = `model.depth=${depth},model.init=${init},seed=${seed}`;
+        const bornDead = seed < BORN_DEAD[init][depth];
+        await writeFakeRun(join(dir, id), {
+          name, activation: 'relu', init, depth, width: 3, steps: 40, every: 20, histEvery: 0, evalEvery: 20, seed,
+          bornDead, learned: bornDead ? 1 : 0.3 + 0.05 * depth,
+        });
+        cells.push({ id, path: id, overrides: { 'model.depth': depth, 'model.init': init, seed }, status: 'ok', seed });
+      }
+    }
+  }
+  await writeFile(join(dir, 'index.json'), JSON.stringify({ experiment: name, cells: cells.map(({ seed: _seed, ...c }) => c) }, null, 2));
+  writeSweepSummary(dir, name, cells);
   return { dir, cells: cells.map((c) => c.id) };
 }

@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blowupOverTimeOf, bornDeadLayersOf, bornDeadOf, deadUnitEventsOf } from '../../src/report/blocks.js';
 import { downsample, layerBudget } from '../../src/report/downsample.js';
 import { escapeHtml, pageData, scriptJson, toColumnar } from '../../src/report/html.js';
-import { parseNdjson, readRun, readSweep, runInfo, toMetricRecord } from '../../src/report/read.js';
+import { parseNdjson, readRun, readSweep, readSweepSummary, runInfo, toMetricRecord } from '../../src/report/read.js';
 import { compactSvg } from '../../src/report/render.js';
 import { fmt } from '../../src/report/text.js';
-import { HOSTILE_NAME, writeFakeRun, writeSweep } from './fixtures.js';
+import { SWEEP_SUMMARY_FILE } from '../../src/shard/aggregate.js';
+import { HOSTILE_NAME, SEED_COUNT, writeFakeRun, writeSeedSweep, writeSweep } from './fixtures.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -102,6 +103,47 @@ describe('readSweep', () => {
     await writeFile(join(d, 'index.json'), JSON.stringify({ experiment: 'x', cells: [{ id: 'a', path: 'javascript:alert(1)', overrides: {}, status: 'ok' }] }));
     const sweep = await readSweep(d);
     expect(sweep.cells[0].href).toBe('javascript%3Aalert(1)/report.html');
+  });
+});
+
+describe('readSweepSummary', () => {
+  it('reads the sweep-summary.json that the aggregation wrote, with readSweep', async () => {
+    const d = join(dir, 'seeds');
+    await writeSeedSweep(d);
+    const summary = await readSweepSummary(d);
+    expect(summary?.groups).toHaveLength(6);
+    expect(summary!.groups[0].n).toBe(SEED_COUNT);
+    expect(summary!.groups[0].overrides).toEqual({ 'model.depth': 2, 'model.init': 'he_normal' });
+    expect((await readSweep(d)).summary).toEqual(summary);
+  });
+
+  it('gives null when the file is missing, not JSON, or has no groups list', async () => {
+    const d = join(dir, 'no-summary');
+    await mkdir(d, { recursive: true });
+    expect(await readSweepSummary(d)).toBeNull();
+    await writeFile(join(d, SWEEP_SUMMARY_FILE), '{"groups": ');
+    expect(await readSweepSummary(d)).toBeNull();
+    await writeFile(join(d, SWEEP_SUMMARY_FILE), JSON.stringify({ groups: {} }));
+    expect(await readSweepSummary(d)).toBeNull();
+  });
+
+  it('skips groups it cannot read and fills absent metrics with empty aggregates', async () => {
+    const d = join(dir, 'odd-summary');
+    await mkdir(d, { recursive: true });
+    await writeFile(join(d, SWEEP_SUMMARY_FILE), JSON.stringify({
+      groups: [
+        'not a group',
+        { group: 'no n' },
+        { group: 'depth=2', n: 3, overrides: { 'model.depth': 2 }, metrics: { finalLoss: { n: 3, mean: 0.5, std: 'x' } }, proportions: { bornDead: { k: 1, n: 3, p: 1 / 3, lo: 0.06, hi: 0.79 } } },
+      ],
+    }));
+    const summary = (await readSweepSummary(d))!;
+    expect(summary.groups.map((g) => g.group)).toEqual(['depth=2']);
+    const g = summary.groups[0];
+    expect(g.metrics.finalLoss).toEqual({ n: 3, mean: 0.5, std: null, min: null, p5: null, p50: null, p95: null, max: null });
+    expect(g.metrics.testAcc.n).toBe(0);
+    expect(g.proportions.bornDead).toEqual({ k: 1, n: 3, p: 1 / 3, lo: 0.06, hi: 0.79 });
+    expect(g.proportions.diverged).toEqual({ k: 0, n: 0, p: null, lo: null, hi: null });
   });
 });
 

@@ -1,13 +1,15 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRunReport, writeSweepReport } from '../../src/report/index.js';
 import { readSweep } from '../../src/report/read.js';
-import { numericAxes } from '../../src/report/sweep-report.js';
-import { NOTES, PAGE } from '../../src/report/text.js';
+import { chooseOutcome, numericAxes, seedAxes, seedSection } from '../../src/report/sweep-report.js';
+import { NOTES, PAGE, SWEEP_CHARTS, fmt } from '../../src/report/text.js';
+import { summarizeSweep, wilson, SWEEP_SUMMARY_FILE, type CellOutcome, type SweepSummary } from '../../src/shard/aggregate.js';
 import {
-  HOSTILE_DESCRIPTION, HOSTILE_NAME, writeDivergedRun, writeFakeRun, writePhaseSweep, writePreluRun, writeSigmoidRun, writeSweep,
+  BORN_DEAD, HOSTILE_DESCRIPTION, HOSTILE_NAME, SEED_COUNT, writeDivergedRun, writeFakeRun, writePhaseSweep, writePreluRun,
+  writeSeedSweep, writeSigmoidRun, writeSweep,
 } from './fixtures.js';
 
 let dir: string;
@@ -162,5 +164,146 @@ describe('writeSweepReport', () => {
     expect(html).toContain('<h1>&lt;img src=x onerror=alert(1)&gt;</h1>');
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('<script>alert(2)');
+  });
+});
+
+/** The rows of the "Over seeds" table as text, cell by cell. */
+function seedTableRows(html: string): string[][] {
+  const table = html.match(/<table class="sortable seeds">([\s\S]*?)<\/table>/);
+  if (!table) throw new Error('no seeds table');
+  return [...table[1].matchAll(/<tr><td>([\s\S]*?)<\/tr>/g)].map((m) =>
+    `<td>${m[1]}`.split('</td>').filter((c) => c.includes('<td')).map((c) => c.replace(/<td[^>]*>/, '').replace(/<wbr>/g, '')));
+}
+
+describe('writeSweepReport over seeds', () => {
+  let exp: string;
+  let html: string;
+  let summary: SweepSummary;
+  beforeAll(async () => {
+    exp = join(dir, 'seeds');
+    await writeSeedSweep(exp);
+    summary = JSON.parse(await readFile(join(exp, SWEEP_SUMMARY_FILE), 'utf8')) as SweepSummary;
+    html = await readFile(await writeSweepReport(exp), 'utf8');
+  });
+
+  it('adds an "Over seeds" section with the born-dead chart, the loss chart and a table', () => {
+    expect(html).toContain(`<h2>${PAGE.sectionSeeds}</h2>`);
+    for (const id of ['seeds-proportion', 'seeds-loss']) expect(figure(html, id), id).toMatch(/<noscript><svg[\s\S]*?<path[\s\S]*<\/svg><\/noscript>/);
+    expect(figure(html, 'seeds-proportion')).toContain(SWEEP_CHARTS.seedsBornDead.caption);
+    expect(figure(html, 'seeds-proportion')).toContain(NOTES.seedsDrawn('bornDead', 'varies'));
+    expect(figure(html, 'seeds-loss')).toContain(SWEEP_CHARTS.seedsLoss.caption);
+    // Comparison first, then the seeds, then the rest.
+    expect(html.indexOf(PAGE.sectionCompare)).toBeLessThan(html.indexOf(PAGE.sectionSeeds));
+    expect(html.indexOf(PAGE.sectionSeeds)).toBeLessThan(html.indexOf(PAGE.sectionPhase));
+  });
+
+  it('has one table row per group with k/n and the Wilson interval of each yes/no outcome', () => {
+    const rows = seedTableRows(html);
+    expect(rows).toHaveLength(6);
+    for (const [init, byDepth] of Object.entries(BORN_DEAD)) {
+      for (const [depth, k] of Object.entries(byDepth)) {
+        const row = rows.find((r) => r[0] === `model.depth=${depth},model.init=${init}`);
+        expect(row, `${depth} ${init}`).toBeDefined();
+        expect(row![1]).toBe(String(SEED_COUNT));
+        const w = wilson(k, SEED_COUNT);
+        expect(row!.at(-1)).toBe(PAGE.proportion(k, SEED_COUNT, w.lo, w.hi));
+        const ok = wilson(SEED_COUNT, SEED_COUNT);
+        expect(row![5]).toBe(PAGE.proportion(SEED_COUNT, SEED_COUNT, ok.lo, ok.hi));
+      }
+    }
+  });
+
+  it('shows the final loss as mean ± std [p5, p95] from sweep-summary.json, and the vanishing p50 of the live seeds', () => {
+    const rows = seedTableRows(html);
+    for (const g of summary.groups) {
+      const row = rows.find((r) => r[0] === g.group)!;
+      const m = g.metrics.finalLoss;
+      expect(row[2]).toBe(PAGE.meanStd(m.mean!, m.std, m.p5, m.p95));
+      const v = g.metrics['initial.vanishing'].p50;
+      expect(row[4]).toBe(v === null ? PAGE.unknown : fmt(v));
+      // Born-dead seeds have no vanishing index; the depth-8 glorot group has one live seed of five.
+      expect(g.metrics['initial.vanishing'].n).toBe(SEED_COUNT - BORN_DEAD[String(g.overrides['model.init'])][Number(g.overrides['model.depth'])]);
+    }
+  });
+
+  it('reads the aggregates from the file: what the file says is what the table shows', async () => {
+    const edited = { ...summary, groups: summary.groups.map((g, i) => (i === 0 ? { ...g, group: 'edited-on-disk' } : g)) };
+    const other = join(dir, 'seeds-edited');
+    await writeSeedSweep(other);
+    await writeFile(join(other, SWEEP_SUMMARY_FILE), JSON.stringify(edited));
+    const page = await readFile(await writeSweepReport(other), 'utf8');
+    expect(seedTableRows(page).map((r) => r[0])).toContain('edited-on-disk');
+  });
+
+  it('omits the section when the experiment has no sweep-summary.json', async () => {
+    const other = join(dir, 'seeds-missing');
+    await writeSeedSweep(other);
+    await rm(join(other, SWEEP_SUMMARY_FILE));
+    const page = await readFile(await writeSweepReport(other), 'utf8');
+    expect(page).not.toContain(`<h2>${PAGE.sectionSeeds}</h2>`);
+    expect(page).not.toContain('id="seeds-proportion"');
+  });
+
+  it('omits the section when every group has a single seed', async () => {
+    const other = join(dir, 'seeds-single');
+    await writeSweep(other);
+    const sweep = await readSweep(other);
+    const cells = sweep.cells.map((c) => ({ id: c.id, overrides: c.overrides, status: c.status, seed: 0, summary: null }));
+    await writeFile(join(other, SWEEP_SUMMARY_FILE), JSON.stringify(summarizeSweep('one-seed', cells)));
+    const page = await readFile(await writeSweepReport(other), 'utf8');
+    expect(page).not.toContain(`<h2>${PAGE.sectionSeeds}</h2>`);
+  });
+});
+
+/** A sweep summary made by the real aggregation from cells given as (overrides, status, bornDead). */
+type FakeCell = readonly [Readonly<Record<string, unknown>>, string, boolean];
+
+function summaryOf(cells: readonly FakeCell[]): SweepSummary {
+  const outcomes: CellOutcome[] = cells.map(([overrides, status, bornDead], i) => ({
+    id: `${Object.entries(overrides).map(([k, v]) => `${k}=${String(v)}`).join(',')},seed=${i}`,
+    overrides: { ...overrides, seed: i }, status, seed: i, summary: { finalLoss: 0.5 + 0.01 * i, bornDead },
+  }));
+  return summarizeSweep('t', outcomes);
+}
+
+describe('the "Over seeds" section', () => {
+  const twice = (c: FakeCell): FakeCell[] => [c, c];
+
+  it('draws born dead when it varies, else diverged when that varies, else whichever happened', () => {
+    const dead = summaryOf([...twice([{ 'model.depth': 2 }, 'ok', false]), ...twice([{ 'model.depth': 4 }, 'ok', true])]);
+    expect(chooseOutcome(dead.groups)).toEqual({ outcome: 'bornDead', why: 'varies' });
+    const div = summaryOf([...twice([{ 'model.depth': 2 }, 'ok', false]), ...twice([{ 'model.depth': 4 }, 'diverged', false])]);
+    expect(chooseOutcome(div.groups)).toEqual({ outcome: 'diverged', why: 'varies' });
+    const allDiverged = summaryOf([...twice([{ 'model.depth': 2 }, 'diverged', false]), ...twice([{ 'model.depth': 4 }, 'diverged', false])]);
+    expect(chooseOutcome(allDiverged.groups)).toEqual({ outcome: 'diverged', why: 'happened' });
+    const none = summaryOf([...twice([{ 'model.depth': 2 }, 'ok', false]), ...twice([{ 'model.depth': 4 }, 'ok', false])]);
+    expect(chooseOutcome(none.groups)).toEqual({ outcome: 'bornDead', why: 'default' });
+  });
+
+  it('puts depth on x when it is numeric and colours by the other swept values', () => {
+    const s = summaryOf([
+      [{ 'model.width': 3, 'model.depth': 2, 'model.init': 'he_normal' }, 'ok', false],
+      [{ 'model.width': 3, 'model.depth': 4, 'model.init': 'he_normal' }, 'ok', false],
+      [{ 'model.width': 5, 'model.depth': 2, 'model.init': 'he_normal' }, 'ok', false],
+    ]);
+    expect(seedAxes(s.groups)).toEqual({ x: 'model.depth', others: ['model.width', 'model.init'] });
+    expect(seedAxes(summaryOf([[{ 'model.activation': 'relu' }, 'ok', false], [{ 'model.activation': 'tanh' }, 'ok', false]]).groups))
+      .toEqual({ x: null, others: ['model.activation'] });
+  });
+
+  it('shows only the table, with a note, when no swept value is numeric', () => {
+    const s = summaryOf([...twice([{ 'model.activation': 'relu' }, 'ok', true]), ...twice([{ 'model.activation': 'tanh' }, 'ok', false])]);
+    const section = seedSection(s)!;
+    expect(section.heading).toBe(PAGE.sectionSeeds);
+    expect(section.charts).toEqual([]);
+    expect(section.notes).toEqual([NOTES.noSeedAxis]);
+    expect(section.html).toContain('<td>model.activation=relu</td>');
+  });
+
+  it('escapes group labels from the file', () => {
+    const s = summaryOf([...twice([{ 'model.depth': 2, x: HOSTILE_NAME }, 'ok', false]), ...twice([{ 'model.depth': 4, x: HOSTILE_NAME }, 'ok', false])]);
+    const section = seedSection(s)!;
+    expect(section.html).not.toContain('<img');
+    expect(section.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
 });

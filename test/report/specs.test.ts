@@ -11,8 +11,11 @@ import {
   activationHistogramSpec, activationStatsSpec, chooseLayers, chooseSteps, deadSaturatedSpec, deathStepsSpec,
   gradHeatmapSpec, gradProfileSpec, histogramLayers, lossSpec, preluSpec, revivedSpec, updateRatioSpec,
 } from '../../src/report/specs/run.js';
-import { blowupSpec, deadByActivationSpec, phaseSpec, vanishingDepthSpec, type CellRow } from '../../src/report/specs/sweep.js';
-import { SERIES } from '../../src/report/text.js';
+import {
+  blowupSpec, deadByActivationSpec, lossBandSpec, phaseSpec, proportionSpec, vanishingDepthSpec,
+  type CellRow, type LossPoint, type ProportionPoint,
+} from '../../src/report/specs/sweep.js';
+import { SERIES, TIP } from '../../src/report/text.js';
 import { writeDivergedRun, writeFakeRun, writePreluRun } from './fixtures.js';
 
 let dir: string;
@@ -104,11 +107,20 @@ const CASES: readonly Case[] = [
   {
     name: 'activationHistogramSpec',
     spec: () => activationHistogramSpec(sig.histograms, { depth: 3 }),
+    // One rect per non-empty bin, plus a strip below / above the range wherever under / over > 0.
     expect: (c) => {
       let bins = 0;
-      for (const h of sig.histograms) for (const l of h.layers) if (l.layer < 3) bins += l.a.counts.filter((n) => n > 0).length;
+      let outside = 0;
+      for (const h of sig.histograms) {
+        for (const l of h.layers) {
+          if (l.layer >= 3) continue;
+          bins += l.a.counts.filter((n) => n > 0).length;
+          outside += ((l.a.under ?? 0) > 0 ? 1 : 0) + ((l.a.over ?? 0) > 0 ? 1 : 0);
+        }
+      }
       expect(bins).toBeGreaterThan(0);
-      expect(items(c, 'rect')).toBe(bins);
+      expect(outside).toBeGreaterThan(0);
+      expect(items(c, 'rect')).toBe(bins + outside);
       expect(marks(c, 'rect')).toBe(3);
     },
   },
@@ -224,7 +236,70 @@ const SWEEP_CASES: readonly Case[] = [
   },
 ];
 
-describe.each([...CASES, ...SWEEP_CASES])('$name', ({ spec, expect: check }) => {
+/** Two initializers x depths 2, 4, 8, five seeds each; one he_normal group has no interval (n = 0). */
+const PROPORTIONS: ProportionPoint[] = [2, 4, 8].flatMap((x) => ['he_normal', 'glorot_uniform'].map((series, j) => {
+  const k = x === 2 ? 0 : (x / 4) + j;
+  const missing = x === 8 && j === 0;
+  return {
+    group: `model.depth=${x},model.init=${series}`, x, series, n: missing ? 0 : 5, k,
+    p: missing ? null : k / 5, lo: missing ? null : Math.max(0, k / 5 - 0.3), hi: missing ? null : Math.min(1, k / 5 + 0.35),
+  };
+}));
+
+const LOSSES: LossPoint[] = [2, 4, 8].flatMap((x) => ['he_normal', 'glorot_uniform'].map((series, j) => ({
+  group: `model.depth=${x},model.init=${series}`, x, series, n: 5,
+  mean: 0.3 + 0.05 * x + 0.1 * j, std: 0.05, p5: 0.25 + 0.05 * x, p95: 0.4 + 0.06 * x + 0.1 * j,
+})));
+
+const SEED_CASES: readonly Case[] = [
+  {
+    name: 'proportionSpec with two series',
+    spec: () => proportionSpec(PROPORTIONS, { outcome: 'bornDead', xTitle: 'model.depth', seriesTitle: 'model.init' }),
+    // 5 groups with an interval: a point, a bar and its two end ticks each; the group without one is left out.
+    expect: (c) => {
+      expect(items(c, 'symbol')).toBe(5);
+      expect(items(c, 'rule')).toBe(5);
+      expect(items(c, 'rect')).toBe(2 * 5);
+    },
+  },
+  {
+    name: 'proportionSpec with one series',
+    spec: () => proportionSpec(PROPORTIONS.filter((p) => p.series === 'glorot_uniform').map((p) => ({ ...p, series: '' })), {
+      outcome: 'diverged', xTitle: 'model.depth', seriesTitle: null,
+    }),
+    expect: (c) => {
+      expect(items(c, 'symbol')).toBe(3);
+      expect(items(c, 'rule')).toBe(3);
+    },
+  },
+  {
+    name: 'lossBandSpec with two series',
+    spec: () => lossBandSpec(LOSSES, { xTitle: 'model.depth', seriesTitle: 'model.init' }),
+    // One band and one line per series through its 3 groups, a point per group.
+    expect: (c) => {
+      expect(marks(c, 'area')).toBe(2);
+      expect(items(c, 'area')).toBe(6);
+      expect(marks(c, 'line')).toBe(2);
+      expect(items(c, 'line')).toBe(6);
+      expect(items(c, 'symbol')).toBe(6);
+    },
+  },
+  {
+    name: 'lossBandSpec with one series and a group without quantiles',
+    spec: () => lossBandSpec(
+      LOSSES.filter((p) => p.series === 'he_normal').map((p, i) => ({ ...p, series: '', ...(i === 0 ? { p5: null, p95: null, std: null } : {}) })),
+      { xTitle: 'model.depth', seriesTitle: null },
+    ),
+    // The band skips the group without p5/p95; the mean line and points keep all three.
+    expect: (c) => {
+      expect(items(c, 'area')).toBe(2);
+      expect(items(c, 'line')).toBe(3);
+      expect(items(c, 'symbol')).toBe(3);
+    },
+  },
+];
+
+describe.each([...CASES, ...SWEEP_CASES, ...SEED_CASES])('$name', ({ spec, expect: check }) => {
   it('compiles with vega-lite and runs in vega without a warning', async () => {
     const { warnings } = await renderView(spec());
     expect(warnings).toEqual([]);
@@ -257,6 +332,27 @@ describe('spec helpers', () => {
     expect(picked).toHaveLength(6);
     expect(picked[0]).toBe(0);
     expect(picked.at(-1)).toBe(49);
+  });
+
+  it('puts the values outside a histogram\'s range in strips just below and above it', () => {
+    const hist = { edges: [0, 0.5, 1], counts: [3, 4], under: 2, over: 5 };
+    const spec = activationHistogramSpec([{ step: 0, layers: [{ layer: 0, a: hist, z: hist, dW: hist, dz: hist }] }]) as unknown as {
+      datasets: { hist: { y0: number; y1: number; n: number; bin: string; outside: boolean }[] };
+    };
+    const rows = spec.datasets.hist;
+    expect(rows.filter((r) => !r.outside).map((r) => [r.y0, r.y1, r.n, r.bin])).toEqual([[0, 0.5, 3, '[0, 0.5)'], [0.5, 1, 4, '[0.5, 1]']]);
+    expect(rows.filter((r) => r.outside).map((r) => [r.y0, r.y1, r.n, r.bin])).toEqual([
+      [-0.08, 0, 2, TIP.binUnder(0)],
+      [1, 1.08, 5, TIP.binOver(1)],
+    ]);
+  });
+
+  it('draws no strip when nothing fell outside the range', () => {
+    const hist = { edges: [0, 1], counts: [3], under: 0 };
+    const spec = activationHistogramSpec([{ step: 0, layers: [{ layer: 0, a: hist, z: hist, dW: hist, dz: hist }] }]) as unknown as {
+      datasets: { hist: { outside: boolean }[] };
+    };
+    expect(spec.datasets.hist.map((r) => r.outside)).toEqual([false]);
   });
 
   it('leaves the output layer out of the histogram panels', () => {

@@ -300,30 +300,44 @@ export function histogramLayers(histograms: readonly HistogramRecord[], depth?: 
   return chooseLayers(hidden.length ? hidden : present);
 }
 
+/** Height of the strip that counts the values outside a histogram's range, as a share of the range. */
+const OUTSIDE_STRIP = 0.08;
+
 /**
  * "Colorful dimension" heat maps: one panel per chosen layer, x = step, y = value bins of the
- * quantity, colour = count in the bin (log). Empty bins are left out.
+ * quantity, colour = count in the bin (log). Empty bins are left out. Values outside the fixed
+ * edges (Histogram.under / .over) get a strip of height OUTSIDE_STRIP * (hi - lo) just below lo
+ * and just above hi, outlined in red, so a distribution that outgrew its range stays visible.
  */
 export function activationHistogramSpec(histograms: readonly HistogramRecord[], options: HistogramOptions = {}): Spec {
   const q = options.quantity ?? 'a';
   const chosen = new Set(options.layers ?? histogramLayers(histograms, options.depth));
   const sp = spans(histograms.map((h) => h.step));
-  const rows: { layer: number; step: number; s1: number; y0: number; y1: number; n: number }[] = [];
+  const rows: { layer: number; step: number; s1: number; y0: number; y1: number; n: number; bin: string; outside: boolean }[] = [];
   histograms.forEach((h, i) => {
     for (const l of h.layers) {
       if (!chosen.has(l.layer)) continue;
       const hist = l[q];
       if (!hist) continue;
-      for (let b = 0; b < hist.counts.length; b++) {
+      const base = { layer: l.layer, step: h.step, s1: sp[i].s1 };
+      const last = hist.counts.length - 1;
+      for (let b = 0; b <= last; b++) {
         const n = hist.counts[b];
         if (!(n > 0) || !Number.isFinite(hist.edges[b]) || !Number.isFinite(hist.edges[b + 1])) continue;
-        rows.push({ layer: l.layer, step: h.step, s1: sp[i].s1, y0: jnum(hist.edges[b]) ?? 0, y1: jnum(hist.edges[b + 1]) ?? 0, n });
+        rows.push({ ...base, y0: jnum(hist.edges[b]) ?? 0, y1: jnum(hist.edges[b + 1]) ?? 0, n, bin: TIP.binIn(hist.edges[b], hist.edges[b + 1], b === last), outside: false });
       }
+      const lo = hist.edges[0];
+      const hi = hist.edges[last + 1];
+      if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo)) continue;
+      const strip = OUTSIDE_STRIP * (hi - lo);
+      if ((hist.under ?? 0) > 0) rows.push({ ...base, y0: jnum(lo - strip) ?? 0, y1: jnum(lo) ?? 0, n: hist.under!, bin: TIP.binUnder(lo), outside: true });
+      if ((hist.over ?? 0) > 0) rows.push({ ...base, y0: jnum(hi) ?? 0, y1: jnum(hi + strip) ?? 0, n: hist.over!, bin: TIP.binOver(hi), outside: true });
     }
   });
   const panels = new Set(rows.map((r) => r.layer)).size;
   const x0 = sp.length ? sp[0].s0 : 0;
   const x1 = sp.length ? sp[sp.length - 1].s1 : 1;
+  const outlined = { test: 'datum.outside' };
   return {
     $schema: SCHEMA,
     title: title(RUN_CHARTS.actHist.title),
@@ -343,11 +357,12 @@ export function activationHistogramSpec(histograms: readonly HistogramRecord[], 
         y: { field: 'y0', type: 'quantitative', title: AXIS.activationValue, scale: { zero: false, nice: false } },
         y2: { field: 'y1' },
         color: { field: 'n', type: 'quantitative', title: AXIS.histCount, scale: { type: 'log', scheme: 'viridis' }, legend: { format: '~s' } },
+        stroke: { condition: { ...outlined, value: DIVERGED_COLOR }, value: null },
+        strokeWidth: { condition: { ...outlined, value: 1 }, value: 0 },
         tooltip: [
           { field: 'layer', type: 'ordinal', title: TIP.layer },
           { field: 'step', type: 'quantitative', title: TIP.step },
-          { field: 'y0', type: 'quantitative', title: TIP.binFrom, format: EXACT },
-          { field: 'y1', type: 'quantitative', title: TIP.binTo, format: EXACT },
+          { field: 'bin', type: 'nominal', title: TIP.bin },
           { field: 'n', type: 'quantitative', title: TIP.count },
         ],
       },

@@ -4,7 +4,7 @@
  * axis values are data values only.
  */
 import { AXIS, PHASE_METRIC, SERIES, SWEEP_CHARTS, TIP } from '../text.js';
-import { CONFIG, EXACT, HEIGHT, PANEL_HEIGHT, SCHEMA, WIDTH, title, type Spec } from './common.js';
+import { CONFIG, EXACT, HEIGHT, PANEL_HEIGHT, SCHEMA, WIDTH, jnum, title, type Spec } from './common.js';
 
 /** What the sweep charts know about one cell. */
 export interface CellRow {
@@ -232,4 +232,150 @@ export function phaseSpec(points: readonly PhasePoint[], options: PhaseOptions):
     return { ...common, facet: { field: 'panel', type: 'nominal', title: null }, columns: 3, spec: inner };
   }
   return { ...common, ...inner };
+}
+
+/** One group of cells that differ only in seed, placed on the charts over seeds. */
+export interface SeedPoint {
+  /** The group label of sweep-summary.json (the cell id without `seed=`). */
+  readonly group: string;
+  /** Value of the numeric swept axis. */
+  readonly x: number;
+  /** The group's other swept values ('' when only the x axis was swept): one colour each. */
+  readonly series: string;
+  /** Cells (seeds) in the group. */
+  readonly n: number;
+}
+
+/** A yes/no outcome of a group: k of n seeds, p = k/n, Wilson 95% interval [lo, hi]. */
+export interface ProportionPoint extends SeedPoint {
+  readonly k: number;
+  readonly p: number | null;
+  readonly lo: number | null;
+  readonly hi: number | null;
+}
+
+/** Final loss of a group over its seeds (over the seeds where it is finite). */
+export interface LossPoint extends SeedPoint {
+  readonly mean: number | null;
+  readonly std: number | null;
+  readonly p5: number | null;
+  readonly p95: number | null;
+}
+
+export interface SeedChartOptions {
+  /** Title of the x axis (a sweep key). */
+  readonly xTitle: string;
+  /** Legend title of the series (the other sweep keys); null when there is one series. */
+  readonly seriesTitle: string | null;
+}
+
+export interface ProportionOptions extends SeedChartOptions {
+  readonly outcome: 'bornDead' | 'diverged';
+}
+
+/** Swept values are design points: one evenly spaced position per value, ascending. */
+const seedX = (xTitle: string) => ({ field: 'x', type: 'ordinal' as const, title: xTitle, sort: 'ascending' as const, axis: { labelAngle: 0 } });
+const seriesColor = (seriesTitle: string) => ({ field: 'series', type: 'nominal' as const, title: seriesTitle, scale: { scheme: 'tableau10' } });
+const SINGLE_COLOR = '#4c78a8';
+
+/**
+ * Share of seeds with a yes/no outcome (born dead or diverged) against a numeric swept axis:
+ * a point at p = k/n and a bar over the Wilson 95% interval per group; series (the other swept
+ * values) are coloured and set side by side at each x. No line joins the points: the offset
+ * that keeps the bars apart splits a line at every x, and each group is its own estimate.
+ */
+export function proportionSpec(points: readonly ProportionPoint[], options: ProportionOptions): Spec {
+  const rows = points
+    .filter((r) => r.p !== null && r.lo !== null && r.hi !== null && r.n > 0)
+    .map((r) => ({ group: r.group, x: r.x, series: r.series, n: r.n, k: r.k, p: jnum(r.p!), lo: jnum(r.lo!), hi: jnum(r.hi!) }));
+  const text = options.outcome === 'bornDead' ? SWEEP_CHARTS.seedsBornDead : SWEEP_CHARTS.seedsDiverged;
+  const yTitle = options.outcome === 'bornDead' ? AXIS.proportionBornDead : AXIS.proportionDiverged;
+  const series = options.seriesTitle === null
+    ? {}
+    : { color: seriesColor(options.seriesTitle), xOffset: { field: 'series', type: 'nominal' as const } };
+  const fixed = options.seriesTitle === null ? { color: SINGLE_COLOR } : {};
+  const y = { type: 'quantitative' as const, scale: { domain: [0, 1] } };
+  return {
+    $schema: SCHEMA,
+    title: title(text.title),
+    description: text.caption,
+    config: CONFIG,
+    width: WIDTH,
+    height: HEIGHT,
+    datasets: { proportions: rows },
+    data: { name: 'proportions' },
+    encoding: { x: seedX(options.xTitle), ...series },
+    layer: [
+      {
+        mark: { type: 'errorbar', ticks: true, size: 12, thickness: 1.5, ...fixed },
+        encoding: { y: { ...y, field: 'lo', title: yTitle }, y2: { field: 'hi' } },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 60, opacity: 1, ...fixed },
+        encoding: {
+          y: { ...y, field: 'p' },
+          tooltip: [
+            { field: 'group', type: 'nominal', title: TIP.group },
+            { field: 'k', type: 'quantitative', title: TIP.successes },
+            { field: 'n', type: 'quantitative', title: TIP.seeds },
+            { field: 'p', type: 'quantitative', title: TIP.proportion, format: EXACT },
+            { field: 'lo', type: 'quantitative', title: TIP.wilsonLo, format: EXACT },
+            { field: 'hi', type: 'quantitative', title: TIP.wilsonHi, format: EXACT },
+          ],
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * Mean final loss over seeds against a numeric swept axis: a line through the means and a band
+ * from the 5th to the 95th percentile of the seeds, one colour per series.
+ */
+export function lossBandSpec(points: readonly LossPoint[], options: SeedChartOptions): Spec {
+  const rows = points
+    .filter((r) => r.mean !== null)
+    .map((r) => ({
+      group: r.group, x: r.x, series: r.series, n: r.n, mean: jnum(r.mean!),
+      std: r.std === null ? null : jnum(r.std), p5: r.p5 === null ? null : jnum(r.p5), p95: r.p95 === null ? null : jnum(r.p95),
+    }));
+  const color = options.seriesTitle === null ? {} : { color: seriesColor(options.seriesTitle) };
+  const fixed = options.seriesTitle === null ? { color: SINGLE_COLOR } : {};
+  const y = { type: 'quantitative' as const, scale: { zero: false } };
+  return {
+    $schema: SCHEMA,
+    title: title(SWEEP_CHARTS.seedsLoss.title),
+    description: SWEEP_CHARTS.seedsLoss.caption,
+    config: CONFIG,
+    width: WIDTH,
+    height: HEIGHT,
+    datasets: { losses: rows },
+    data: { name: 'losses' },
+    encoding: { x: seedX(options.xTitle), ...color },
+    layer: [
+      {
+        transform: [{ filter: 'isValid(datum.p5) && isValid(datum.p95)' }],
+        mark: { type: 'area', opacity: 0.2, ...fixed },
+        encoding: { y: { ...y, field: 'p5', title: AXIS.lossOverSeeds }, y2: { field: 'p95' } },
+      },
+      {
+        mark: { type: 'line', strokeWidth: 2, ...fixed },
+        encoding: { y: { ...y, field: 'mean' } },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 50, opacity: 1, ...fixed },
+        encoding: {
+          y: { ...y, field: 'mean' },
+          tooltip: [
+            { field: 'group', type: 'nominal', title: TIP.group },
+            { field: 'n', type: 'quantitative', title: TIP.seeds },
+            { field: 'mean', type: 'quantitative', title: TIP.mean, format: EXACT },
+            { field: 'std', type: 'quantitative', title: TIP.std, format: EXACT },
+            { field: 'p5', type: 'quantitative', title: TIP.p5, format: EXACT },
+            { field: 'p95', type: 'quantitative', title: TIP.p95, format: EXACT },
+          ],
+        },
+      },
+    ],
+  };
 }
