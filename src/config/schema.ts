@@ -215,7 +215,7 @@ const TrainSchema = z
 
 const MetricsSchema = z
   .strictObject({
-    every: z.int().min(1).default(50).describe('steps between metric records (step 0 and the last step are always recorded); 50 keeps the probe pass under 10% of training time'),
+    every: z.int().min(1).default(100).describe('steps between metric records (step 0 and the last step are always recorded); 100 keeps the probe pass and the reducers within 10% of training time'),
     probe: z.int().min(1).default(512).describe('size of the fixed probe batch the activation statistics are measured on'),
     histogramsEvery: z.int().min(1).nullable().default(250).describe('steps between histogram records (null: none)'),
     enabled: z.boolean().default(true).describe('record per-layer metrics at all'),

@@ -60,6 +60,12 @@ export interface FlushEvent {
 export interface BeforeUpdateEvent {
   readonly type: 'beforeUpdate';
   readonly step: number;
+  /**
+   * Whether step + 1 will be recorded (by cadence, evaluation or as the last step). The weights
+   * are snapshotted only then: copying every weight every step cost a few percent of a step.
+   * Default true.
+   */
+  readonly nextRecorded?: boolean;
 }
 
 export interface UpdatedEvent {

@@ -199,7 +199,7 @@ export class Recorder {
       case 'flush':
         return this.onFlush(e.step);
       case 'beforeUpdate':
-        this.onBeforeUpdate(e.step);
+        this.onBeforeUpdate(e.step, e.nextRecorded ?? true);
         return {};
       case 'updated':
         return this.onUpdated(e.step);
@@ -226,8 +226,8 @@ export class Recorder {
   flush(step: number): EventResult {
     return this.handle({ type: 'flush', step });
   }
-  beforeUpdate(step: number): void {
-    this.handle({ type: 'beforeUpdate', step });
+  beforeUpdate(step: number, nextRecorded = true): void {
+    this.handle({ type: 'beforeUpdate', step, nextRecorded });
   }
   updated(step: number): EventResult {
     return this.handle({ type: 'updated', step });
@@ -273,8 +273,10 @@ export class Recorder {
 
   /**
    * Detection is cheap: a non-finite activation reaches the logits (and the loss), a non-finite
-   * dz reaches every db below it (0 * inf is NaN, so even relu's zero derivative passes it on),
-   * and dW is scanned whole because a sum can overflow on its own. Only when one of those is bad
+   * dz reaches every db below it (0 * inf is NaN, so even relu's zero derivative passes it on).
+   * dW = dz^T x can also overflow on its own; scanning it whole every step cost ~4% of a step,
+   * so it is scanned at record steps, and between them an overflowed dW shows up one step later
+   * as a non-finite weight (reported as such, with its layer). Only when one of those is bad
    * are all buffers scanned, in computation order (weights, activations, loss, then gradients
    * from the output layer down), to name the first bad one.
    */
@@ -283,7 +285,8 @@ export class Recorder {
     if (L.length === 0) return Number.isFinite(loss) ? null : { step, layer: null, what: 'loss' };
     const top = L[L.length - 1];
     let suspect = !Number.isFinite(loss) || !allFinite(top.a, rows * top.fanOut * top.widthFactor);
-    for (let i = 0; !suspect && i < L.length; i++) suspect = !allFinite(L[i].db) || !allFinite(L[i].dW);
+    const fullScan = this.isRecordStep(step);
+    for (let i = 0; !suspect && i < L.length; i++) suspect = !allFinite(L[i].db) || (fullScan && !allFinite(L[i].dW));
     if (!suspect) return null;
     // The weights of this step (made by the previous update) come first in computation order.
     for (let i = 0; i < L.length; i++) {
@@ -306,9 +309,9 @@ export class Recorder {
     else this.earlyEval = { step, values: v };
   }
 
-  private onBeforeUpdate(step: number): void {
+  private onBeforeUpdate(step: number, nextRecorded: boolean): void {
     if (this.pending !== null && this.pending.step === step) this.onFlush(step);
-    if (!this.enabled) return;
+    if (!this.enabled || !nextRecorded) return;
     for (let i = 0; i < this.layers.length; i++) this.prevW[i].set(this.layers[i].W);
     this.snapshotStep = step;
   }

@@ -9,7 +9,7 @@
  * of step N (gradients of one more batch, no update), so `train.steps: 0` records the initial
  * network only.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ResolvedConfig } from '../config/schema.js';
@@ -26,7 +26,7 @@ import { OPTIMIZERS, clipGradNorm, type OptimizerName } from '../net/optimizers.
 import { createRng } from '../net/rng.js';
 import { exportWeights, importWeights } from '../net/safetensors.js';
 import { alloc, type DType, type FloatArray } from '../net/tensor.js';
-import { NdjsonWriter, writeJsonAtomic } from './io.js';
+import { makeDir, NdjsonWriter, writeJsonAtomic } from './io.js';
 
 /** Rows evaluated per forward pass when measuring accuracy on a whole split. */
 const EVAL_CHUNK = 512;
@@ -98,7 +98,7 @@ function firstNonFinite(a: FloatArray, n: number): number {
 export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Promise<Summary> {
   const t0 = performance.now();
   const dir = opts.dir;
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   writeJsonAtomic(join(dir, 'config.json'), config);
 
   const root = createRng(config.seed);
@@ -280,7 +280,8 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
       if (step === steps) break;
 
       if (train.clipNorm !== null) clipGradNorm(params, train.clipNorm);
-      recorder.beforeUpdate(step);
+      const next = step + 1;
+      recorder.beforeUpdate(step, recorder.isRecordStep(next) || next === steps || next % evalEvery === 0);
       optimizer.step(train.lr, train.weightDecay);
       recorder.updated(step);
       done = step + 1;

@@ -39,7 +39,7 @@ describe('resolveConfig fills in defaults', () => {
         evalEvery: null,
         saveWeights: [],
       },
-      metrics: { every: 50, probe: 512, histogramsEvery: 250, enabled: true },
+      metrics: { every: 100, probe: 512, histogramsEvery: 250, enabled: true },
       sweep: {},
     });
   });
