@@ -16,7 +16,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,7 @@ export async function runBench(opts: BenchCliOptions): Promise<void> {
   const { log } = opts;
   const want = (s: string): boolean => opts.only === undefined || opts.only.includes(s);
   const rounds = opts.rounds ?? 5;
-  log(`gradflow bench — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, Node ${process.version}`);
+  log(`gradflow bench — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   log('');
   if (want('kernels')) {
     log('## Kernels (single-threaded, float32, median of interleaved rounds)');
@@ -99,18 +99,23 @@ async function overheadBench(rounds: number): Promise<string> {
     const off = resolveConfig(overheadConfig(false));
     const data = loadCellData(on, dir);
     const times = { on: [] as number[], off: [] as number[] };
+    const cpu = { on: [] as number[], off: [] as number[] };
     for (let r = 0; r < rounds; r++) {
       for (const [key, config] of [['on', on], ['off', off]] as const) {
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         await trainCell(config, { dir: join(dir, `${key}-${r}`), baseDir: dir, data });
         times[key].push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu[key].push((c.user + c.system) / 1000);
       }
     }
-    const mOn = median(times.on);
-    const mOff = median(times.off);
+    const ratio = (xs: { on: number[]; off: number[] }): string => fmt(100 * (median(xs.on) / median(xs.off) - 1));
     return [
       `run: spirals, 10 x 128 tanh, batch 128, 1000 steps, probe ${on.metrics.probe}, every ${on.metrics.every}, histograms every ${on.metrics.histogramsEvery}`,
-      `metrics off: ${fmt(mOff)} ms   metrics on: ${fmt(mOn)} ms   overhead: ${fmt(100 * (mOn / mOff - 1))}%  (medians of ${rounds})`,
+      `wall: metrics off ${fmt(median(times.off))} ms, on ${fmt(median(times.on))} ms, overhead ${ratio(times)}%`,
+      `CPU time (what the process itself spent; steadier on a shared machine): off ${fmt(median(cpu.off))} ms, on ${fmt(median(cpu.on))} ms, overhead ${ratio(cpu)}%`,
+      `(medians of ${rounds} interleaved rounds)`,
     ].join('\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
