@@ -1,6 +1,9 @@
 /**
- * The `gradflow` command line (yargs). Exit codes (DESIGN.md): 0 done; 1 a run failed or a
- * check regressed; 2 bad input (config, flag, file), with nothing written.
+ * The `gradflow` command line (yargs). Exit codes (DESIGN.md): 0 done; 1 a run failed (a cell
+ * failed or diverged, the output could not be written, another run holds the experiment folder)
+ * or a check regressed; 2 bad input (config, flag, file, a model too large for memory), with
+ * nothing written; 130 interrupted (SIGINT or SIGTERM, after a clean shutdown); 141 a run
+ * stopped cleanly because its stdout was closed (`gradflow run ... | head -1`).
  */
 import yargs, { type Argv } from 'yargs';
 import { existsSync, statSync } from 'node:fs';
@@ -8,6 +11,8 @@ import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import * as msg from './messages.js';
 import { InputError, prepare, runPrepared } from './train/run.js';
+import { OutputError } from './train/io.js';
+import { LockError } from './train/lock.js';
 import { parseShard, ShardSpecError, type Shard } from './shard/spec.js';
 
 export const EXIT_OK = 0;
@@ -15,6 +20,36 @@ export const EXIT_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 /** 128 + SIGINT, the shell's convention for a run stopped by Ctrl-C. */
 export const EXIT_INTERRUPTED = 130;
+/** 128 + SIGPIPE: a run stopped because the reader of its output went away (`| head -1`). */
+export const EXIT_PIPE_CLOSED = 141;
+
+/**
+ * stdout and stderr closed by their reader (`gradflow run ... | head -1`): Node reports EPIPE
+ * as an 'error' event, which would crash the process with a stack trace. Instead the stream is
+ * marked closed, output to it stops, and a run in progress stops cleanly (`onStdoutClosed`).
+ */
+const pipes = {
+  stdoutClosed: false,
+  stderrClosed: false,
+  onStdoutClosed: null as (() => void) | null,
+};
+let pipesGuarded = false;
+
+function guardPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  const closed = (err: NodeJS.ErrnoException): boolean => err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED';
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (!closed(err)) throw err;
+    if (pipes.stdoutClosed) return;
+    pipes.stdoutClosed = true;
+    pipes.onStdoutClosed?.();
+  });
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (!closed(err)) throw err;
+    pipes.stderrClosed = true;
+  });
+}
 
 class UsageError extends Error {}
 
@@ -27,10 +62,12 @@ interface CommonArgs {
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_OK;
+  guardPipes();
   const log = (line: string): void => {
-    process.stdout.write(line + '\n');
+    if (!pipes.stdoutClosed) process.stdout.write(line + '\n');
   };
   const fail = (lines: readonly string[]): void => {
+    if (pipes.stderrClosed) return;
     for (const l of lines) process.stderr.write(`gradflow: ${l}\n`);
   };
 
@@ -52,13 +89,35 @@ export async function main(argv: readonly string[]): Promise<number> {
             type: 'string',
             describe: 'run only shard I of N of the cells, balanced by cost: --shard 2/4 (1-based), or auto (Kubernetes Indexed Job, Slurm array, GRADFLOW_SHARD_INDEX/COUNT); see docs/scale-out.md',
           })
-          .option('resume', { type: 'boolean', describe: 'skip cells already finished with the same config (default with --shard; --no-resume retrains them)' }),
+          .option('resume', { type: 'boolean', describe: 'skip cells already finished with the same config (default with --shard; --no-resume retrains them)' })
+          .option('init-from', { type: 'string', describe: 'start from the weights in this safetensors file (relative to the current folder): --set model.initFrom' })
+          .option('save-weights', { type: 'string', describe: 'save the weights at these steps: --save-weights 0,100,1000 (--set train.saveWeights)' }),
       async (args) => {
-        const a = args as unknown as CommonArgs & { config: string[]; report: boolean; workers: number; shard?: string; resume?: boolean };
+        const a = args as unknown as CommonArgs & { config: string[]; report: boolean; workers: number; shard?: string; resume?: boolean; initFrom?: string; saveWeights?: string };
         if (!Number.isInteger(a.workers) || a.workers < 1) {
           fail([msg.badFlag('--workers', a.workers, 'an integer >= 1')]);
           exitCode = EXIT_BAD_INPUT;
           return;
+        }
+        const sets = [...a.set];
+        if (a.initFrom !== undefined) {
+          if (String(a.initFrom).trim() === '') {
+            fail([msg.badFlag('--init-from', a.initFrom, 'a safetensors file')]);
+            exitCode = EXIT_BAD_INPUT;
+            return;
+          }
+          // The flag is relative to where the command runs; model.initFrom to the config file.
+          sets.push(`model.initFrom=${JSON.stringify(resolve(String(a.initFrom)))}`);
+        }
+        if (a.saveWeights !== undefined) {
+          const text = String(a.saveWeights).trim();
+          const steps = text === '' ? [] : text.split(',').map((t) => t.trim());
+          if (!steps.every((t) => /^\d+$/.test(t) && Number.isSafeInteger(Number(t)))) {
+            fail([msg.badFlag('--save-weights', a.saveWeights, 'a comma-separated list of steps (integers >= 0), e.g. 0,100,1000')]);
+            exitCode = EXIT_BAD_INPUT;
+            return;
+          }
+          sets.push(`train.saveWeights=${JSON.stringify(steps.map(Number))}`);
         }
         let shard: Shard | null = null;
         if (a.shard !== undefined) {
@@ -73,7 +132,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         }
         let experiments;
         try {
-          experiments = prepare(a.config, { out: a.out, set: a.set });
+          experiments = prepare(a.config, { out: a.out, set: sets });
         } catch (err) {
           if (err instanceof InputError) {
             fail(err.messages);
@@ -82,7 +141,27 @@ export async function main(argv: readonly string[]): Promise<number> {
           }
           throw err;
         }
-        const outcome = await runPrepared(experiments, { out: a.out, set: a.set, quiet: a.quiet, reports: a.report, log, workers: a.workers, shard, resume: a.resume });
+        const abort = new AbortController();
+        pipes.onStdoutClosed = () => abort.abort();
+        let outcome;
+        try {
+          outcome = await runPrepared(experiments, {
+            out: a.out, set: sets, quiet: a.quiet, reports: a.report, log, warn: (line) => fail([line]),
+            workers: a.workers, shard, resume: a.resume, abort: abort.signal,
+          });
+        } catch (err) {
+          // Another run holds the experiment folder, or the folder cannot be made: nothing trained.
+          if (!(err instanceof LockError || err instanceof OutputError)) throw err;
+          fail([err.message]);
+          exitCode = EXIT_FAILED;
+          return;
+        } finally {
+          pipes.onStdoutClosed = null;
+        }
+        if (outcome === 'interrupted' && abort.signal.aborted) {
+          exitCode = EXIT_PIPE_CLOSED;
+          return;
+        }
         if (outcome === 'interrupted') fail([msg.interrupted()]);
         exitCode = outcome === 'ok' ? EXIT_OK : outcome === 'interrupted' ? EXIT_INTERRUPTED : EXIT_FAILED;
       },
@@ -210,6 +289,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (err instanceof UsageError) {
       fail([err.message]);
       return EXIT_BAD_INPUT;
+    }
+    // `claims` and `check` train through the same machinery: a held folder or a full disk is said plainly.
+    if (err instanceof LockError || err instanceof OutputError) {
+      fail([err.message]);
+      return EXIT_FAILED;
     }
     fail([err instanceof Error ? (err.stack ?? err.message) : String(err)]);
     return EXIT_FAILED;

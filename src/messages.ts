@@ -7,6 +7,8 @@
 /** A value as it would be written in JSON, cut short when long; `nothing` for undefined. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // JSON would print NaN and the infinities as null, which is not what was given (1e999 parses to Infinity).
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   let s: string;
   try {
     s = JSON.stringify(value) ?? String(value);
@@ -185,6 +187,103 @@ export function batchLargerThanData(batchSize: number, nTrain: number, kind: str
 /** A loss whose targets do not match the data's task. */
 export function lossForTask(loss: string, task: string, kind: string, allowed: readonly string[]): string {
   return `train.loss: "${loss}" is not allowed: data kind "${kind}" is a ${task} task; expected one of ${allowed.join(', ')}`;
+}
+
+// Writing the output (src/train/io.ts, src/train/lock.ts)
+
+const WRITE_REASONS: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'it is a folder',
+  EEXIST: 'a file is in the way',
+  EIO: 'input/output error',
+};
+
+/** A file or folder of the output that cannot be written: `results/x/run/summary.json: cannot write: no space left on the device (ENOSPC)`. */
+export function cannotWrite(path: string, code: string, detail: string): string {
+  return `${path}: cannot write: ${WRITE_REASONS[code] ?? detail} (${code})`;
+}
+
+/** The run stopped because its output could not be written. */
+export function outputFailed(error: string): string {
+  return `${error}; the run stopped: finished cells are intact (their summary.json is whole or absent); free space or fix the folder, then rerun with --resume`;
+}
+
+/** `--out` cannot hold the run: a file in the way, or a folder that cannot be written. */
+export function outputUnusable(out: string, blocker: string, reason: string): string {
+  return `--out ${out}: ${blocker} ${reason}; expected a folder gradflow can create and write`;
+}
+
+/** Another process is running the same experiment into the same folder. */
+export function locked(file: string, pid: number, host: string, started: string, sameHost: boolean): string {
+  const who = `pid ${pid}${sameHost ? '' : ` on ${host}`}, started ${started}`;
+  return `${file}: another gradflow run (${who}) is writing this experiment; wait for it to finish, or use another --out. ` +
+    `If that process is gone${sameHost ? ' (a lock of a dead process is taken over by itself)' : ''}, delete the lock file`;
+}
+
+/** Two configs of one run name the same experiment. */
+export function duplicateExperiment(name: string, files: readonly string[]): string {
+  return `name: "${name}" is the name of ${files.length} of the configs (${files.join(', ')}); expected one config per experiment name, since each writes <out>/${name}`;
+}
+
+/** A worker thread that died while training a cell. */
+export function workerDied(code: number | null, error: string | null): string {
+  return `its worker thread crashed${error ? ` (${error})` : ''}${code !== null ? ` and exited with code ${code}` : ''}`;
+}
+
+// Memory (src/train/memory.ts)
+
+/** Bytes in binary units: `512 B`, `3.7 GiB`. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+/** How the limit of one cell is set. */
+export function memoryLimitWhy(cap: number, share: number, machine: number): string {
+  return `per cell: the smaller of ${formatBytes(cap)} and ${Math.round(100 * share)}% of this machine's ${formatBytes(machine)}`;
+}
+
+export function memoryModelFields(depth: number, width: number, dtype: string, inputs: number, outputs: number): string {
+  // The first and last layers grow with the data's sizes too: name them when they outgrow the width.
+  const io = [inputs > width ? `${inputs} inputs` : '', outputs > width ? `${outputs} outputs (data classes or targets)` : ''].filter(Boolean);
+  return `a smaller model.depth (${depth}) or model.width (${width})${io.length ? `, or fewer than the data's ${io.join(' and ')}` : ''}` +
+    `${dtype === 'float64' ? ', or model.dtype "float32"' : ''}`;
+}
+
+export function memoryDataFields(rows: number, inputDim: number): string {
+  return `a smaller data set (data.samples: ${rows} rows of ${inputDim} features, or the data's other sizes)`;
+}
+
+/**
+ * A cell that would not fit: `model: needs about 11.2 TiB (1.00e+12 parameters, float32: ...),
+ * more than the limit of 8.0 GiB (...); expected a smaller model.depth (100) or model.width (100000)`.
+ */
+export function tooLargeForMemory(e: {
+  at: string;
+  bytes: number;
+  params: number;
+  dtype: string;
+  parts: Readonly<Record<'weights' | 'gradients' | 'optimizer' | 'activations' | 'metrics' | 'data', number>>;
+  limit: number;
+  why: string;
+  fields: string;
+}): string {
+  const p = e.parts;
+  const parts = `weights ${formatBytes(p.weights)}, gradients ${formatBytes(p.gradients)}, optimizer state ${formatBytes(p.optimizer)}, ` +
+    `activation buffers ${formatBytes(p.activations)}, metrics ${formatBytes(p.metrics)}, data ${formatBytes(p.data)}`;
+  return `${e.at}: needs about ${formatBytes(e.bytes)} of memory (${e.params.toExponential(2)} parameters in ${e.dtype}: ${parts}), ` +
+    `more than the limit of ${formatBytes(e.limit)} (${e.why}); nothing was allocated; expected ${e.fields}`;
 }
 
 // The command line and the run

@@ -56,7 +56,8 @@ export function sweepStructureMessages(sweep: Readonly<Record<string, unknown>>,
     }
   }
   const size = (v: unknown): number => (Array.isArray(v) ? v.length : 1);
-  const factors = [...paths.map((p) => size(sweep[p])), ...(seeds ? [seeds.length] : [])];
+  // An empty (invalid, reported on its own) seed list must not hide a sweep that is too large.
+  const factors = [...paths.map((p) => size(sweep[p])), ...(seeds && seeds.length > 0 ? [seeds.length] : [])];
   const count = factors.reduce((a, b) => a * b, 1);
   if (count > MAX_CELLS) out.push({ segs: ['sweep'], at: 'sweep', text: msg.sweepTooLarge(count, factors, MAX_CELLS) });
   return out;

@@ -39,6 +39,8 @@ export const dataMessages = {
   headerJson: (file: string, reason: string): string =>
     `${file}: not a safetensors file: the header is not a JSON object (${reason})`,
   tensorEntry: (file: string, name: string, problem: string): string => `${file}: tensor "${name}": ${problem}`,
+  tensorsOverlap: (file: string, a: string, ra: readonly number[], b: string, rb: readonly number[]): string =>
+    `${file}: tensors "${a}" [${ra.join(', ')}] and "${b}" [${rb.join(', ')}] overlap in the data buffer (a header that lies about its offsets)`,
   missingTensor: (file: string, name: string, have: readonly string[], wanted: string): string =>
     `${file}: no tensor "${name}" (${wanted}); the file holds: ${have.length ? have.join(', ') : 'no tensors'}`,
   tensorDtype: (file: string, name: string, dtype: string, allowed: readonly string[]): string =>

@@ -87,6 +87,17 @@ export function parseTensorsHeader(bytes: Uint8Array, file: string): Map<string,
     }
     out.set(name, { dtype: e.dtype as string, shape, begin: dataStart + begin, end: dataStart + end });
   }
+  // A header that lies about its offsets can point two tensors at the same bytes: sorted by
+  // start, a non-empty tensor overlaps an earlier one iff it starts before the furthest end.
+  const spans = [...out].filter(([, t]) => t.end > t.begin).sort(([, a], [, b]) => a.begin - b.begin || a.end - b.end);
+  let furthest: [string, TensorEntry] | null = null;
+  for (const span of spans) {
+    if (furthest !== null && span[1].begin < furthest[1].end) {
+      const rel = (t: TensorEntry): [number, number] => [t.begin - dataStart, t.end - dataStart];
+      throw new DataError(dataMessages.tensorsOverlap(file, furthest[0], rel(furthest[1]), span[0], rel(span[1])), file);
+    }
+    if (furthest === null || span[1].end > furthest[1].end) furthest = span;
+  }
   return out;
 }
 
@@ -125,7 +136,8 @@ export function readTensorsFile(path: string): RawData {
     bytes = readFileSync(file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new DataError(dataMessages.fileUnreadable(file, err.code === 'ENOENT' ? 'no such file' : err.message), file);
+    const reason = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a directory; expected a safetensors file' : err.message;
+    throw new DataError(dataMessages.fileUnreadable(file, reason), file);
   }
   const entries = parseTensorsHeader(bytes, file);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

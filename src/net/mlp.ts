@@ -34,6 +34,30 @@ export interface MLPOptions {
   readonly inputGrad?: boolean;
 }
 
+/**
+ * The layers an MLP of these options has, as `DenseSpec`s (fan-in, fan-out, activation, rows),
+ * without allocating anything: the constructor builds from them, and the run command uses them
+ * to estimate memory and to check a weights file before any model exists.
+ */
+export function mlpLayerSpecs(o: Omit<MLPOptions, 'dtype' | 'kernels'>): DenseSpec[] {
+  const def = ACTIVATIONS[o.activation];
+  const specs: DenseSpec[] = [];
+  for (let i = 0; i <= o.depth; i++) {
+    const hidden = i < o.depth;
+    specs.push({
+      index: i,
+      fanIn: i === 0 ? o.inputDim : o.width * def.widthFactor,
+      fanOut: hidden ? o.width : o.outputDim,
+      activation: hidden ? o.activation : 'identity',
+      activationParams: hidden ? o.activationParams ?? {} : {},
+      maxRows: o.maxRows,
+      ownInput: i === 0,
+      inputGrad: i > 0 || o.inputGrad === true,
+    });
+  }
+  return specs;
+}
+
 export class MLP {
   readonly inputDim: number;
   readonly outputDim: number;
@@ -66,20 +90,7 @@ export class MLP {
     this.kernels = o.kernels;
     this.maxRows = o.maxRows;
 
-    const specs: DenseSpec[] = [];
-    for (let i = 0; i <= o.depth; i++) {
-      const hidden = i < o.depth;
-      specs.push({
-        index: i,
-        fanIn: i === 0 ? o.inputDim : o.width * def.widthFactor,
-        fanOut: hidden ? o.width : o.outputDim,
-        activation: hidden ? o.activation : 'identity',
-        activationParams: hidden ? this.activationParams : {},
-        maxRows: o.maxRows,
-        ownInput: i === 0,
-        inputGrad: i > 0 || o.inputGrad === true,
-      });
-    }
+    const specs = mlpLayerSpecs({ ...o, activationParams: this.activationParams });
     const sizes = specs.map(denseBufferSizes);
     const all = o.kernels.allocBuffers(o.dtype, sizes.flat());
     const layers: Dense[] = [];

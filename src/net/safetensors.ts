@@ -15,7 +15,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { MLP } from './mlp.js';
-import type { FloatArray } from './tensor.js';
 
 /** A bad, unreadable or mismatched weights or tensors file; the CLI maps it to exit code 2. */
 export class WeightsError extends Error {
@@ -154,7 +153,7 @@ export function readSafetensors(path: string): SafetensorsContents {
     bytes = readFileSync(path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    fail(path, err.code === 'ENOENT' ? 'no such file' : `cannot read (${err.message})`);
+    fail(path, err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory; expected a safetensors file' : `cannot read (${err.message})`);
   }
   return parseSafetensors(bytes, path);
 }
@@ -295,24 +294,46 @@ export function exportWeights(mlp: MLP, path: string, metadata: Readonly<Record<
   writeSafetensors(path, tensors, { format: 'pt', ...metadata });
 }
 
+/** One layer as a weights file must match it: `layers.{index}.weight` [fanOut, fanIn], `.bias` [fanOut], PReLU slopes. */
+export interface LayerShape {
+  readonly index: number;
+  readonly fanIn: number;
+  readonly fanOut: number;
+  /** The layer has learned PReLU slopes (`prelu.{index}.weight`, [1] or [fanOut]). */
+  readonly prelu: boolean;
+}
+
+/** A model as a weights file must match it; depth and activation only name it in messages. */
+export interface WeightsLayout {
+  readonly layers: readonly LayerShape[];
+  readonly depth: number;
+  readonly activation: string;
+}
+
+/** A tensor of the file and the parameter it fills. */
+export interface WeightsMatch {
+  readonly layer: number;
+  readonly name: string;
+  readonly kind: 'weight' | 'bias' | 'prelu';
+  readonly tensor: Tensor;
+}
+
 /**
- * Loads the weights in `path` into `mlp` (F32 or F64 tensors, converted to the model's dtype).
- * Every tensor the model has must be present with its exact shape, and no other tensor may be
- * (PyTorch's strict load_state_dict). PReLU slopes take the file's layout: [1] switches a
- * layer to one slope, [units] to one per unit. Nothing changes unless the whole file fits.
+ * Matches the tensors of a weights file to `layout` (PyTorch's strict load_state_dict): every
+ * tensor the model has, present, F32 or F64, with its exact shape and finite values, and no other
+ * tensor. Throws `WeightsError` naming `path` and the tensor at the first mismatch.
  */
-export function importWeights(mlp: MLP, path: string): void {
-  const { tensors } = readSafetensors(path);
-  const plan: { target: FloatArray | null; layer: number; tensor: Tensor; name: string }[] = [];
+export function matchWeights(tensors: ReadonlyMap<string, Tensor>, layout: WeightsLayout, path: string): WeightsMatch[] {
+  const plan: WeightsMatch[] = [];
   const expected = new Set<string>();
-  for (const layer of mlp.layers) {
+  for (const layer of layout.layers) {
     const i = layer.index;
-    const wanted: [string, number[]][] = [
-      [`layers.${i}.weight`, [layer.fanOut, layer.fanIn]],
-      [`layers.${i}.bias`, [layer.fanOut]],
+    const wanted: [string, WeightsMatch['kind'], number[]][] = [
+      [`layers.${i}.weight`, 'weight', [layer.fanOut, layer.fanIn]],
+      [`layers.${i}.bias`, 'bias', [layer.fanOut]],
     ];
-    if (layer.learned !== null) wanted.push([`prelu.${i}.weight`, [layer.fanOut]]);
-    for (const [name, shape] of wanted) {
+    if (layer.prelu) wanted.push([`prelu.${i}.weight`, 'prelu', [layer.fanOut]]);
+    for (const [name, kind, shape] of wanted) {
       expected.add(name);
       const t = tensors.get(name);
       if (t === undefined) {
@@ -322,7 +343,7 @@ export function importWeights(mlp: MLP, path: string): void {
       if (t.dtype !== 'F32' && t.dtype !== 'F64') {
         fail(path, `tensor "${name}" has dtype ${t.dtype}; weights must be F32 or F64`);
       }
-      const prelu = name.startsWith('prelu.');
+      const prelu = kind === 'prelu';
       const fits = prelu
         ? t.shape.length === 1 && (t.shape[0] === 1 || t.shape[0] === layer.fanOut)
         : t.shape.length === shape.length && t.shape.every((d, k) => d === shape[k]);
@@ -330,20 +351,46 @@ export function importWeights(mlp: MLP, path: string): void {
         const want = prelu ? `[1] or ${shapeText(shape)}` : shapeText(shape);
         fail(path, `tensor "${name}" has shape ${shapeText(t.shape)}, expected ${want}`);
       }
-      plan.push({ target: prelu ? null : name.endsWith('.weight') ? layer.W : layer.b, layer: i, tensor: t, name });
+      // A NaN or infinite weight would only show up as a divergence at step 0.
+      const data = t.data as Float32Array | Float64Array;
+      for (let k = 0; k < data.length; k++) {
+        if (!Number.isFinite(data[k])) fail(path, `tensor "${name}" holds ${data[k]} at element ${k}; weights must be finite`);
+      }
+      plan.push({ layer: i, name, kind, tensor: t });
     }
   }
   const extra = [...tensors.keys()].filter((k) => !expected.has(k));
   if (extra.length > 0) {
     fail(path, `unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.map((k) => `"${k}"`).join(', ')} ` +
-      `(the model has depth ${mlp.depth}, activation ${mlp.activation})`);
+      `(the model has depth ${layout.depth}, activation ${layout.activation})`);
   }
-  for (const { target, layer, tensor } of plan) {
+  return plan;
+}
+
+/** Reads the weights file at `path` and checks it against `layout` without any model (see `matchWeights`). */
+export function checkWeightsFile(path: string, layout: WeightsLayout): void {
+  matchWeights(readSafetensors(path).tensors, layout, path);
+}
+
+/**
+ * Loads the weights in `path` into `mlp` (F32 or F64 tensors, converted to the model's dtype).
+ * Every tensor the model has must be present with its exact shape, and no other tensor may be
+ * (PyTorch's strict load_state_dict). PReLU slopes take the file's layout: [1] switches a
+ * layer to one slope, [units] to one per unit. Nothing changes unless the whole file fits.
+ */
+export function importWeights(mlp: MLP, path: string): void {
+  const { tensors } = readSafetensors(path);
+  const layout: WeightsLayout = {
+    layers: mlp.layers.map((l) => ({ index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, prelu: l.learned !== null })),
+    depth: mlp.depth,
+    activation: mlp.activation,
+  };
+  for (const { layer, kind, tensor } of matchWeights(tensors, layout, path)) {
     const data = tensor.data as Float32Array | Float64Array;
-    if (target !== null) {
-      target.set(data);
-    } else {
-      const l = mlp.layers[layer];
+    const l = mlp.layers[layer];
+    if (kind === 'weight') l.W.set(data);
+    else if (kind === 'bias') l.b.set(data);
+    else {
       l.setSlopeCount(tensor.shape[0]);
       l.learned!.value.set(data);
     }

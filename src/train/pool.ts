@@ -8,6 +8,7 @@ import type { Dataset } from '../data/index.js';
 import type { Summary } from '../metrics/types.js';
 import { trainCell, type Progress } from './trainer.js';
 import type { WorkReply, WorkRequest } from './worker.js';
+import * as msg from '../messages.js';
 
 export interface CellJob {
   readonly index: number;
@@ -47,16 +48,31 @@ export class CellError extends Error {
   }
 }
 
+interface Job {
+  readonly resolve: (s: Summary) => void;
+  readonly reject: (e: Error) => void;
+  readonly onProgress: (p: Progress) => void;
+  readonly index: number;
+  readonly request: WorkRequest;
+  /** The worker said it got the job: from then on a crash is the cell's. */
+  started: boolean;
+  /** Handed to a fresh worker once already (a worker that cannot even start fails the cell). */
+  retried: boolean;
+}
+
 interface Slot {
   readonly worker: Worker;
   busy: boolean;
-  job?: { resolve: (s: Summary) => void; reject: (e: Error) => void; onProgress: (p: Progress) => void; index: number };
+  job?: Job;
+  /** The uncaught error that is taking the worker down ('exit' follows 'error'). */
+  error?: Error;
 }
 
 export class WorkerPool implements Executor {
   private readonly stopBuf = new SharedArrayBuffer(4);
   private readonly slots: Slot[] = [];
   private readonly waiting: (() => void)[] = [];
+  private closing = false;
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
@@ -68,19 +84,31 @@ export class WorkerPool implements Executor {
     worker.on('message', (m: WorkReply) => {
       const job = slot.job;
       if (!job || m.index !== job.index) return;
-      if (m.type === 'progress') job.onProgress(m);
+      if (m.type === 'started') job.started = true;
+      else if (m.type === 'progress') job.onProgress(m);
       else if (m.type === 'done') this.finish(slot, () => job.resolve(m.summary as Summary));
       else this.finish(slot, () => job.reject(new CellError(m.message, m.name)));
     });
-    // A crashed worker fails its cell only; a fresh worker takes its place.
     worker.on('error', (err) => {
-      const job = slot.job;
+      slot.error = err instanceof Error ? err : new Error(String(err));
+    });
+    // A worker that dies (an uncaught exception, process.exit, out of memory) fails its cell
+    // only; a fresh worker takes its place. 'exit' comes after 'error', and also alone.
+    worker.on('exit', (code) => {
+      if (this.closing) return;
+      const fresh = this.spawn();
       const i = this.slots.indexOf(slot);
-      if (i >= 0) this.slots[i] = this.spawn();
-      if (job) {
-        slot.job = undefined;
-        job.reject(err instanceof Error ? err : new Error(String(err)));
+      if (i >= 0) this.slots[i] = fresh;
+      const job = slot.job;
+      slot.job = undefined;
+      if (job && !job.started && !job.retried) {
+        job.retried = true;
+        // The worker died before it saw the job (of whatever killed it before): the cell is not
+        // to blame, and nothing of it ran. The fresh worker trains it.
+        this.post(fresh, job);
+        return;
       }
+      if (job) job.reject(new CellError(msg.workerDied(code, slot.error?.message ?? null), 'WorkerCrash'));
       this.release();
     });
     worker.unref();
@@ -90,6 +118,7 @@ export class WorkerPool implements Executor {
   private finish(slot: Slot, settle: () => void): void {
     slot.job = undefined;
     slot.busy = false;
+    slot.worker.unref();
     settle();
     this.release();
   }
@@ -105,14 +134,19 @@ export class WorkerPool implements Executor {
       await new Promise<void>((r) => this.waiting.push(r));
       slot = this.slots.find((s) => !s.busy);
     }
-    slot.busy = true;
+    const request: WorkRequest = { type: 'cell', index: job.index, config: job.config, dir: job.dir, baseDir: job.baseDir };
     const s = slot;
     return new Promise<Summary>((resolve, reject) => {
-      s.job = { resolve, reject, onProgress, index: job.index };
-      s.worker.ref();
-      const req: WorkRequest = { type: 'cell', index: job.index, config: job.config, dir: job.dir, baseDir: job.baseDir };
-      s.worker.postMessage(req);
-    }).finally(() => s.worker.unref());
+      this.post(s, { resolve, reject, onProgress, index: job.index, request, started: false, retried: false });
+    });
+  }
+
+  /** Hands `job` to the worker of `slot`; the worker keeps the process alive until it answers. */
+  private post(slot: Slot, job: Job): void {
+    slot.busy = true;
+    slot.job = job;
+    slot.worker.ref();
+    slot.worker.postMessage(job.request);
   }
 
   stop(): void {
@@ -120,6 +154,7 @@ export class WorkerPool implements Executor {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }

@@ -12,18 +12,23 @@
  * one, so a resumed run ends as an uninterrupted one would. A shard counts a divergence as a
  * result, so that a scheduler does not retry a shard whose cells all finished.
  */
-import { mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { expandCells, checkAgainstData, configHash, type Cell } from '../config/expand.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import type { Dataset } from '../data/index.js';
 import type { RunIndex, RunStatus, Summary } from '../metrics/types.js';
 import * as msg from '../messages.js';
-import { writeJsonAtomic } from './io.js';
+import { makeDir, OutputError, outputError, writeJsonAtomic } from './io.js';
+import { acquireLock, lockFile } from './lock.js';
+import { dataShapeOf, loadedShape, memoryLimit, memoryProblem } from './memory.js';
+import { ACTIVATIONS } from '../net/activations.js';
+import { mlpLayerSpecs } from '../net/mlp.js';
+import { checkWeightsFile } from '../net/safetensors.js';
 import { loadCellData, totalSteps, type Progress } from './trainer.js';
 import { ProgressLine } from './progress.js';
-import { InlineExecutor, WorkerPool, type Executor } from './pool.js';
+import { CellError, InlineExecutor, WorkerPool, type Executor } from './pool.js';
 import type { ActivationName } from '../net/activations.js';
 import { writeSweepSummary } from '../shard/aggregate.js';
 import { assignShards, cellCost } from '../shard/partition.js';
@@ -44,6 +49,10 @@ export interface RunOptions {
   readonly shard?: Shard | null;
   /** Skip cells finished with the same config hash (default: true with a shard, else false). */
   readonly resume?: boolean;
+  /** Stops the run like SIGINT when aborted (the CLI aborts when its stdout is closed). */
+  readonly abort?: AbortSignal;
+  /** Where errors of the run itself go (default: `log`). */
+  readonly warn?: (line: string) => void;
 }
 
 
@@ -72,11 +81,16 @@ interface PreparedExperiment {
 
 /**
  * Loads, validates and expands each config and loads each cell's data (cached per distinct
- * data config), so that every input error is found before anything is written.
+ * data config), so that every input error is found before anything is written: a bad config,
+ * an `--out` that cannot be a folder, two configs of one name, a cell too large for memory
+ * (checked before its data or model is allocated, and again on the loaded data), and an
+ * `initFrom` weights file that does not fit the model.
  */
 export function prepare(paths: readonly string[], opts: Pick<RunOptions, 'out' | 'set'>): PreparedExperiment[] {
   const out: PreparedExperiment[] = [];
   const errors: string[] = [];
+  const limit = memoryLimit();
+  const byName = new Map<string, string[]>();
   for (const path of paths) {
     let loaded;
     try {
@@ -86,6 +100,7 @@ export function prepare(paths: readonly string[], opts: Pick<RunOptions, 'out' |
       continue;
     }
     const { config, baseDir } = loaded;
+    byName.set(config.name, [...(byName.get(config.name) ?? []), path]);
     let cells: Cell[];
     try {
       cells = expandCells(config);
@@ -94,8 +109,18 @@ export function prepare(paths: readonly string[], opts: Pick<RunOptions, 'out' |
       continue;
     }
     const dataCache = new Map<string, Dataset>();
+    /** initFrom file + model shape -> the file's problem, or null when it fits. */
+    const weightsChecked = new Map<string, string | null>();
     const prepared: PreparedCell[] = [];
+    const inCell = (cell: Cell, p: string): string => (cells.length > 1 ? `${cell.id}: ${p}` : p);
     for (const cell of cells) {
+      // The size the config implies, before a single row or weight is allocated.
+      const implied = dataShapeOf(cell.config.data);
+      const early = implied === null ? null : memoryProblem(cell.config, implied, limit);
+      if (early !== null) {
+        errors.push(inCell(cell, early));
+        continue;
+      }
       const key = JSON.stringify([cell.config.data, cell.config.seed]);
       let data = dataCache.get(key);
       try {
@@ -108,12 +133,34 @@ export function prepare(paths: readonly string[], opts: Pick<RunOptions, 'out' |
         break;
       }
       const problems = checkAgainstData(cell.config, data.nTrain, data.task);
-      if (problems.length) {
-        errors.push(...problems.map((p) => (cells.length > 1 ? `${cell.id}: ${p}` : p)));
-        continue;
-      }
-      const steps = totalSteps(cell.config, data.nTrain);
+      const late = memoryProblem(cell.config, loadedShape(data), limit);
+      if (late !== null) problems.push(late);
+      let bad = problems.length > 0;
+      if (bad) errors.push(...problems.map((p) => inCell(cell, p)));
       const m = cell.config.model;
+      if (m.initFrom !== null && late === null) {
+        const file = resolve(baseDir, m.initFrom);
+        const specs = mlpLayerSpecs({ inputDim: data.inputDim, outputDim: data.outputDim, depth: m.depth, width: m.width, activation: m.activation.name as ActivationName, maxRows: 1 });
+        const wkey = JSON.stringify([file, specs.map((l) => [l.fanIn, l.fanOut, l.activation])]);
+        if (!weightsChecked.has(wkey)) {
+          let problem: string | null = null;
+          try {
+            checkWeightsFile(file, {
+              layers: specs.map((l) => ({ index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, prelu: ACTIVATIONS[l.activation].learned })),
+              depth: m.depth,
+              activation: m.activation.name,
+            });
+          } catch (err) {
+            problem = messagesOf(err).join('; ');
+          }
+          weightsChecked.set(wkey, problem);
+          // The same file's problem once, not once per cell.
+          if (problem !== null) errors.push(`model.initFrom: ${problem}`);
+        }
+        if (weightsChecked.get(wkey) !== null) bad = true;
+      }
+      if (bad) continue;
+      const steps = totalSteps(cell.config, data.nTrain);
       const cost = cellCost({
         inputDim: data.inputDim,
         outputDim: data.outputDim,
@@ -127,8 +174,45 @@ export function prepare(paths: readonly string[], opts: Pick<RunOptions, 'out' |
     }
     out.push({ config, baseDir, dir: join(opts.out, config.name), cells: prepared });
   }
+  for (const [name, files] of byName) if (files.length > 1) errors.push(msg.duplicateExperiment(name, files));
+  if (errors.length === 0) {
+    for (const exp of out) {
+      const problem = outputProblem(opts.out, exp.dir);
+      if (problem !== null && !errors.includes(problem)) errors.push(problem);
+    }
+  }
   if (errors.length) throw new InputError(errors);
   return out;
+}
+
+/**
+ * Why `expDir` (inside `--out`) cannot be created and written, or null: the nearest part of
+ * it that exists must be a folder this process may write into.
+ */
+function outputProblem(out: string, expDir: string): string | null {
+  let p = resolve(expDir);
+  for (;;) {
+    let st;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch (err) {
+      // ENOTDIR: a file further up is in the way; the walk up finds it.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTDIR') return msg.outputUnusable(out, p, `cannot be reached (${code ?? 'error'})`);
+    }
+    if (st !== undefined) {
+      if (!st.isDirectory()) return msg.outputUnusable(out, p, 'is a file, not a folder');
+      try {
+        accessSync(p, constants.W_OK | constants.X_OK);
+      } catch (err) {
+        return msg.outputUnusable(out, p, `is a folder this user cannot write (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      return null;
+    }
+    const parent = dirname(p);
+    if (parent === p) return null;
+    p = parent;
+  }
 }
 
 function messagesOf(err: unknown): string[] {
@@ -186,10 +270,25 @@ function planJobs(experiments: readonly PreparedExperiment[], opts: RunOptions, 
 /** Shortest time between two rewrites of a shard's index file (it holds the whole plan). */
 const SHARD_INDEX_EVERY_MS = 1000;
 
-/** Runs prepared experiments; resolves to the overall outcome. */
+/**
+ * Runs prepared experiments; resolves to the overall outcome. Takes each experiment folder's
+ * lock first (src/train/lock.ts): throws `LockError` when another run holds one, and
+ * `OutputError` when a folder cannot be created, before anything else is written.
+ */
 export async function runPrepared(experiments: readonly PreparedExperiment[], opts: RunOptions): Promise<'ok' | 'failed' | 'interrupted'> {
+  const releases: (() => void)[] = [];
+  try {
+    for (const exp of experiments) releases.push(acquireLock(lockFile(exp.dir, opts.shard ?? null)));
+    return await runLocked(experiments, opts);
+  } finally {
+    for (const release of releases) release();
+  }
+}
+
+async function runLocked(experiments: readonly PreparedExperiment[], opts: RunOptions): Promise<'ok' | 'failed' | 'interrupted'> {
   let outcome: 'ok' | 'failed' | 'interrupted' = 'ok';
   const shard = opts.shard ?? null;
+  const warn = opts.warn ?? opts.log;
   const jobs = planJobs(experiments, opts, opts.resume ?? shard !== null);
   const totalCells = jobs.reduce((n, j) => n + j.cells.length - j.skipped.size, 0);
   const workers = Math.max(1, Math.min(opts.workers, totalCells));
@@ -199,11 +298,28 @@ export async function runPrepared(experiments: readonly PreparedExperiment[], op
     interrupted = true;
     executor.stop();
   };
+  /** The first write that failed: the run stops, since every later write would fail too. */
+  let fatal: OutputError | null = null;
+  const onOutputError = (err: unknown, path: string): void => {
+    if (fatal === null) {
+      fatal = err instanceof OutputError ? err : outputError(path, err);
+      executor.stop();
+    }
+  };
+  /** Runs a write of the run's own files (index, sweep summary); a failure stops the run. */
+  const guard = (path: string, write: () => void): void => {
+    try {
+      write();
+    } catch (err) {
+      onOutputError(err, path);
+    }
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  opts.abort?.addEventListener('abort', onSignal);
   try {
     for (const { exp, cells, skipped, plan } of jobs) {
-      mkdirSync(exp.dir, { recursive: true });
+      guard(exp.dir, () => makeDir(exp.dir));
       const statuses = new Map<string, RunStatus | 'pending' | 'running'>(cells.map((c) => [c.cell.id, skipped.get(c.cell.id) ?? 'pending']));
       const entries = (): RunIndex['cells'] =>
         cells.map((c) => ({ id: c.cell.id, path: c.cell.id, overrides: c.cell.overrides, status: statuses.get(c.cell.id)! }));
@@ -211,7 +327,7 @@ export async function runPrepared(experiments: readonly PreparedExperiment[], op
       const writeIndex = (force = false): void => {
         if (shard === null) {
           const index: RunIndex = { experiment: exp.config.name, cells: entries() };
-          writeJsonAtomic(join(exp.dir, 'index.json'), index);
+          guard(exp.dir, () => writeJsonAtomic(join(exp.dir, 'index.json'), index));
           return;
         }
         // A shard's index holds the whole plan: rewrite it at most once a second, and at the end.
@@ -224,7 +340,7 @@ export async function runPrepared(experiments: readonly PreparedExperiment[], op
           cells: entries(),
           plan: plan ?? [],
         };
-        writeJsonAtomic(join(exp.dir, shardIndexFile(shard)), index);
+        guard(exp.dir, () => writeJsonAtomic(join(exp.dir, shardIndexFile(shard)), index));
       };
       writeIndex(true);
       const todo = cells.filter((c) => !skipped.has(c.cell.id));
@@ -232,13 +348,17 @@ export async function runPrepared(experiments: readonly PreparedExperiment[], op
       const runOne = async (pc: PreparedCell, i: number): Promise<void> => {
         const cellDir = join(exp.dir, pc.cell.id);
         const label = `${exp.config.name}/${pc.cell.id}`;
-        if (interrupted) return;
+        if (interrupted || fatal !== null) return;
         statuses.set(pc.cell.id, 'running');
         writeIndex();
-        // A rerun replaces the old files: nothing stale (histograms, weights, summary) survives.
-        clearCellFiles(cellDir);
         let summary: Summary;
         try {
+          // A rerun replaces the old files: nothing stale (histograms, weights, summary) survives.
+          try {
+            clearCellFiles(cellDir);
+          } catch (err) {
+            throw outputError(cellDir, err);
+          }
           summary = await executor.run(
             { index: i, config: pc.cell.config, dir: cellDir, baseDir: exp.baseDir, data: pc.data },
             (p: Progress) => progress.update(`[${i + 1}/${todo.length}] ${label}`, p),
@@ -246,8 +366,9 @@ export async function runPrepared(experiments: readonly PreparedExperiment[], op
         } catch (err) {
           progress.clear();
           statuses.set(pc.cell.id, 'failed');
-          writeIndex();
           outcome = 'failed';
+          if (err instanceof OutputError || (err instanceof CellError && err.originalName === 'OutputError')) onOutputError(err, cellDir);
+          writeIndex();
           opts.log(msg.cellFailed(label, err));
           return;
         }
@@ -256,7 +377,7 @@ export async function runPrepared(experiments: readonly PreparedExperiment[], op
         writeIndex();
         if (summary.status === 'interrupted') outcome = 'interrupted';
         else if (summary.status !== 'ok' && !(summary.status === 'diverged' && shard !== null) && outcome === 'ok') outcome = 'failed';
-        if (opts.reports) await writeCellReport(cellDir, opts.log);
+        if (opts.reports && fatal === null) await writeCellReport(cellDir, opts.log);
         if (!opts.quiet) opts.log(msg.cellFinished(label, summary, relative(process.cwd(), cellDir) || '.'));
       };
       // `workers` runners pull cells in order, so at most that many train at once.
@@ -273,16 +394,21 @@ export async function runPrepared(experiments: readonly PreparedExperiment[], op
       // in a shard a divergence is a result, not a failure, so a job array does not retry it.
       if (shard === null) for (const status of skipped.values()) if (status !== 'ok' && outcome === 'ok') outcome = 'failed';
       // The sweep summary and report of a shard are merge's job: it alone sees every cell.
-      if (shard === null && opts.reports && cells.length > 0) {
-        writeSweepSummary(exp.dir, exp.config.name, cells.map((c) => ({ id: c.cell.id, overrides: c.cell.overrides, status: statuses.get(c.cell.id)!, seed: c.cell.config.seed })));
-        await writeExperimentReport(exp.dir, opts.log);
+      if (shard === null && opts.reports && cells.length > 0 && fatal === null) {
+        guard(exp.dir, () => writeSweepSummary(exp.dir, exp.config.name, cells.map((c) => ({ id: c.cell.id, overrides: c.cell.overrides, status: statuses.get(c.cell.id)!, seed: c.cell.config.seed }))));
+        if (fatal === null) await writeExperimentReport(exp.dir, opts.log);
       }
-      if (interrupted) break;
+      if (interrupted || fatal !== null) break;
     }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    opts.abort?.removeEventListener('abort', onSignal);
     await executor.close();
+  }
+  if (fatal !== null) {
+    warn(msg.outputFailed((fatal as OutputError).message));
+    return 'failed';
   }
   return interrupted ? 'interrupted' : outcome;
 }

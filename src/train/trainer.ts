@@ -29,7 +29,7 @@ import { alloc, type DType, type FloatArray } from '../net/tensor.js';
 import { makeDir, NdjsonWriter, writeJsonAtomic } from './io.js';
 
 /** Rows evaluated per forward pass when measuring accuracy on a whole split. */
-const EVAL_CHUNK = 512;
+export const EVAL_CHUNK = 512;
 /** Longest stretch of training between two yields to the event loop. */
 const YIELD_MS = 100;
 /** Training accuracy is measured on at most this many training rows (a fixed prefix). */

@@ -1,0 +1,60 @@
+/**
+ * A worker thread that dies while it trains a cell (an uncaught exception, or process.exit)
+ * fails that cell only: the pool replaces the worker, the other cells of the sweep finish, the
+ * index says `failed` for the one cell, and the run exits 1. A cell handed to a worker that was
+ * already dying is not blamed: a fresh worker trains it. The crashes are injected with the
+ * test-only GRADFLOW_TEST_CRASH_CELL hook of src/train/worker.ts.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { completeLines, gradflow, listFiles, readJson, STACK_FRAME, tmp, writeConfig } from './helpers.js';
+
+const CONFIG = {
+  name: 'crash',
+  data: { kind: 'moons', samples: 200 },
+  model: { depth: 2, width: 16 },
+  train: { steps: 300, batchSize: 32 },
+  metrics: { every: 10, probe: 32, histogramsEvery: null },
+  sweep: { 'model.activation': ['relu', 'tanh', 'elu', 'gelu'] },
+};
+const VICTIM = 'activation=tanh';
+
+describe.each([
+  ['an uncaught exception', `throw:${VICTIM}`, /its worker thread crashed \(GRADFLOW_TEST_CRASH_CELL: simulated crash\) and exited with code 1/],
+  ['process.exit', `exit:${VICTIM}`, /its worker thread crashed and exited with code 70/],
+])('a worker that dies of %s', (_what, hook, reason) => {
+  it('fails its cell, not the sweep: the other cells finish, exit 1', async () => {
+    const dir = tmp();
+    const out = join(dir, 'results');
+    const r = await gradflow(['run', writeConfig(dir, CONFIG), '--out', out, '--workers', '2', '--no-report'], { env: { GRADFLOW_TEST_CRASH_CELL: hook } });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^crash/${VICTIM}: failed: ${reason.source}$`, 'm'));
+    expect(r.stdout + r.stderr).not.toMatch(STACK_FRAME);
+    const exp = join(out, 'crash');
+    const index = readJson<{ cells: { id: string; status: string }[] }>(join(exp, 'index.json'));
+    expect(index.cells.map((c) => [c.id, c.status])).toEqual([
+      ['activation=relu', 'ok'],
+      [VICTIM, 'failed'],
+      ['activation=elu', 'ok'],
+      ['activation=gelu', 'ok'],
+    ]);
+    for (const id of ['activation=relu', 'activation=elu', 'activation=gelu']) {
+      expect(readJson(join(exp, id, 'summary.json'))).toMatchObject({ status: 'ok', steps: 300 });
+    }
+    // The crashed cell wrote its first record and then nothing: complete lines, no summary.
+    expect(listFiles(join(exp, VICTIM))).toEqual(['config.json', 'metrics.ndjson']);
+    expect(completeLines(join(exp, VICTIM, 'metrics.ndjson')).length).toBeGreaterThanOrEqual(1);
+    expect(listFiles(exp).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+});
+
+describe('a worker that dies after finishing a cell, holding the next one', () => {
+  it('hands that next cell to a fresh worker instead of failing it: every cell ends ok', async () => {
+    const dir = tmp();
+    const out = join(dir, 'results');
+    const r = await gradflow(['run', writeConfig(dir, CONFIG), '--out', out, '--workers', '2', '--no-report', '--quiet'], { env: { GRADFLOW_TEST_CRASH_CELL: 'after:activation=relu' } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const index = readJson<{ cells: { id: string; status: string }[] }>(join(out, 'crash/index.json'));
+    expect(index.cells.map((c) => c.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
+  });
+});
