@@ -118,7 +118,7 @@ function elementwise(spec: {
    * measured); a loop of its own per activation runs several times faster. They must compute
    * exactly what `f` and `dfy` compute (the tests compare them bit for bit).
    */
-  loops?: Pick<ActivationDef, 'forward' | 'backward'>;
+  loops?: Partial<Pick<ActivationDef, 'forward' | 'backward' | 'derivative'>>;
 }): ActivationDef {
   const { f, dfy } = spec;
   return {
@@ -145,10 +145,12 @@ function elementwise(spec: {
         const n = rows * units;
         for (let i = 0; i < n; i++) dz[i] = da[i] * dfy(z[i], a[i], p);
       },
-    derivative(z, a, out, rows, units, p) {
-      const n = rows * units;
-      for (let i = 0; i < n; i++) out[i] = dfy(z[i], a[i], p);
-    },
+    derivative:
+      spec.loops?.derivative ??
+      function derivative(z, a, out, rows, units, p) {
+        const n = rows * units;
+        for (let i = 0; i < n; i++) out[i] = dfy(z[i], a[i], p);
+      },
   };
 }
 
@@ -201,6 +203,13 @@ export const ACTIVATIONS = {
           dz[i] = da[i] * (y * (1 - y));
         }
       },
+      derivative(_z, a, out, rows, units) {
+        const n = rows * units;
+        for (let i = 0; i < n; i++) {
+          const y = a[i];
+          out[i] = y * (1 - y);
+        }
+      },
     },
   }),
   /** tanh: (e^x - e^-x) / (e^x + e^-x) = 2 sigmoid(2x) - 1, range (-1, 1), f' = 1 - tanh^2 <= 1. */
@@ -222,6 +231,13 @@ export const ACTIVATIONS = {
         for (let i = 0; i < n; i++) {
           const y = a[i];
           dz[i] = da[i] * (1 - y * y);
+        }
+      },
+      derivative(_z, a, out, rows, units) {
+        const n = rows * units;
+        for (let i = 0; i < n; i++) {
+          const y = a[i];
+          out[i] = 1 - y * y;
         }
       },
     },
@@ -247,6 +263,10 @@ export const ACTIVATIONS = {
       backward(z, _a, da, dz, rows, units) {
         const n = rows * units;
         for (let i = 0; i < n; i++) dz[i] = da[i] * (z[i] > 0 ? 1 : 0);
+      },
+      derivative(z, _a, out, rows, units) {
+        const n = rows * units;
+        for (let i = 0; i < n; i++) out[i] = z[i] > 0 ? 1 : 0;
       },
     },
   }),
@@ -274,6 +294,11 @@ export const ACTIVATIONS = {
         const n = rows * units;
         const alpha = num(p, 'alpha');
         for (let i = 0; i < n; i++) dz[i] = da[i] * (z[i] > 0 ? 1 : alpha);
+      },
+      derivative(z, _a, out, rows, units, p) {
+        const n = rows * units;
+        const alpha = num(p, 'alpha');
+        for (let i = 0; i < n; i++) out[i] = z[i] > 0 ? 1 : alpha;
       },
     },
   }),
@@ -355,6 +380,11 @@ export const ACTIVATIONS = {
         const alpha = num(p, 'alpha');
         for (let i = 0; i < n; i++) dz[i] = da[i] * (z[i] > 0 ? 1 : a[i] + alpha);
       },
+      derivative(z, a, out, rows, units, p) {
+        const n = rows * units;
+        const alpha = num(p, 'alpha');
+        for (let i = 0; i < n; i++) out[i] = z[i] > 0 ? 1 : a[i] + alpha;
+      },
     },
   }),
   /**
@@ -380,6 +410,10 @@ export const ACTIVATIONS = {
       backward(z, a, da, dz, rows, units) {
         const n = rows * units;
         for (let i = 0; i < n; i++) dz[i] = da[i] * (z[i] > 0 ? SELU_LAMBDA : a[i] + SELU_LAMBDA * SELU_ALPHA);
+      },
+      derivative(z, a, out, rows, units) {
+        const n = rows * units;
+        for (let i = 0; i < n; i++) out[i] = z[i] > 0 ? SELU_LAMBDA : a[i] + SELU_LAMBDA * SELU_ALPHA;
       },
     },
   }),
@@ -456,6 +490,13 @@ export const ACTIVATIONS = {
         for (let i = 0; i < n; i++) {
           const x = z[i];
           dz[i] = da[i] * (x > 0 && x < 6 ? 1 : 0);
+        }
+      },
+      derivative(z, _a, out, rows, units) {
+        const n = rows * units;
+        for (let i = 0; i < n; i++) {
+          const x = z[i];
+          out[i] = x > 0 && x < 6 ? 1 : 0;
         }
       },
     },

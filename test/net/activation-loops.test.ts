@@ -33,6 +33,10 @@ describe.each(elementwise)('%s batched loops', (name) => {
     act.forward(z, a, 1, n, p, null);
     act.backward(z, a, da, dz, 1, n, p, null);
     act.derivative(z, a, deriv, 1, n, p, null);
-    for (let i = 2; i < n; i++) expect(Object.is(dz[i], da[i] * deriv[i]), `z = ${z[i]}`).toBe(true);
+    for (let i = 2; i < n; i++) {
+      expect(Object.is(dz[i], da[i] * deriv[i]), `z = ${z[i]}`).toBe(true);
+      // In float64 the cached a is exactly f(z), so the batched derivative must be df(z) exactly.
+      expect(Object.is(deriv[i], act.df(z[i], p)), `f'(${z[i]})`).toBe(true);
+    }
   });
 });
