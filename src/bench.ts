@@ -130,7 +130,8 @@ async function sweepBench(): Promise<string> {
       seed: 0,
       data: { kind: 'moons', samples: 2000 },
       model: { depth: 6, width: 64, init: 'he_normal' },
-      train: { steps: 400, batchSize: 64, lr: 0.05 },
+      // Cells of ~1 s each, so worker start-up (tsx in each thread, ~0.5 s) is not what is measured.
+      train: { steps: 1500, batchSize: 64, lr: 0.05 },
       sweep: { 'model.activation': ['relu', 'tanh', 'elu', 'sigmoid'], 'model.depth': [4, 6, 8, 10] },
     };
     const file = join(dir, 'sweep.json');
