@@ -8,18 +8,10 @@
  */
 import type { LayerRecord, MetricRecord, Summary } from '../metrics/types.js';
 import type { Measure } from './types.js';
+import type { SummaryPoint } from '../metrics/recorder.js';
 
-/** The `initial` or `final` block of summary.json, as the recorder writes it. */
-export interface Point {
-  readonly step: number;
-  readonly loss: number;
-  readonly vanishing: number | null;
-  readonly deltaGrowth: number | null;
-  readonly actGrowth: number | null;
-  readonly deadUnits: number;
-  readonly deadFraction: number;
-  readonly layers: readonly LayerRecord[];
-}
+/** The `initial` or `final` block of summary.json: the recorder's own type. */
+export type Point = Omit<SummaryPoint, 'epoch'>;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

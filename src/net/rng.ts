@@ -1,5 +1,5 @@
 /**
- * Seeded random streams. Every draw in gradflow comes from one of these; `Math.random` is never
+ * Seeded random streams. Every draw in gradflow comes from one of these; the global unseeded generator is never
  * used under src/ (a test greps for it).
  *
  * createRng(seed) gives a root stream; `fork(name)` derives an independent, named stream
