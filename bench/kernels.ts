@@ -25,7 +25,7 @@ import { MLP, initializeMLP } from '../src/net/mlp.js';
 import { OPTIMIZERS } from '../src/net/optimizers.js';
 import { createRng } from '../src/net/rng.js';
 import type { Kernels } from '../src/net/tensor.js';
-import { W1 } from './w1.js';
+import { W1, median } from './w1.js';
 
 /** A training-step workload: an MLP inputDim -> depth x width -> outputDim, cross-entropy, SGD. */
 export interface Workload {
@@ -290,11 +290,6 @@ const cpuMs = (): number => {
   return (u.user + u.system) / 1000;
 };
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
 
 /**
  * Runs every task with every contender: a warm-up (which also lets V8 tier WASM and JS up to

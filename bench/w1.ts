@@ -42,10 +42,11 @@ export interface BenchW1Result {
   readonly matmulGflops: number | null;
 }
 
-const median = (xs: number[]): number => {
+/** Median of timing samples (the mean of the middle two for an even count). */
+export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
 };
 
 /** Runs W1 with `kernels` and returns its timings; prints nothing. */

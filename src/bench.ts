@@ -20,6 +20,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { median } from '../bench/w1.js';
 import { WORKLOADS, formatBenchTable, gradflowStep, runKernelBench, stepFlops, type Workload } from '../bench/kernels.js';
 import { resolveConfig } from './config/index.js';
 import { getKernels } from './net/kernels.js';
@@ -27,19 +28,12 @@ import { prepare, runPrepared } from './train/run.js';
 import { loadCellData, trainCell } from './train/trainer.js';
 
 export interface BenchCliOptions {
-  readonly steps: number;
   readonly log: (line: string) => void;
   /** Sections to run (default all): kernels, overhead, sweep, scaling, torch. */
   readonly only?: readonly string[];
   readonly torch?: boolean;
   readonly rounds?: number;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
 
 const fmt = (x: number, digits = 1): string => x.toFixed(digits);
 

@@ -268,7 +268,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       async (args) => {
         const a = args as unknown as { only?: string; torch: boolean; rounds: number };
         const { runBench } = await import('./bench.js');
-        await runBench({ steps: 30, log, torch: a.torch, rounds: a.rounds, only: a.only?.split(',').map((s) => s.trim()) });
+        await runBench({ log, torch: a.torch, rounds: a.rounds, only: a.only?.split(',').map((s) => s.trim()) });
       },
     )
     .demandCommand(1, msg.needCommand())

@@ -9,7 +9,6 @@
  * of step N (gradients of one more batch, no update), so `train.steps: 0` records the initial
  * network only.
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ResolvedConfig } from '../config/schema.js';
@@ -141,8 +140,9 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
   const yTrainF = classification ? null : toDtype(data.yTrain as Float64Array, dtype);
   const yTestF = classification ? null : toDtype(data.yTest as Float64Array, dtype);
 
-  // Buffers reused by every step: the batch, its targets and dL/dlogits.
-  const xb = alloc(dtype, maxRows * d);
+  // Buffers reused by every step: the batch (gathered straight into the model's input buffer,
+  // so forward does not copy it again), its targets and dL/dlogits.
+  const xb = mlp.input;
   const yb = classification ? new Int32Array(maxRows) : alloc(dtype, maxRows * k);
   const dOut = alloc(dtype, maxRows * k);
 
@@ -192,8 +192,6 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
   const evaluate = (x: FloatArray, yLabels: Int32Array | null, yVals: FloatArray | null, n: number): { loss: number; acc: number | null } => {
     let lossSum = 0;
     let correct = 0;
-    const idx = new Int32Array(0);
-    void idx;
     for (let from = 0; from < n; from += EVAL_CHUNK) {
       const rows = Math.min(EVAL_CHUNK, n - from);
       const out = mlp.forward(x.subarray(from * d, (from + rows) * d), rows);
@@ -331,8 +329,4 @@ function firstBadActivation(mlp: MLP): number | null {
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
-}
-
-export function cellDirExists(dir: string): boolean {
-  return existsSync(join(dir, 'summary.json'));
 }

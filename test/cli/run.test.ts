@@ -2,37 +2,13 @@
  * The command line end to end: the real bin on small configs, the files a run writes, exit
  * codes, nothing written on bad input, and byte-identical reruns.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../src/net/safetensors.js';
+import { gradflow, tmp as mkTmp, writeConfig } from '../helpers/cli.js';
 
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/gradflow.mjs');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function gradflow(args: string[], cwd = ROOT): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'gradflow-cli-'));
-}
+const tmp = (): string => mkTmp('gradflow-cli-');
 
 const SMALL = {
   name: 'small',
@@ -44,11 +20,6 @@ const SMALL = {
   metrics: { every: 10, probe: 64, histogramsEvery: 20 },
 };
 
-function writeConfig(dir: string, config: unknown, file = 'config.json'): string {
-  const path = join(dir, file);
-  writeFileSync(path, JSON.stringify(config));
-  return path;
-}
 
 describe('gradflow run', () => {
   it('writes index.json, and per cell config.json, metrics.ndjson, histograms.ndjson and summary.json', async () => {

@@ -3,22 +3,11 @@
  * the bytes of a single-process run; rerunning a shard skips its finished cells, a changed config
  * retrains them; merge names missing, duplicate and unfinished cells; bad --shard values exit 2.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/gradflow.mjs');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { gradflow as runCli, type CliResult } from '../helpers/cli.js';
 
 /** The environment of the test process without any scheduler's shard variables. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -27,14 +16,8 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-async function gradflow(args: string[], extraEnv: Record<string, string> = {}): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(extraEnv) });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function gradflow(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, { baseEnv: cleanEnv(), env: extraEnv });
 }
 
 /** 3 activations x 2 depths x 4 seeds = 24 tiny cells (depth 2-3, width 8, 20 steps). */
@@ -60,8 +43,8 @@ describe('a sweep in 4 shards', () => {
   const single = join(dir, 'single');
   const shared = join(dir, 'shared');
   const merged = join(dir, 'merged');
-  const shardRuns: Result[] = [];
-  let merge: Result;
+  const shardRuns: CliResult[] = [];
+  let merge: CliResult;
 
   beforeAll(async () => {
     writeFileSync(cfg, JSON.stringify(SWEEP));
