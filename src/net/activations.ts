@@ -4,7 +4,8 @@
  *
  * Each entry gives the scalar function and derivative (for figures, theory and tests), the
  * batched forward and backward used by the dense layer, the output range, the largest value
- * of |f'| (the yardstick for "saturated"), and the derivative used at a kink. Kink conventions
+ * of |f'| (the yardstick for "saturated"), where the kinks are and the derivative used there,
+ * and the specs of its parameters (src/net/params.ts). Kink conventions
  * follow PyTorch's autograd so that gradients agree with a PyTorch run bit for bit in spirit:
  * relu'(0) = 0, leaky_relu'(0) = alpha, prelu'(0) = slope, elu'(0) = alpha, selu'(0) =
  * lambda*alpha, relu6'(0) = relu6'(6) = 0 (hardtanh's rule).
@@ -15,7 +16,7 @@
 import { entryParams, resolveName, type ParamValues, type ScalarSpec } from './params.js';
 import type { FloatArray } from './tensor.js';
 
-export type { ParamSpec, ParamValues } from './params.js';
+export type { ParamValues } from './params.js';
 
 /** A learned per-layer parameter of an activation (PReLU's slopes), length 1 or `units`. */
 export interface Learned {
