@@ -64,6 +64,50 @@ export function nameOrObject(names: readonly string[]): string {
   return `a name (one of ${names.join(', ')}) or an object {"name": ..., <parameters>}`;
 }
 
+// Parameters of registry entries (src/net/params.ts)
+
+/** An interval in the usual notation: `[0, 1)`, `(0, inf)`. */
+export function intervalText(lo: number, hi: number, loClosed: boolean, hiClosed: boolean): string {
+  const end = (x: number): string => (x === Infinity ? 'inf' : x === -Infinity ? '-inf' : String(x));
+  return `${loClosed ? '[' : '('}${end(lo)}, ${end(hi)}${hiClosed ? ']' : ')'}`;
+}
+
+/** The shape of a parameter as `expectedParam` describes it (a `ParamSpec` of src/net/params.ts). */
+export interface ParamShape {
+  readonly type: 'integer' | 'number' | 'boolean' | 'string' | 'enum';
+  readonly min?: number;
+  readonly max?: number;
+  readonly exclusiveMin?: boolean;
+  readonly exclusiveMax?: boolean;
+  readonly choices?: readonly string[];
+  readonly nullable?: boolean;
+}
+
+/** What a parameter accepts, in words: "an integer >= 2", "a number in [0, 1)", "a boolean or null". */
+export function expectedParam(spec: ParamShape): string {
+  const { min, max } = spec;
+  let text: string;
+  if (spec.type === 'enum') text = `one of ${(spec.choices ?? []).join(', ')}`;
+  else if (spec.type !== 'integer' && spec.type !== 'number') text = `a ${spec.type}`;
+  else {
+    text = spec.type === 'integer' ? 'an integer' : 'a number';
+    if (min !== undefined && max !== undefined) text += ` in ${intervalText(min, max, !spec.exclusiveMin, !spec.exclusiveMax)}`;
+    else if (min !== undefined) text += ` ${spec.exclusiveMin ? '>' : '>='} ${min}`;
+    else if (max !== undefined) text += ` ${spec.exclusiveMax ? '<' : '<='} ${max}`;
+  }
+  return spec.nullable ? `${text} or null` : text;
+}
+
+/** A parameter handed to a registry entry in code, out of its bounds: `adam: beta1 = 1 is outside [0, 1)`. */
+export function paramOutside(owner: string, key: string, value: number, interval: string): string {
+  return `${owner}: ${key} = ${value} is outside ${interval}`;
+}
+
+/** A parameter handed to a registry entry in code that its spec or a rule refuses. */
+export function paramRefused(owner: string, key: string, value: unknown, expected: string): string {
+  return `${owner}: ${key} = ${show(value)} is not allowed: expected ${expected}`;
+}
+
 /** Both `train.steps` and `train.epochs` are set. */
 export function stepsAndEpochs(at: string, steps: number, epochs: number): string {
   return `${at}: steps (${steps}) and epochs (${epochs}) are both set; expected exactly one of them (the other null or absent)`;

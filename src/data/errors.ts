@@ -24,8 +24,7 @@ export const dataMessages = {
   requiredOption: (kind: string, key: string, expected: string, doc: string): string =>
     missing(`data.${key}`, `${expected} for data kind "${kind}" (${doc})`),
   badOption: (key: string, value: unknown, expected: string): string => notAllowed(`data.${key}`, value, expected),
-  unknownActivation: (key: string, value: string, allowed: readonly string[]): string =>
-    notOneOf(`data.${key}`, value, allowed),
+  notAChoice: (key: string, value: string, allowed: readonly string[]): string => notOneOf(`data.${key}`, value, allowed),
   noTrainingRows: (n: number, testFraction: number): string =>
     notAllowed('data.testFraction', testFraction, `a fraction that leaves at least one of the ${n} rows for training`),
 

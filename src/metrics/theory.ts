@@ -19,7 +19,7 @@
  *
  * Expectations over N(0, 1) use Gauss-Hermite quadrature in its probabilists' form (weight
  * e^{-x^2/2}, normalised so the weights sum to 1), nodes and weights computed here. Where it
- * converges slowly (activations with kinks, `KINKS`; q > 1, where f(sqrt(q) z) varies faster
+ * converges slowly (activations with kinks, each entry's `kinks`; q > 1, where f(sqrt(q) z) varies faster
  * than the nodes) the integral is split at the kinks and summed by graded Gauss-Legendre panels
  * instead (`expectNormal`).
  */
@@ -41,29 +41,10 @@ export {
   type Quadrature,
 } from './quadrature.js';
 
-/**
- * Points where each activation (or its derivative) is not smooth, for the piecewise rule.
- * A table over every activation, so a new one must say where its kinks are.
- */
-export const KINKS: Record<ActivationName, (p: ParamValues) => readonly number[]> = {
-  identity: () => [],
-  sigmoid: () => [],
-  tanh: () => [],
-  relu: () => [0],
-  leaky_relu: () => [0],
-  prelu: () => [0],
-  elu: () => [0],
-  selu: () => [0],
-  crelu: () => [0],
-  relu6: () => [0, 6],
-  softsign: () => [0],
-  gelu: () => [],
-  silu: () => [],
-};
 
 export function scalarActivation(name: ActivationName, params: ParamValues): ScalarActivation {
   const def = ACTIVATIONS[name];
-  return { phi: (x) => def.f(x, params), dphi: (x) => def.df(x, params), kinks: KINKS[name](params) };
+  return { phi: (x) => def.f(x, params), dphi: (x) => def.df(x, params), kinks: def.kinks(params) };
 }
 
 /** V(q) = sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2. */

@@ -25,7 +25,7 @@ import { MNIST_CLASSES, MNIST_PIXELS, MNIST_SIZE } from '../data/mnist.js';
 import { ACTIVATIONS, resolveActivationName, type ActivationName } from '../net/activations.js';
 import { denseBufferSizes } from '../net/dense.js';
 import { mlpLayerSpecs } from '../net/mlp.js';
-import type { OptimizerName } from '../net/optimizers.js';
+import { OPTIMIZERS } from '../net/optimizers.js';
 import * as msg from '../messages.js';
 import { EVAL_CHUNK } from './trainer.js';
 
@@ -33,9 +33,6 @@ import { EVAL_CHUNK } from './trainer.js';
 export const MEMORY_CAP_BYTES = 8 * 2 ** 30;
 /** The share of the machine's memory one cell may take. */
 export const MEMORY_SHARE = 0.75;
-
-/** Copies of the parameters each optimizer keeps (momentum's velocity; adam's two moments). */
-const OPTIMIZER_SLOTS: Readonly<Record<OptimizerName, number>> = { sgd: 0, momentum: 1, adam: 2 };
 
 /** A data set's size as the model sees it; `rows` bounds the training rows. */
 export interface DataShape {
@@ -142,7 +139,7 @@ export function estimateCellMemory(config: ResolvedConfig, shape: DataShape): Me
   const targets = shape.task === 'classification' ? 1 : shape.outputDim;
   // xb [maxRows, d], yb, dOut [maxRows, k], the probe batch [probe, d].
   buffers += maxRows * shape.inputDim + maxRows * targets + maxRows * shape.outputDim + probe * shape.inputDim;
-  const slots = OPTIMIZER_SLOTS[train.optimizer.name as OptimizerName];
+  const slots = OPTIMIZERS[train.optimizer.name].slots.length;
   const metricElems = metrics.enabled ? weightElems + probe * widest : 0;
   const rowBytes = shape.task === 'classification' ? 8 * shape.inputDim + 4 : 8 * (shape.inputDim + shape.outputDim);
   const rowBytesModel = shape.task === 'classification' ? s * shape.inputDim : s * (shape.inputDim + shape.outputDim);
