@@ -5,6 +5,9 @@
  */
 import { fmt, type ChartText } from './text.js';
 
+/** The heading of the signal-propagation section of run and sweep reports. */
+export const SIGNAL_HEADING = 'Signal propagation';
+
 export const SIGNAL_CHARTS = {
   spectrum: {
     title: 'Singular values of the input-output Jacobian',
