@@ -236,7 +236,8 @@ const JacobianSchema = z
       .default(4)
       .describe('examples (the first rows of the probe batch) whose Jacobian is taken at each of those steps'),
   })
-  .describe('the input-output Jacobian of the hidden stack, J = dh_{depth-1} / dh_0, and its singular values, written to spectra.ndjson; absent: off');
+  .nullable()
+  .describe('the input-output Jacobian of the hidden stack, J = dh_{depth-1} / dh_0, and its singular values, written to spectra.ndjson; absent or null: off');
 
 const MetricsSchema = z
   .strictObject({

@@ -13,7 +13,8 @@
  * over the pairs. The decay length is fitted to ln |c_l - c*| = a - l / xi by least squares over
  * the layers from 0 up to (not including) the first where |c_l - c*| is within two standard
  * errors of 0 or below 1e-5 (float32 round-off of a correlation near 1): past that point the
- * measured deviation is noise.
+ * measured deviation is noise. A decay length longer than 20 times the fitted span (the deviation
+ * changed by less than 5% over it) is not measured: null, as the theory's xi_c is at chi_c = 1.
  */
 import type { Dense } from '../net/dense.js';
 import { lsSlope } from './reducers.js';
@@ -22,6 +23,8 @@ import { lsSlope } from './reducers.js';
 export const CORRELATION_PAIRS = 64;
 /** Deviations from c* below this are round-off, not signal. */
 export const CORRELATION_FLOOR = 1e-5;
+/** A fitted decay length above this many times the fitted layers (a change under 5%) is reported as null. */
+export const MAX_XI_PER_LAYER = 20;
 
 export interface MeasuredCorrelation {
   readonly pairs: number;
@@ -93,5 +96,7 @@ export function fitDecayLength(c: readonly (number | null)[], stdErr: readonly (
   }
   if (xs.length < 3) return { xi: null, layers: xs.length };
   const slope = lsSlope(xs, ys);
-  return { xi: slope !== null && slope < 0 ? -1 / slope : null, layers: xs.length };
+  const xi = slope !== null && slope < 0 ? -1 / slope : null;
+  // A decay too slow to see over the fitted layers is not a measurement of its length.
+  return { xi: xi !== null && xi <= MAX_XI_PER_LAYER * (xs.length - 1) ? xi : null, layers: xs.length };
 }

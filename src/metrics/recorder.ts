@@ -27,6 +27,7 @@ import {
 import {
   allFinite, derivativeCounts, emptyDerivativeCounts, emptyStats, growthFactor, mean, norm, relativeChange, stats, sumSquares,
 } from './reducers.js';
+import type { CorrelationSummary, SignalProbe, SpectraSummary } from './signal-probe.js';
 import { sigmaB2FromInit, sigmaW2FromInit, theoryFor, type TheoryBlock } from './theory.js';
 import type { DivergenceInfo, HistogramRecord, LayerRecord, MetricRecord, RunStatus } from './types.js';
 
@@ -65,6 +66,8 @@ export interface RecorderOptions {
   readonly histogramBins?: number;
   /** The weights were imported (model.initFrom): the initializer says nothing about them. */
   readonly weightsFromFile?: boolean;
+  /** Pair correlations and Jacobian spectra (signal-probe.ts); absent: neither. */
+  readonly signal?: SignalProbe;
 }
 
 /** What an event asks of the trainer: stop when `diverged` is set. */
@@ -78,6 +81,8 @@ export interface TheorySummary extends TheoryBlock {
   readonly measuredDeltaFactor: number | null;
   /** measured / predicted - 1. */
   readonly relativeError: number | null;
+  /** Pair correlations of the probe per hidden layer at the first record, and their decay length. */
+  readonly measuredCorrelation?: CorrelationSummary | null;
 }
 
 /** One record in summary.json (at init or at the end), with totals over the hidden layers. */
@@ -110,6 +115,8 @@ export interface RecorderSummary {
   /** PReLU slopes per layer at init and at the end (PReLU only). */
   readonly preluSlopes?: { readonly initial: readonly (readonly number[])[]; readonly final: readonly (readonly number[])[] };
   readonly theory: TheorySummary | null;
+  /** The Jacobian's spectra per step (metrics.jacobian only). */
+  readonly spectra?: SpectraSummary;
 }
 
 /** Saturated: |f'(z)| below this share of the activation's max |f'| (see docs/metrics.md). */
@@ -334,9 +341,13 @@ export class Recorder {
     const p = this.pending;
     if (p === null || p.step !== step) return {};
     this.pending = null;
-    if (!(this.isRecordStep(step) || p.eval !== null)) return {};
+    if (!(this.isRecordStep(step) || p.eval !== null)) {
+      this.o.signal?.atStep(step, false);
+      return {};
+    }
     if (!this.enabled) {
       this.o.onRecord(this.frame(p, null, []));
+      this.o.signal?.atStep(step, true);
       return {};
     }
     const layers = this.gradientMetrics(p);
@@ -347,11 +358,13 @@ export class Recorder {
       if (this.diverged === null) this.diverged = bad;
       return { diverged: bad };
     }
+    this.o.signal?.afterProbe(step);
     const records: readonly LayerRecord[] = layers;
     const factors = this.factors(records);
     const record = this.frame(p, factors, records);
     this.o.onRecord(record);
     if (hist) this.emitHistograms(step);
+    this.o.signal?.atStep(step, true);
 
     const point = this.summaryPoint(record, factors);
     if (this.initial === null) {
@@ -601,12 +614,14 @@ export class Recorder {
     if (!this.ended) this.end(status ?? 'ok');
     if (this.theory === null) this.theory = this.computeTheory();
     const measured = this.initial?.deltaGrowth ?? null;
+    const correlation = this.o.signal?.correlationSummary(this.theory) ?? null;
     const theory: TheorySummary | null = this.theory === null ? null : {
       ...this.theory,
       measuredDeltaFactor: measured,
       relativeError: measured !== null && this.theory.predictedDeltaFactor !== null && this.theory.predictedDeltaFactor !== 0
         ? measured / this.theory.predictedDeltaFactor - 1
         : null,
+      ...(correlation !== null ? { measuredCorrelation: correlation } : {}),
     };
     const init = this.initial;
     const fin = this.latest;
@@ -630,6 +645,8 @@ export class Recorder {
     const s0 = this.initialSlopes;
     const s1 = this.slopes();
     if (s0 !== null && s1 !== null) out.preluSlopes = { initial: s0, final: s1 };
+    const spectra = this.o.signal?.spectraSummary(this.theory) ?? null;
+    if (spectra !== null) out.spectra = spectra;
     return out;
   }
 }

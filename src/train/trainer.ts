@@ -16,6 +16,7 @@ import { lossFor, paramsOf } from '../config/schema.js';
 import type { Dataset } from '../data/index.js';
 import { loadDataset } from '../data/index.js';
 import { Recorder } from '../metrics/recorder.js';
+import { SignalProbe } from '../metrics/signal-probe.js';
 import type { DivergenceInfo, HistogramRecord, MetricRecord, RunStatus, Summary } from '../metrics/types.js';
 import { ACTIVATIONS, type ActivationName } from '../net/activations.js';
 import { getKernels } from '../net/kernels.js';
@@ -160,6 +161,10 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
 
   const metricsOut = new NdjsonWriter(join(dir, 'metrics.ndjson'));
   const histOut = metrics.enabled && metrics.histogramsEvery !== null ? new NdjsonWriter(join(dir, 'histograms.ndjson')) : null;
+  const spectraOut = metrics.jacobian != null ? new NdjsonWriter(join(dir, 'spectra.ndjson')) : null;
+  const signal = new SignalProbe({
+    mlp, probeX, probeRows, probeIds: probeIdx, jacobian: metrics.jacobian ?? null, onSpectrum: (line) => spectraOut?.write(line),
+  });
   const recorder = new Recorder({
     mlp,
     activation,
@@ -176,6 +181,7 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
     onRecord: (r: MetricRecord) => metricsOut.write(r),
     onHistogram: (h: HistogramRecord) => histOut?.write(h),
     weightsFromFile: model.initFrom !== null,
+    signal,
   });
 
   const evalEvery = train.evalEvery ?? Math.max(metrics.every, Math.ceil(steps / 20) || 1);
@@ -291,6 +297,7 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
   } finally {
     metricsOut.close();
     histOut?.close();
+    spectraOut?.close();
   }
 
   const timeSec = (performance.now() - t0) / 1000;

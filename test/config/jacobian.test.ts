@@ -28,6 +28,7 @@ describe('metrics.jacobian', () => {
   it.each([
     [{ steps: [0, 500] }, { steps: [0, 500], examples: 4 }],
     [{ steps: 'records', examples: 2 }, { steps: 'records', examples: 2 }],
+    [null, null],
   ])('resolves %o to %o', (given, resolved) => {
     expect(resolveConfig({ ...base, metrics: { jacobian: given } }, 'test.json').metrics.jacobian).toEqual(resolved);
   });

@@ -28,9 +28,12 @@ describe('fitDecayLength', () => {
     expect(fitDecayLength(c, se, 1).layers).toBe(5);
   });
 
-  it('gives null with fewer than three layers or no decay', () => {
+  it('gives null with fewer than three layers, no decay, or a decay too slow to see over the fitted layers', () => {
     expect(fitDecayLength([0.5, 0.6], null, 1).xi).toBeNull();
     expect(fitDecayLength([0.9, 0.8, 0.7, 0.6], null, 1).xi).toBeNull();
+    const slow = (xi: number) => Array.from({ length: 11 }, (_, l) => 1 - 0.5 * Math.exp(-l / xi));
+    expect(fitDecayLength(slow(190), null, 1).xi).toBeCloseTo(190, 8);
+    expect(fitDecayLength(slow(210), null, 1).xi).toBeNull();
   });
 });
 
