@@ -7,7 +7,7 @@
  *    TensorFlow.js's wasm backend (bench/kernels.ts); PyTorch too with --torch when Debian's
  *    python3-torch is installed.
  * 2. Instrumentation overhead: the same training run with metrics on at the default cadence
- *    and with metrics off.
+ *    and with metrics off; and with metrics.jacobian at step 0 and at every record (bench/jacobian.ts).
  * 3. Parallel sweeps: a 16-cell sweep with --workers 1 and --workers 2.
  * 4. Scaling: step time against width (64 to 1024) and depth (5 to 50).
  *
@@ -20,6 +20,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { jacobianBench } from '../bench/jacobian.js';
 import { median } from '../bench/w1.js';
 import { WORKLOADS, formatBenchTable, gradflowStep, runKernelBench, stepFlops, type Workload } from '../bench/kernels.js';
 import { resolveConfig } from './config/index.js';
@@ -29,7 +30,7 @@ import { loadCellData, trainCell } from './train/trainer.js';
 
 export interface BenchCliOptions {
   readonly log: (line: string) => void;
-  /** Sections to run (default all): kernels, overhead, sweep, scaling, torch. */
+  /** Sections to run (default all): kernels, overhead, jacobian, sweep, scaling, torch. */
   readonly only?: readonly string[];
   readonly torch?: boolean;
   readonly rounds?: number;
@@ -60,6 +61,11 @@ export async function runBench(opts: BenchCliOptions): Promise<void> {
   if (want('overhead')) {
     log('## Instrumentation overhead (metrics at the default cadence vs off)');
     log(await overheadBench(rounds));
+    log('');
+  }
+  if (want('jacobian')) {
+    log('## Jacobian spectra (metrics.jacobian; off by default)');
+    log(await jacobianBench(rounds));
     log('');
   }
   if (want('sweep')) {

@@ -10,6 +10,8 @@ import { bornDeadLayersOf, bornDeadOf, deadUnitEventsOf, theoryOf } from './bloc
 import { HISTOGRAM_BUDGET, SCALAR_BUDGET, downsample, layerBudget } from './downsample.js';
 import { escapeHtml, renderPage, type Chart, type Section } from './html.js';
 import { readRun, runInfo, type RunData, type RunInfo } from './read.js';
+import { readSpectra, type SpectrumLineData } from './read-signal.js';
+import { runSignalSection } from './signal-section.js';
 import { depthOf, hasLayerField } from './specs/common.js';
 import {
   activationHistogramSpec, activationStatsSpec, deadSaturatedSpec, deathStepsSpec, gradHeatmapSpec, gradProfileSpec,
@@ -78,7 +80,7 @@ function thin(run: RunData) {
 }
 
 /** The page model of a run's report (sections of charts), before rendering. */
-export function runPage(run: RunData): { title: string; header: string; sections: Section[]; footer: string[] } {
+export function runPage(run: RunData, spectra: readonly SpectrumLineData[] = []): { title: string; header: string; sections: Section[]; footer: string[] } {
   const info = runInfo(run.config);
   const summary = run.summary;
   const status = statusLine(summary, run.records.length);
@@ -129,6 +131,9 @@ ${factsMarkup(info, summary)}`;
       },
     ],
   });
+
+  const signal = runSignalSection(run, spectra);
+  if (signal !== null) sections.push(signal);
 
   const actCharts: Chart[] = [];
   const actNotes: string[] = [];
@@ -194,7 +199,7 @@ export async function writeAtomic(path: string, text: string): Promise<void> {
 /** Renders <cellDir>/report.html from the files in cellDir; returns its path. */
 export async function writeRunReport(cellDir: string): Promise<string> {
   const run = await readRun(cellDir);
-  const html = await renderPage(runPage(run));
+  const html = await renderPage(runPage(run, await readSpectra(cellDir)));
   const out = join(cellDir, 'report.html');
   await writeAtomic(out, html);
   return out;

@@ -11,7 +11,9 @@ import { blockNumber, blowupOverTimeOf } from './blocks.js';
 import { downsample } from './downsample.js';
 import { escapeHtml, renderPage, type Chart, type Section } from './html.js';
 import { choiceLabel, readSweep, runInfo, type Json, type SweepCell, type SweepData } from './read.js';
+import { readSpectra, type SpectrumLineData } from './read-signal.js';
 import { writeAtomic } from './run-report.js';
+import { sweepSignalSection } from './signal-sweep.js';
 import { depthOf } from './specs/common.js';
 import {
   blowupSpec, deadByActivationSpec, lossBandSpec, phaseSpec, proportionSpec, vanishingDepthSpec,
@@ -244,7 +246,7 @@ export function seedSection(summary: SweepSummary | null): Section | null {
 }
 
 /** The page model of a sweep's report. */
-export function sweepPage(sweep: SweepData): { title: string; header: string; sections: Section[]; footer: string[] } {
+export function sweepPage(sweep: SweepData, spectra: ReadonlyMap<string, readonly SpectrumLineData[]> = new Map()): { title: string; header: string; sections: Section[]; footer: string[] } {
   const rows = sweep.cells.map(cellRow);
   const firstInfo = runInfo(sweep.cells.find((c) => c.run.config)?.run.config ?? null);
   const name = sweep.experiment || firstInfo.name;
@@ -271,10 +273,12 @@ export function sweepPage(sweep: SweepData): { title: string; header: string; se
   const phase = phaseCharts(sweep, rows);
   const missing = sweep.cells.filter((c) => c.run.records.length === 0).map((c) => PAGE.missingCell(c.id));
   const seeds = seedSection(sweep.summary);
+  const signal = sweepSignalSection(sweep.cells, spectra);
   const sections: Section[] = [
     { heading: PAGE.sectionCompare, charts: compare, notes: compareNotes },
     ...(seeds ? [seeds] : []),
     { heading: PAGE.sectionPhase, charts: phase.charts, notes: phase.notes },
+    ...(signal ? [signal] : []),
     { heading: PAGE.sectionTable, charts: [], notes: missing, html: tableMarkup(sweep, rows) },
   ];
   return { title: `${PAGE.sweepTitle}: ${name}`, header, sections, footer: [PAGE.footer] };
@@ -283,7 +287,9 @@ export function sweepPage(sweep: SweepData): { title: string; header: string; se
 /** Renders <expDir>/report.html from index.json and the cell folders; returns its path. */
 export async function writeSweepReport(expDir: string): Promise<string> {
   const sweep = await readSweep(expDir);
-  const html = await renderPage(sweepPage(sweep));
+  const spectra = new Map<string, SpectrumLineData[]>();
+  for (const c of sweep.cells) spectra.set(c.id, await readSpectra(c.run.dir));
+  const html = await renderPage(sweepPage(sweep, spectra));
   const out = join(expDir, 'report.html');
   await writeAtomic(out, html);
   return out;

@@ -49,6 +49,7 @@ export const SIGNAL_CHARTS = {
 export const SIGNAL_AXIS = {
   log10s: 'log10 s (singular value of J)',
   density: 'density',
+  densitySqrt: 'density (square-root scale)',
   step: 'step',
   layer: 'hidden layer l (0 = next to the input)',
   correlation: 'correlation c_l of two inputs\' pre-activations',

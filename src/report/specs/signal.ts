@@ -60,7 +60,10 @@ function densitySpec(chart: 'spectrum' | 'spectraSweep', rows: readonly { series
     mark: { type: 'line', strokeWidth: 2 },
     encoding: {
       x: { field: 'log10s', type: 'quantitative', title: SIGNAL_AXIS.log10s },
-      y: { field: 'density', type: 'quantitative', title: SIGNAL_AXIS.density },
+      // Square root: a concentrated spectrum peaks ~100 times higher than a spread one; both stay readable.
+      y: chart === 'spectraSweep'
+        ? { field: 'density', type: 'quantitative', title: SIGNAL_AXIS.densitySqrt, scale: { type: 'sqrt' } }
+        : { field: 'density', type: 'quantitative', title: SIGNAL_AXIS.density },
       color: {
         field: 'series', type: 'nominal', title: seriesTitle, sort: [...order],
         scale: chart === 'spectrum' ? { scheme: 'viridis' } : { scheme: 'tableau10' },
