@@ -220,7 +220,8 @@ export function signalPhaseSpec(cells: readonly SignalPhaseCell[], curves: Signa
   const curveDash = {
     field: 'curve', type: 'nominal' as const, title: SIGNAL_AXIS.curve,
     scale: { domain: [SIGNAL_SERIES.critical, SIGNAL_SERIES.trainable], range: [[6, 3], [1, 0]] },
-    legend: { orient: 'bottom' as const, direction: 'vertical' as const },
+    // The curves are white on the heat map; their legend symbols are drawn dark on the page.
+    legend: { orient: 'bottom' as const, direction: 'vertical' as const, symbolStrokeColor: '#333', symbolStrokeWidth: 2 },
   };
   return {
     $schema: SCHEMA,
