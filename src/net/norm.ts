@@ -1,0 +1,272 @@
+/**
+ * Normalization layers between a dense layer's linear map and its activation, as PyTorch's
+ * `BatchNorm1d(units)` and `LayerNorm(units)`: z -> n -> a = f(n).
+ *
+ * Batch norm (Ioffe & Szegedy 2015), z: [rows, units], statistics per unit over the rows:
+ *   mu_c = mean_r z_rc,  var_c = mean_r (z_rc - mu_c)^2        (biased: divide by rows)
+ *   xhat_rc = (z_rc - mu_c) / sqrt(var_c + eps),  n_rc = gamma_c xhat_rc + beta_c
+ *   running_mean <- (1 - m) running_mean + m mu;  running_var <- (1 - m) running_var + m var rows / (rows - 1)
+ * backward (the batch couples the rows):
+ *   dbeta_c = sum_r dn_rc,  dgamma_c = sum_r dn_rc xhat_rc
+ *   dz_rc = gamma_c / (rows sqrt(var_c + eps)) (rows dn_rc - dbeta_c - xhat_rc dgamma_c)
+ * In evaluation the running statistics replace mu and var, and dz = gamma dn / sqrt(running_var + eps).
+ *
+ * Layer norm (Ba et al. 2016), statistics per row over the units (no running statistics):
+ *   mu_r = mean_c z_rc,  var_r = mean_c (z_rc - mu_r)^2,  xhat, n as above with gamma_c, beta_c
+ *   dz_rc = 1 / (units sqrt(var_r + eps)) (units g_rc - sum_c g_rc - xhat_rc sum_c g_rc xhat_rc),  g = gamma dn
+ *
+ * Sums run in float64 whatever the buffers' dtype; the variance takes two passes (mean first).
+ * Affine: gamma = 1 and beta = 0 at initialisation (PyTorch's); without affine they stay so and
+ * are no parameters.
+ */
+import type { ParamSpec, ParamValues } from './activations.js';
+import type { FloatArray } from './tensor.js';
+
+/** Which statistics a forward pass normalises with. */
+export type ForwardMode =
+  /** Training: batch statistics; batch norm updates its running statistics. */
+  | 'train'
+  /** Evaluation: batch norm uses its running statistics. */
+  | 'eval'
+  /** The metrics' probe pass: batch statistics of the probe batch, running statistics untouched. */
+  | 'probe';
+
+export interface NormDef {
+  readonly aliases: readonly string[];
+  /** PyTorch's module, for docs and messages. */
+  readonly torch: string;
+  readonly params: Readonly<Record<string, ParamSpec>>;
+}
+
+const EPS: ParamSpec = { default: 1e-5, min: 0, doc: 'added to the variance before the square root' };
+const AFFINE: ParamSpec = { default: true, doc: 'learn a scale gamma (init 1) and a shift beta (init 0) per unit' };
+
+/** The normalizations a hidden layer may have (`model.norm`). */
+export const NORMS = {
+  none: { aliases: [], torch: 'none', params: {} },
+  batch: {
+    aliases: ['batchnorm', 'batch_norm', 'bn'],
+    torch: 'BatchNorm1d',
+    params: {
+      momentum: { default: 0.1, min: 0, max: 1, doc: 'weight of the newest batch in the running mean and variance' },
+      eps: EPS,
+      affine: AFFINE,
+    },
+  },
+  layer: { aliases: ['layernorm', 'layer_norm', 'ln'], torch: 'LayerNorm', params: { eps: EPS, affine: AFFINE } },
+} as const satisfies Record<string, NormDef>;
+
+export type NormName = keyof typeof NORMS;
+export const NORM_NAMES = Object.keys(NORMS) as NormName[];
+
+/** Canonical name for a name or alias (case-insensitive), or undefined. */
+export function resolveNormName(name: string): NormName | undefined {
+  const n = name.toLowerCase();
+  return NORM_NAMES.find((k) => k === n || (NORMS[k].aliases as readonly string[]).includes(n));
+}
+
+/** A normalization with every parameter (defaults filled in). */
+export interface NormSpec {
+  readonly name: 'batch' | 'layer';
+  readonly eps: number;
+  readonly affine: boolean;
+  /** Batch norm only. */
+  readonly momentum: number;
+}
+
+/** A resolved `model.norm` ({"name", <params>}) as a NormSpec; null for "none". */
+export function normSpec(name: string, p: ParamValues = {}): NormSpec | null {
+  const n = resolveNormName(name);
+  if (n === undefined) throw new Error(`unknown normalization "${name}"`);
+  if (n === 'none') return null;
+  const num = (k: string, d: number): number => (typeof p[k] === 'number' ? (p[k] as number) : d);
+  return {
+    name: n,
+    eps: num('eps', EPS.default as number),
+    affine: p.affine !== false,
+    momentum: num('momentum', NORMS.batch.params.momentum.default),
+  };
+}
+
+/**
+ * Element counts of a norm's buffers, in the order `NormLayer` takes them:
+ * gamma, beta, dgamma, dbeta, running mean, running var, xhat [maxRows, units], invstd, mean.
+ * Batch norm keeps invstd and mean per unit, layer norm per row.
+ */
+export function normBufferSizes(spec: NormSpec, units: number, maxRows: number): number[] {
+  const running = spec.name === 'batch' ? units : 0;
+  const stats = spec.name === 'batch' ? units : maxRows;
+  return [units, units, units, units, running, running, maxRows * units, stats, stats];
+}
+
+export class NormLayer {
+  readonly spec: NormSpec;
+  readonly units: number;
+  readonly maxRows: number;
+  /** gamma and beta [units] and their gradients of the last backward pass. */
+  readonly weight: FloatArray;
+  readonly bias: FloatArray;
+  readonly weightGrad: FloatArray;
+  readonly biasGrad: FloatArray;
+  /** Batch norm's running estimates [units] (mean 0 and variance 1 at first); empty for layer norm. */
+  readonly runningMean: FloatArray;
+  readonly runningVar: FloatArray;
+  /** xhat = (z - mean) / sqrt(var + eps) of the last forward pass, [rows, units]. */
+  readonly xhat: FloatArray;
+  /** 1 / sqrt(var + eps) of the last forward pass: [units] (batch) or [rows] (layer). */
+  readonly invstd: FloatArray;
+  private readonly mean: FloatArray;
+  /** Mode and rows of the last forward pass. */
+  lastMode: ForwardMode = 'train';
+  lastRows = 0;
+
+  constructor(spec: NormSpec, units: number, maxRows: number, buffers: readonly FloatArray[]) {
+    const sizes = normBufferSizes(spec, units, maxRows);
+    if (buffers.length !== sizes.length || buffers.some((b, i) => b.length !== sizes[i])) {
+      throw new Error(`${spec.name} norm: expected buffers of sizes [${sizes}], got [${buffers.map((b) => b.length)}]`);
+    }
+    this.spec = spec;
+    this.units = units;
+    this.maxRows = maxRows;
+    [this.weight, this.bias, this.weightGrad, this.biasGrad, this.runningMean, this.runningVar, this.xhat, this.invstd, this.mean] = buffers;
+    this.reset();
+  }
+
+  /** gamma = 1, beta = 0, running mean 0, running variance 1 (PyTorch's initial state). */
+  reset(): void {
+    this.weight.fill(1);
+    this.bias.fill(0);
+    this.runningMean.fill(0);
+    this.runningVar.fill(1);
+  }
+
+  /** n = Norm(z) for `rows` rows (z, n: [rows, units]). Changes xhat, invstd, lastMode, lastRows, and in 'train' batch norm's running statistics. */
+  forward(z: FloatArray, n: FloatArray, rows: number, mode: ForwardMode): void {
+    if (this.spec.name === 'batch') this.batchForward(z, rows, mode);
+    else this.layerForward(z, rows);
+    const C = this.units;
+    const { weight: g, bias: b, xhat } = this;
+    for (let r = 0; r < rows; r++) {
+      const o = r * C;
+      for (let c = 0; c < C; c++) n[o + c] = g[c] * xhat[o + c] + b[c];
+    }
+    this.lastMode = mode;
+    this.lastRows = rows;
+  }
+
+  private batchForward(z: FloatArray, rows: number, mode: ForwardMode): void {
+    const C = this.units;
+    const { xhat, invstd, mean, spec } = this;
+    if (mode === 'eval') {
+      for (let c = 0; c < C; c++) {
+        mean[c] = this.runningMean[c];
+        invstd[c] = 1 / Math.sqrt(this.runningVar[c] + spec.eps);
+      }
+    } else {
+      for (let c = 0; c < C; c++) {
+        let s = 0;
+        for (let r = 0; r < rows; r++) s += z[r * C + c];
+        const mu = rows > 0 ? s / rows : 0;
+        let ss = 0;
+        for (let r = 0; r < rows; r++) {
+          const d = z[r * C + c] - mu;
+          ss += d * d;
+        }
+        const v = rows > 0 ? ss / rows : 0;
+        mean[c] = mu;
+        invstd[c] = 1 / Math.sqrt(v + spec.eps);
+        if (mode === 'train' && rows > 1) {
+          const m = spec.momentum;
+          this.runningMean[c] = (1 - m) * this.runningMean[c] + m * mu;
+          this.runningVar[c] = (1 - m) * this.runningVar[c] + (m * ss) / (rows - 1);
+        }
+      }
+    }
+    for (let r = 0; r < rows; r++) {
+      const o = r * C;
+      for (let c = 0; c < C; c++) xhat[o + c] = (z[o + c] - mean[c]) * invstd[c];
+    }
+  }
+
+  private layerForward(z: FloatArray, rows: number): void {
+    const C = this.units;
+    const { xhat, invstd, mean, spec } = this;
+    for (let r = 0; r < rows; r++) {
+      const o = r * C;
+      let s = 0;
+      for (let c = 0; c < C; c++) s += z[o + c];
+      const mu = s / C;
+      let ss = 0;
+      for (let c = 0; c < C; c++) {
+        const d = z[o + c] - mu;
+        ss += d * d;
+      }
+      const is = 1 / Math.sqrt(ss / C + spec.eps);
+      mean[r] = mu;
+      invstd[r] = is;
+      for (let c = 0; c < C; c++) xhat[o + c] = (z[o + c] - mu) * is;
+    }
+  }
+
+  /**
+   * From dn = dL/dn ([rows, units], rows of the last forward pass): dgamma, dbeta (this pass
+   * only, also without affine) and dz = dL/dz ([rows, units]) through the statistics the
+   * forward pass used. Changes weightGrad, biasGrad, dz.
+   */
+  backward(dn: FloatArray, dz: FloatArray, rows: number): void {
+    if (rows !== this.lastRows) throw new Error(`${this.spec.name} norm: backward over ${rows} rows after a forward pass over ${this.lastRows}`);
+    const C = this.units;
+    const { xhat, weight: g, weightGrad: dg, biasGrad: db } = this;
+    for (let c = 0; c < C; c++) {
+      let sb = 0;
+      let sg = 0;
+      for (let r = 0; r < rows; r++) {
+        const d = dn[r * C + c];
+        sb += d;
+        sg += d * xhat[r * C + c];
+      }
+      db[c] = sb;
+      dg[c] = sg;
+    }
+    if (this.spec.name === 'batch') this.batchBackward(dn, dz, rows);
+    else this.layerBackward(dn, dz, rows);
+  }
+
+  private batchBackward(dn: FloatArray, dz: FloatArray, rows: number): void {
+    const C = this.units;
+    const { xhat, invstd, weight: g, weightGrad: dg, biasGrad: db } = this;
+    if (this.lastMode === 'eval') {
+      for (let r = 0; r < rows; r++) {
+        const o = r * C;
+        for (let c = 0; c < C; c++) dz[o + c] = g[c] * invstd[c] * dn[o + c];
+      }
+      return;
+    }
+    for (let c = 0; c < C; c++) {
+      const k = (g[c] * invstd[c]) / rows;
+      const sb = db[c];
+      const sg = dg[c];
+      for (let r = 0; r < rows; r++) {
+        const i = r * C + c;
+        dz[i] = k * (rows * dn[i] - sb - xhat[i] * sg);
+      }
+    }
+  }
+
+  private layerBackward(dn: FloatArray, dz: FloatArray, rows: number): void {
+    const C = this.units;
+    const { xhat, invstd, weight: g } = this;
+    for (let r = 0; r < rows; r++) {
+      const o = r * C;
+      let s1 = 0;
+      let s2 = 0;
+      for (let c = 0; c < C; c++) {
+        const gd = g[c] * dn[o + c];
+        s1 += gd;
+        s2 += gd * xhat[o + c];
+      }
+      const k = invstd[r] / C;
+      for (let c = 0; c < C; c++) dz[o + c] = k * (C * g[c] * dn[o + c] - s1 - xhat[o + c] * s2);
+    }
+  }
+}
