@@ -27,6 +27,7 @@ import {
 import {
   allFinite, derivativeCounts, emptyDerivativeCounts, emptyStats, growthFactor, mean, norm, relativeChange, stats, sumSquares,
 } from './reducers.js';
+import { RemedyProbe, remedyCaveats, type RemedySummary } from './remedies.js';
 import { sigmaB2FromInit, sigmaW2FromInit, theoryFor, type TheoryBlock } from './theory.js';
 import type { DivergenceInfo, HistogramRecord, LayerRecord, MetricRecord, RunStatus } from './types.js';
 
@@ -110,6 +111,8 @@ export interface RecorderSummary {
   /** PReLU slopes per layer at init and at the end (PReLU only). */
   readonly preluSlopes?: { readonly initial: readonly (readonly number[])[]; readonly final: readonly (readonly number[])[] };
   readonly theory: TheorySummary | null;
+  /** Models with a norm or residual connections: their theory beside the step-0 measurement. */
+  readonly remedyTheory?: RemedySummary;
 }
 
 /** Saturated: |f'(z)| below this share of the activation's max |f'| (see docs/metrics.md). */
@@ -148,6 +151,8 @@ export class Recorder {
   private readonly counts: { z: Counts | null; a: Counts | null; dW: Counts; dz: Counts }[];
   private readonly stat = emptyStats();
   private readonly dcounts = emptyDerivativeCounts();
+  /** Norm and residual metrics (null for a plain MLP, or with metrics off). */
+  private readonly remedies: RemedyProbe | null;
 
   private pending: Pending | null = null;
   /** eval values that arrived before their step's gradients event. */
@@ -183,6 +188,7 @@ export class Recorder {
     this.dead = new DeadTracker(this.layers.map((l) => l.fanOut));
     this.gradBins = symlogBins();
     this.counts = this.layers.map(() => ({ z: null, a: null, dW: emptyCounts(this.gradBins), dz: emptyCounts(this.gradBins) }));
+    this.remedies = on ? RemedyProbe.for(options.mlp) : null;
   }
 
   /** The one entry point: every training event goes through this exhaustive switch. */
@@ -314,6 +320,7 @@ export class Recorder {
     if (!this.enabled || !nextRecorded) return;
     for (let i = 0; i < this.layers.length; i++) this.prevW[i].set(this.layers[i].W);
     this.snapshotStep = step;
+    this.remedies?.snapshot(step);
   }
 
   /**
@@ -360,6 +367,7 @@ export class Recorder {
         if (records[i].deadFraction === 1) this.bornDeadLayers.push(i);
       }
       this.initialSlopes = this.slopes();
+      this.remedies?.atInit(p.batchRows, records);
     }
     this.latest = point;
     return {};
@@ -413,7 +421,7 @@ export class Recorder {
    */
   private probeMetrics(step: number, out: MutableLayer[], hist: boolean): DivergenceInfo | null {
     const rows = this.o.probeRows;
-    this.mlp.forward(this.o.probeX, rows);
+    this.mlp.forward(this.o.probeX, rows, 'probe');
     if (hist && this.zBins === null) this.makeLinearBins(rows);
     for (let i = 0; i < this.layers.length; i++) {
       const l = this.layers[i];
@@ -431,7 +439,7 @@ export class Recorder {
       rec.preactMean = this.stat.mean;
       rec.preactStd = this.stat.std;
       const def = ACTIVATIONS[l.activation];
-      def.derivative(l.z, l.a, this.deriv, rows, units, l.activationParams, l.learned);
+      def.derivative(l.n, l.a, this.deriv, rows, units, l.activationParams, l.learned);
       const threshold = SATURATION_SHARE * def.maxDerivative(l.activationParams);
       const dc = derivativeCounts(this.deriv, rows, units, l.widthFactor, threshold, this.masks[i], this.zerosPerUnit, this.dcounts);
       rec.zeroFraction = dc.pairs > 0 ? dc.zeroPairs / dc.pairs : 0;
@@ -447,6 +455,7 @@ export class Recorder {
         resetCounts(c.a!);
         accumulate(this.aBins![i], c.a!, l.a, nA);
       }
+      this.remedies?.fill(i, rec, step, rows);
     }
     return null;
   }
@@ -577,7 +586,7 @@ export class Recorder {
     const n = o.probeRows * inputDim;
     const x2 = n > 0 ? sumSquares(o.probeX, n) / n : 1;
     const q0 = sigmaW2FromInit(wName, wp, inputDim, o.width) * x2 + sigmaB2FromInit(bName, bp, inputDim, o.width);
-    const block = theoryFor({
+    const block = remedyCaveats(theoryFor({
       activation: o.activation,
       activationParams: o.activationParams,
       sigmaW2,
@@ -589,7 +598,7 @@ export class Recorder {
       initName: wName,
       biasMean: INITIALIZERS[bName].weightMean(fanIn, o.width, bp),
       q0,
-    });
+    }), this.mlp);
     if (o.weightsFromFile) {
       return { ...block, applies: false, reasons: [...block.reasons, 'the weights were loaded from a file (model.initFrom), not drawn by the initializer'] };
     }
@@ -630,6 +639,8 @@ export class Recorder {
     const s0 = this.initialSlopes;
     const s1 = this.slopes();
     if (s0 !== null && s1 !== null) out.preluSlopes = { initial: s0, final: s1 };
+    const remedy = this.remedies?.summary(this.o) ?? null;
+    if (remedy !== null) out.remedyTheory = remedy;
     return out;
   }
 }

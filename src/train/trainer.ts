@@ -12,6 +12,7 @@
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ResolvedConfig } from '../config/schema.js';
+import { normOf, residualOf } from '../config/model.js';
 import { lossFor, paramsOf } from '../config/schema.js';
 import type { Dataset } from '../data/index.js';
 import { loadDataset } from '../data/index.js';
@@ -123,6 +124,8 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
     dtype,
     kernels,
     maxRows,
+    norm: normOf(model),
+    residual: residualOf(model),
   });
   if (model.initFrom) {
     importWeights(mlp, resolve(opts.baseDir, model.initFrom));
@@ -194,7 +197,7 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
     let correct = 0;
     for (let from = 0; from < n; from += EVAL_CHUNK) {
       const rows = Math.min(EVAL_CHUNK, n - from);
-      const out = mlp.forward(x.subarray(from * d, (from + rows) * d), rows);
+      const out = mlp.forward(x.subarray(from * d, (from + rows) * d), rows, 'eval');
       if (yLabels) {
         const labels = yLabels.subarray(from, from + rows);
         lossSum += loss.forward(out, labels, rows, k) * rows;
