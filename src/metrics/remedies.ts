@@ -51,6 +51,12 @@ export interface RemedySummary {
   }) | null;
 }
 
+/** The names of the remedy fields, in the order a record holds them. */
+export const REMEDY_LAYER_FIELDS = [
+  'gammaGradNorm', 'betaGradNorm', 'gammaUpdateRatio', 'betaUpdateRatio', 'gammaMean', 'betaMean', 'normMean', 'normStd',
+  'hiddenRms', 'branchRms', 'skipRms', 'branchRatio',
+] as const satisfies readonly (keyof LayerRecord)[];
+
 /** The remedy fields of a layer record (all optional on LayerRecord). */
 export interface RemedyFields {
   gammaGradNorm?: number;
@@ -185,6 +191,7 @@ export function theoryInput(ctx: RemedyContext, batch: number): RemedyTheoryInpu
     sigmaB2: sigmaB2FromInit(bName, bp, fanIn, mlp.width),
     sigmaW02: sigmaW2FromInit(wName, wp, d, mlp.width),
     sigmaB02: sigmaB2FromInit(bName, bp, d, mlp.width),
+    inputDim: d,
     inputMeanSquare: d > 0 ? ms / d : 1,
     inputVariance: d > 0 ? v / d : 1,
     initName: wName,

@@ -51,6 +51,8 @@ export interface RemedyTheoryInput {
   readonly sigmaB2: number;
   readonly sigmaW02: number;
   readonly sigmaB02: number;
+  /** Input dimensions of the data. */
+  readonly inputDim: number;
   /** Mean over the input dimensions of x^2 over the probe batch, and of the variance of x over it. */
   readonly inputMeanSquare: number;
   readonly inputVariance: number;
@@ -137,6 +139,12 @@ export function normTheory(i: RemedyTheoryInput): NormTheory | null {
     const v = phi2 - phiMean * phiMean;
     factor = dphi2 / v;
     first = (i.sigmaW2 * dphi2) / (i.sigmaW02 * i.inputVariance);
+    if (i.inputDim < NARROW_WIDTH) {
+      notes.push(
+        `the inputs have ${i.inputDim} dimension(s): the batch's representations in the first layers are far from ` +
+          "batch norm's fixed point, where units see many independent directions, so the layers next to the input show larger factors",
+      );
+    }
     if (i.batch < SMALL_BATCH) reasons.push(`batch of ${i.batch} rows: the theory is the large-batch limit, and a small batch adds O(1/batch) corrections`);
     else notes.push(`the large-batch limit; a batch of ${i.batch} rows adds corrections of order 1/${i.batch}`);
     notes.push('the biases do not matter: batch norm removes them');

@@ -14,6 +14,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { HistogramRecord, LayerRecord, MetricRecord, RunIndex, RunStatus, Summary } from '../metrics/types.js';
+import { REMEDY_LAYER_FIELDS } from '../metrics/remedies.js';
 import {
   AGGREGATED_METRICS, AGGREGATED_PROPORTIONS, SWEEP_SUMMARY_FILE,
   type GroupSummary, type NumericAggregate, type Proportion, type SweepSummary,
@@ -80,7 +81,7 @@ export function parseNdjson(text: string): { items: unknown[]; partial: boolean;
 const LAYER_NUMERIC = [
   'gradNorm', 'biasGradNorm', 'deltaNorm', 'weightNorm', 'updateRatio', 'gradDataRatio', 'actMean',
   'actStd', 'actRms', 'actMaxAbs', 'preactMean', 'preactStd', 'zeroFraction', 'deadFraction',
-  'saturatedFraction', 'revivedCount', 'preluSlope',
+  'saturatedFraction', 'revivedCount', 'preluSlope', ...REMEDY_LAYER_FIELDS,
 ] as const;
 const RECORD_NUMERIC = [
   'epoch', 'loss', 'trainAcc', 'testAcc', 'trainLoss', 'testLoss', 'vanishing', 'deltaGrowth', 'actGrowth',

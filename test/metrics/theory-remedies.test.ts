@@ -15,6 +15,7 @@ const BASE: RemedyTheoryInput = {
   sigmaB2: 0,
   sigmaW02: 2,
   sigmaB02: 0,
+  inputDim: 64,
   inputMeanSquare: 1,
   inputVariance: 1,
   initName: 'he_normal',
@@ -113,7 +114,11 @@ function wideNetwork(o: { activation: ActivationName; norm?: 'batch' | 'layer'; 
   const dOut = Float64Array.from({ length: o.batch * 10 }, () => rng.normal() / o.batch);
   mlp.backward(dOut, o.batch);
   const n = o.batch * o.width;
-  const sq = (a: Float64Array | Float32Array): number => a.subarray(0, n).reduce((s, v) => s + v * v, 0);
+  const sq = (a: Float64Array | Float32Array): number => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += a[i] * a[i];
+    return s;
+  };
   return {
     deltaNorms: mlp.layers.slice(0, o.depth).map((l) => Math.sqrt(sq(l.dz))),
     meanSquares: mlp.hidden.map((h) => sq(h) / n),

@@ -65,7 +65,7 @@ function build(c: RefCase): MLP {
   const m = c.model;
   const mlp = new MLP({
     inputDim: INPUTS, outputDim: CLASSES, depth: m.depth, width: m.width, activation: m.activation, dtype: 'float64', kernels: tsKernels,
-    maxRows: ROWS, norm: m.norm === 'none' ? null : normSpec(m.norm.name, m.norm), residual: m.residual === false ? null : m.residual,
+    maxRows: ROWS, norm: m.norm === 'none' ? null : normSpec(m.norm.name, { eps: m.norm.eps, affine: m.norm.affine, momentum: m.norm.momentum ?? 0.1 }), residual: m.residual === false ? null : m.residual,
   });
   importWeights(mlp, join(FIXTURES, c.weights));
   return mlp;
