@@ -33,6 +33,8 @@ export type ForwardMode =
 
 export interface NormDef {
   readonly aliases: readonly string[];
+  /** The formula and the paper, for `gradflow list`. */
+  readonly doc: string;
   /** PyTorch's module, for docs and messages. */
   readonly torch: string;
   readonly params: Readonly<Record<string, ParamSpec>>;
@@ -43,9 +45,10 @@ const AFFINE: ParamSpec = { default: true, doc: 'learn a scale gamma (init 1) an
 
 /** The normalizations a hidden layer may have (`model.norm`). */
 export const NORMS = {
-  none: { aliases: [], torch: 'none', params: {} },
+  none: { aliases: [], doc: 'no normalization: n = z', torch: 'none', params: {} },
   batch: {
     aliases: ['batchnorm', 'batch_norm', 'bn'],
+    doc: 'n = gamma (z - mean) / sqrt(var + eps) + beta per unit over the batch, running statistics in evaluation; Ioffe & Szegedy 2015, PyTorch BatchNorm1d',
     torch: 'BatchNorm1d',
     params: {
       momentum: { default: 0.1, min: 0, max: 1, doc: 'weight of the newest batch in the running mean and variance' },
@@ -53,7 +56,12 @@ export const NORMS = {
       affine: AFFINE,
     },
   },
-  layer: { aliases: ['layernorm', 'layer_norm', 'ln'], torch: 'LayerNorm', params: { eps: EPS, affine: AFFINE } },
+  layer: {
+    aliases: ['layernorm', 'layer_norm', 'ln'],
+    doc: 'n = gamma (z - mean) / sqrt(var + eps) + beta per example over the units; Ba et al. 2016, PyTorch LayerNorm',
+    torch: 'LayerNorm',
+    params: { eps: EPS, affine: AFFINE },
+  },
 } as const satisfies Record<string, NormDef>;
 
 export type NormName = keyof typeof NORMS;
