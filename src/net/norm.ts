@@ -124,6 +124,9 @@ export class NormLayer {
   /** 1 / sqrt(var + eps) of the last forward pass: [units] (batch) or [rows] (layer). */
   readonly invstd: FloatArray;
   private readonly mean: FloatArray;
+  /** Per-unit float64 sums of a pass (not kernel memory: only these loops read them). */
+  private readonly acc: Float64Array;
+  private readonly acc2: Float64Array;
   /** Mode and rows of the last forward pass. */
   lastMode: ForwardMode = 'train';
   lastRows = 0;
@@ -137,6 +140,8 @@ export class NormLayer {
     this.units = units;
     this.maxRows = maxRows;
     [this.weight, this.bias, this.weightGrad, this.biasGrad, this.runningMean, this.runningVar, this.xhat, this.invstd, this.mean] = buffers;
+    this.acc = new Float64Array(units);
+    this.acc2 = new Float64Array(units);
     this.reset();
   }
 
@@ -150,55 +155,59 @@ export class NormLayer {
 
   /** n = Norm(z) for `rows` rows (z, n: [rows, units]). Changes xhat, invstd, lastMode, lastRows, and in 'train' batch norm's running statistics. */
   forward(z: FloatArray, n: FloatArray, rows: number, mode: ForwardMode): void {
-    if (this.spec.name === 'batch') this.batchForward(z, rows, mode);
-    else this.layerForward(z, rows);
-    const C = this.units;
-    const { weight: g, bias: b, xhat } = this;
-    for (let r = 0; r < rows; r++) {
-      const o = r * C;
-      for (let c = 0; c < C; c++) n[o + c] = g[c] * xhat[o + c] + b[c];
-    }
+    if (this.spec.name === 'batch') this.batchForward(z, n, rows, mode);
+    else this.layerForward(z, n, rows);
     this.lastMode = mode;
     this.lastRows = rows;
   }
 
-  private batchForward(z: FloatArray, rows: number, mode: ForwardMode): void {
+  private batchForward(z: FloatArray, n: FloatArray, rows: number, mode: ForwardMode): void {
     const C = this.units;
-    const { xhat, invstd, mean, spec } = this;
+    const { xhat, invstd, mean, spec, acc, acc2, weight: g, bias: b } = this;
     if (mode === 'eval') {
       for (let c = 0; c < C; c++) {
         mean[c] = this.runningMean[c];
         invstd[c] = 1 / Math.sqrt(this.runningVar[c] + spec.eps);
       }
     } else {
-      for (let c = 0; c < C; c++) {
-        let s = 0;
-        for (let r = 0; r < rows; r++) s += z[r * C + c];
-        const mu = rows > 0 ? s / rows : 0;
-        let ss = 0;
-        for (let r = 0; r < rows; r++) {
-          const d = z[r * C + c] - mu;
-          ss += d * d;
+      // Row-major passes with per-unit float64 sums (each unit's rows are added in order r = 0, 1, ...).
+      acc.fill(0);
+      for (let r = 0; r < rows; r++) {
+        const o = r * C;
+        for (let c = 0; c < C; c++) acc[c] += z[o + c];
+      }
+      for (let c = 0; c < C; c++) acc[c] = rows > 0 ? acc[c] / rows : 0;
+      acc2.fill(0);
+      for (let r = 0; r < rows; r++) {
+        const o = r * C;
+        for (let c = 0; c < C; c++) {
+          const d = z[o + c] - acc[c];
+          acc2[c] += d * d;
         }
-        const v = rows > 0 ? ss / rows : 0;
-        mean[c] = mu;
-        invstd[c] = 1 / Math.sqrt(v + spec.eps);
+      }
+      const m = spec.momentum;
+      for (let c = 0; c < C; c++) {
+        mean[c] = acc[c];
+        invstd[c] = 1 / Math.sqrt((rows > 0 ? acc2[c] / rows : 0) + spec.eps);
         if (mode === 'train' && rows > 1) {
-          const m = spec.momentum;
-          this.runningMean[c] = (1 - m) * this.runningMean[c] + m * mu;
-          this.runningVar[c] = (1 - m) * this.runningVar[c] + (m * ss) / (rows - 1);
+          this.runningMean[c] = (1 - m) * this.runningMean[c] + m * acc[c];
+          this.runningVar[c] = (1 - m) * this.runningVar[c] + (m * acc2[c]) / (rows - 1);
         }
       }
     }
     for (let r = 0; r < rows; r++) {
       const o = r * C;
-      for (let c = 0; c < C; c++) xhat[o + c] = (z[o + c] - mean[c]) * invstd[c];
+      for (let c = 0; c < C; c++) {
+        const x = (z[o + c] - mean[c]) * invstd[c];
+        xhat[o + c] = x;
+        n[o + c] = g[c] * x + b[c];
+      }
     }
   }
 
-  private layerForward(z: FloatArray, rows: number): void {
+  private layerForward(z: FloatArray, n: FloatArray, rows: number): void {
     const C = this.units;
-    const { xhat, invstd, mean, spec } = this;
+    const { xhat, invstd, mean, spec, weight: g, bias: b } = this;
     for (let r = 0; r < rows; r++) {
       const o = r * C;
       let s = 0;
@@ -212,7 +221,11 @@ export class NormLayer {
       const is = 1 / Math.sqrt(ss / C + spec.eps);
       mean[r] = mu;
       invstd[r] = is;
-      for (let c = 0; c < C; c++) xhat[o + c] = (z[o + c] - mu) * is;
+      for (let c = 0; c < C; c++) {
+        const x = (z[o + c] - mu) * is;
+        xhat[o + c] = x;
+        n[o + c] = g[c] * x + b[c];
+      }
     }
   }
 
@@ -224,25 +237,29 @@ export class NormLayer {
   backward(dn: FloatArray, dz: FloatArray, rows: number): void {
     if (rows !== this.lastRows) throw new Error(`${this.spec.name} norm: backward over ${rows} rows after a forward pass over ${this.lastRows}`);
     const C = this.units;
-    const { xhat, weight: g, weightGrad: dg, biasGrad: db } = this;
-    for (let c = 0; c < C; c++) {
-      let sb = 0;
-      let sg = 0;
-      for (let r = 0; r < rows; r++) {
-        const d = dn[r * C + c];
-        sb += d;
-        sg += d * xhat[r * C + c];
+    const { xhat, acc, acc2, weightGrad: dg, biasGrad: db } = this;
+    acc.fill(0);
+    acc2.fill(0);
+    for (let r = 0; r < rows; r++) {
+      const o = r * C;
+      for (let c = 0; c < C; c++) {
+        const d = dn[o + c];
+        acc[c] += d;
+        acc2[c] += d * xhat[o + c];
       }
-      db[c] = sb;
-      dg[c] = sg;
+    }
+    for (let c = 0; c < C; c++) {
+      db[c] = acc[c];
+      dg[c] = acc2[c];
     }
     if (this.spec.name === 'batch') this.batchBackward(dn, dz, rows);
     else this.layerBackward(dn, dz, rows);
   }
 
+  /** dz from dn, with acc = dbeta and acc2 = dgamma of this pass (float64). */
   private batchBackward(dn: FloatArray, dz: FloatArray, rows: number): void {
     const C = this.units;
-    const { xhat, invstd, weight: g, weightGrad: dg, biasGrad: db } = this;
+    const { xhat, invstd, weight: g, acc, acc2 } = this;
     if (this.lastMode === 'eval') {
       for (let r = 0; r < rows; r++) {
         const o = r * C;
@@ -250,13 +267,11 @@ export class NormLayer {
       }
       return;
     }
-    for (let c = 0; c < C; c++) {
-      const k = (g[c] * invstd[c]) / rows;
-      const sb = db[c];
-      const sg = dg[c];
-      for (let r = 0; r < rows; r++) {
-        const i = r * C + c;
-        dz[i] = k * (rows * dn[i] - sb - xhat[i] * sg);
+    for (let r = 0; r < rows; r++) {
+      const o = r * C;
+      for (let c = 0; c < C; c++) {
+        const i = o + c;
+        dz[i] = ((g[c] * invstd[c]) / rows) * (rows * dn[i] - acc[c] - xhat[i] * acc2[c]);
       }
     }
   }
