@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ActivationName, ParamValues } from '../../src/net/activations.js';
+import { ACTIVATION_NAMES, type ActivationName, type ParamValues } from '../../src/net/activations.js';
 import { tsKernels } from '../../src/net/kernels-ts.js';
 import { getKernels } from '../../src/net/kernels.js';
 import { MLP, initializeMLP, type MLPOptions } from '../../src/net/mlp.js';
@@ -218,6 +218,31 @@ describe.each(VARIANTS)('MLP with %s, %s %o', (_label, activation, activationPar
         const y = m.forward(x, ROWS, mode);
         for (let i = 0; i < y64.length; i++) expect(Math.abs(y[i] - y64[i])).toBeLessThan(1e-4 * (1 + Math.abs(y64[i])));
       }
+    }
+  });
+});
+
+describe.each(ACTIVATION_NAMES)('every activation: %s', (activation) => {
+  it.each([
+    ['batch norm and residual connections', { norm: BATCH, residual: { scale: 0.6 } }],
+    ['layer norm', { norm: LAYER }],
+  ] as const)('with %s back-propagates gradients that match central differences', (_label, extra) => {
+    const rng = createRng(`norm-battery-${activation}-${_label}`);
+    const mlp = model(activation, extra);
+    init(mlp, 7);
+    const x = randomFill(new Float64Array(ROWS * SMALL.inputDim), rng);
+    const c = randomFill(new Float64Array(ROWS * SMALL.outputDim), rng);
+    const loss = (): number => {
+      const out = mlp.forward(x, ROWS);
+      let s = 0;
+      for (let i = 0; i < c.length; i++) s += c[i] * out[i];
+      return s;
+    };
+    loss();
+    mlp.backward(c, ROWS);
+    for (const p of mlp.params()) {
+      const cancelled = extra.norm.name === 'batch' && p.kind === 'bias' && p.layer < SMALL.depth;
+      expectGradientsClose({ label: `${activation} ${_label} ${p.name}`, params: p.value as Float64Array, analytic: Float64Array.from(p.grad), loss, atol: cancelled ? 1e-7 : 1e-8 });
     }
   });
 });
