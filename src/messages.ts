@@ -171,7 +171,19 @@ export const jsonProblem = {
   unterminated: (): string => 'unterminated string',
   number: (): string => 'invalid number',
   afterValue: (): string => 'unexpected text after the JSON value',
+  duplicateKey: (key: string): string => `the key ${show(key)} is written twice in one object; expected each key once`,
+  tooDeep: (max: number): string => `objects and lists nested more than ${max} levels deep; expected at most ${max}`,
 } as const;
+
+/** A config file in an encoding other than UTF-8. */
+export function fileEncoding(file: string, encoding: string): string {
+  return `${file}: the file is ${encoding}; expected UTF-8 (save it as UTF-8 and run again)`;
+}
+
+/** A `--set` value that is JSON but not acceptable JSON (a duplicate key, too deep). */
+export function setValueJson(arg: string, problem: string): string {
+  return `--set ${show(arg)}: ${problem}`;
+}
 
 export function fileUnreadable(file: string, reason: string): string {
   return `${file}: cannot read the config (${reason})`;
