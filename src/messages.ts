@@ -59,6 +59,11 @@ export function unknownParam(at: string, entry: string, suggestion: string | und
     : `${at}: unknown parameter of ${entry}; ${entry} takes: ${params.join(', ')}`;
 }
 
+/** Appended to an integer field's bounds when the value is past the exactly representable integers. */
+export function safeIntegerBound(): string {
+  return ' and at most 2^53 - 1 = 9007199254740991 (larger numbers are not exact integers in JSON)';
+}
+
 /** What a registry field accepts, for `notAllowed`. */
 export function nameOrObject(names: readonly string[]): string {
   return `a name (one of ${names.join(', ')}) or an object {"name": ..., <parameters>}`;
@@ -82,6 +87,11 @@ export function sweepUnknownPath(at: string, path: string, suggestion: string | 
 /** A sweep key that cannot vary between cells (`sweep`, `seeds`, `name`, `$schema`). */
 export function sweepForbiddenPath(at: string, path: string): string {
   return `${at}: "${path}" cannot be swept; expected a path into data, model, train or metrics, or seed or description`;
+}
+
+/** A sweep over a whole config section (`model`), which would drop the keys a cell does not repeat. */
+export function sweepSection(at: string, path: string, inside: readonly string[]): string {
+  return `${at}: "${path}" is a section, and sweeping it would replace every key in it; expected a path inside it such as ${inside.slice(0, 4).map((p) => `"${p}"`).join(', ')}`;
 }
 
 /** Two sweep keys where one lies inside the other. */
