@@ -50,14 +50,15 @@ export function parseTensorsHeader(bytes: Uint8Array, file: string): Map<string,
   if (bytes.length < 8) throw new DataError(dataMessages.fileTooShort(file, bytes.length), file);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);
-  if (n > BigInt(bytes.length - 8)) throw new DataError(dataMessages.headerLength(file, n, bytes.length), file);
+  if (n > BigInt(bytes.length - 8)) throw new DataError(dataMessages.headerLength(file, bytes.length), file);
   const dataStart = 8 + Number(n);
   const bufferLength = bytes.length - dataStart;
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart)));
-  } catch (e) {
-    throw new DataError(dataMessages.headerJson(file, (e as Error).message), file);
+  } catch {
+    // Not the parser's message: it quotes the bytes, which for a file that is not safetensors are its contents.
+    throw new DataError(dataMessages.headerJson(file, 'not valid UTF-8 JSON'), file);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw new DataError(dataMessages.headerJson(file, 'found ' + (Array.isArray(header) ? 'an array' : typeof header)), file);
@@ -125,6 +126,7 @@ function labels(view: DataView, t: TensorEntry, file: string): { y: Int32Array; 
     y[i] = Number(v);
     if (y[i] > max) max = y[i];
   }
+  if (count > 0 && y.every((v) => v === y[0])) throw new DataError(dataMessages.oneClass(file, y[0]), file);
   return { y, classes: max + 1 };
 }
 

@@ -80,14 +80,16 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = dv.getBigUint64(0, true);
   if (n > BigInt(bytes.length - 8)) {
-    fail(file, `header length ${n} runs past the end of the file (${bytes.length} bytes; truncated or not safetensors)`);
+    fail(file, `the header length in the first 8 bytes runs past the end of the file (${bytes.length} bytes; truncated or not safetensors)`);
   }
   const headerLen = Number(n);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
-  } catch (e) {
-    fail(file, `header is not valid UTF-8 JSON (${(e as Error).message})`);
+  } catch {
+    // The parser's message quotes the bytes it choked on: for a file that is not safetensors at
+    // all (a password file, a key), those are its contents, so they are not repeated.
+    fail(file, 'header is not valid UTF-8 JSON (truncated or not safetensors)');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail(file, 'header is not a JSON object');
   const dataStart = 8 + headerLen;
