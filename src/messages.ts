@@ -206,6 +206,11 @@ export function batchLargerThanData(batchSize: number, nTrain: number, kind: str
   return `train.batchSize: ${batchSize} is not allowed: data kind "${kind}" has ${nTrain} training rows; expected an integer in [1, ${nTrain}]`;
 }
 
+/** `train.saveWeights` steps after the run's last step. */
+export function saveWeightsPastEnd(late: readonly number[], last: number): string {
+  return `train.saveWeights: ${show(late)} is not allowed: the run ends at step ${last}, so nothing would be saved; expected steps in [0, ${last}]`;
+}
+
 /** A loss whose targets do not match the data's task. */
 export function lossForTask(loss: string, task: string, kind: string, allowed: readonly string[]): string {
   return `train.loss: "${loss}" is not allowed: data kind "${kind}" is a ${task} task; expected one of ${allowed.join(', ')}`;

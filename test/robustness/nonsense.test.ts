@@ -77,3 +77,18 @@ describe('a name too long for a folder is blamed on name, not on --out', () => {
     expect(listFiles(join(dir, 'out'))).toEqual([]);
   });
 });
+
+describe('weights saved after the last step are refused, not silently skipped', () => {
+  it.each([
+    [{ steps: 20 }, [999_999], 20],
+    [{ steps: 20 }, [0, 21], 20],
+    [{ steps: null, epochs: 2 }, [9], 8],
+  ])('%o with saveWeights %o', async (train, save, last) => {
+    const dir = tmp();
+    const file = writeConfig(dir, { ...BASE, train: { ...BASE.train, ...train, saveWeights: save } });
+    const r = await gradflow(['run', file, '--out', join(dir, 'out'), '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^gradflow: .*train\\.saveWeights: \\[.*\\] is not allowed: the run ends at step ${last}, so nothing would be saved`));
+    expect(listFiles(join(dir, 'out'))).toEqual([]);
+  });
+});
