@@ -13,7 +13,7 @@
  * The reader here is a minimal one (header, bounds, the four dtypes above), kept inside src/data
  * so the data never waits on the weights reader.
  */
-import { readFileSync } from 'node:fs';
+import { FileReadError, readProblemText, readRegularFile } from '../net/files.js';
 import { resolve } from 'node:path';
 import { DataError, dataMessages } from './errors.js';
 import { standardizeParam, testFractionParam, type DataParamSpecs, type ParamsFrom } from './params.js';
@@ -135,10 +135,11 @@ export function readTensorsFile(path: string): RawData {
   const file = resolve(path);
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    bytes = readRegularFile(file);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const reason = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a directory; expected a safetensors file' : err.message;
+    if (!(e instanceof FileReadError)) throw e;
+    const p = e.problem;
+    const reason = p.kind === 'missing' ? 'no such file' : p.kind === 'other' ? p.reason : `it ${readProblemText(p, 'a safetensors file')}`;
     throw new DataError(dataMessages.fileUnreadable(file, reason), file);
   }
   const entries = parseTensorsHeader(bytes, file);

@@ -13,7 +13,8 @@
  * Every failure throws `WeightsError` naming the file and, where there is one, the tensor.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { FileReadError, readProblemText, readRegularFile } from './files.js';
 import type { MLP } from './mlp.js';
 
 /** A bad, unreadable or mismatched weights or tensors file; the CLI maps it to exit code 2. */
@@ -152,10 +153,10 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
 export function readSafetensors(path: string): SafetensorsContents {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readRegularFile(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    fail(path, err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory; expected a safetensors file' : `cannot read (${err.message})`);
+    if (!(e instanceof FileReadError)) throw e;
+    fail(path, readProblemText(e.problem, 'a safetensors file'));
   }
   return parseSafetensors(bytes, path);
 }
