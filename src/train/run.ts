@@ -361,24 +361,24 @@ async function runLocked(experiments: readonly PreparedExperiment[], opts: RunOp
           }
           summary = await executor.run(
             { index: i, config: pc.cell.config, dir: cellDir, baseDir: exp.baseDir, data: pc.data },
-            (p: Progress) => progress.update(`[${i + 1}/${todo.length}] ${label}`, p),
+            (p: Progress) => progress.update(pc.cell.id, `[${i + 1}/${todo.length}] ${label}`, p),
           );
         } catch (err) {
-          progress.clear();
+          progress.done(pc.cell.id);
           statuses.set(pc.cell.id, 'failed');
           outcome = 'failed';
           if (err instanceof OutputError || (err instanceof CellError && err.originalName === 'OutputError')) onOutputError(err, cellDir);
           writeIndex();
-          opts.log(msg.cellFailed(label, err));
+          progress.print(() => opts.log(msg.cellFailed(label, err)));
           return;
         }
-        progress.clear();
+        progress.done(pc.cell.id);
         statuses.set(pc.cell.id, summary.status);
         writeIndex();
         if (summary.status === 'interrupted') outcome = 'interrupted';
         else if (summary.status !== 'ok' && !(summary.status === 'diverged' && shard !== null) && outcome === 'ok') outcome = 'failed';
-        if (opts.reports && fatal === null) await writeCellReport(cellDir, opts.log);
-        if (!opts.quiet) opts.log(msg.cellFinished(label, summary, relative(process.cwd(), cellDir) || '.'));
+        if (opts.reports && fatal === null) await writeCellReport(cellDir, (line) => progress.print(() => opts.log(line)));
+        if (!opts.quiet) progress.print(() => opts.log(msg.cellFinished(label, summary, relative(process.cwd(), cellDir) || '.')));
       };
       // `workers` runners pull cells in order, so at most that many train at once.
       let next = 0;
