@@ -28,6 +28,7 @@ import { mlpLayerSpecs } from '../net/mlp.js';
 import { checkWeightsFile } from '../net/safetensors.js';
 import { loadCellData, totalSteps, type Progress } from './trainer.js';
 import { ProgressLine } from './progress.js';
+import { virtualFileSystem } from '../results/place.js';
 import { CellError, InlineExecutor, WorkerPool, type Executor } from './pool.js';
 import type { ActivationName } from '../net/activations.js';
 import { writeSweepSummary } from '../shard/aggregate.js';
@@ -202,6 +203,8 @@ function outputProblem(out: string, expDir: string): string | null {
     }
     if (st !== undefined) {
       if (!st.isDirectory()) return msg.outputUnusable(out, p, 'is a file, not a folder');
+      const fs = virtualFileSystem(p);
+      if (fs !== undefined) return msg.outputUnusable(out, p, `is on the kernel's ${fs} file system, which holds no files`);
       try {
         accessSync(p, constants.W_OK | constants.X_OK);
       } catch (err) {
