@@ -252,6 +252,15 @@ export function locked(file: string, pid: number, host: string, started: string,
     `If that process is gone${sameHost ? ' (a lock of a dead process is taken over by itself)' : ''}, delete the lock file`;
 }
 
+/** Another run writes the same folder in a way that cannot share it: sharded beside unsharded, or another sweep's shards. */
+export function lockedByOther(file: string, pid: number, host: string, started: string, sameHost: boolean, why: 'sharded' | 'unsharded' | 'config'): string {
+  const who = `pid ${pid}${sameHost ? '' : ` on ${host}`}, started ${started}`;
+  const what =
+    why === 'sharded' ? 'a sharded run' : why === 'unsharded' ? 'an unsharded run' : 'shards of a different config or shard count';
+  return `${file}: ${what} (${who}) is writing this experiment, and its cells would be trained into the same files; ` +
+    'only the shards of one sweep (same config, same --shard N) may share a folder: wait for it to finish, or use another --out';
+}
+
 /** Two configs of one run name the same experiment. */
 export function duplicateExperiment(name: string, files: readonly string[]): string {
   return `name: "${name}" is the name of ${files.length} of the configs (${files.join(', ')}); expected one config per experiment name, since each writes <out>/${name}`;

@@ -281,7 +281,10 @@ const SHARD_INDEX_EVERY_MS = 1000;
 export async function runPrepared(experiments: readonly PreparedExperiment[], opts: RunOptions): Promise<'ok' | 'failed' | 'interrupted'> {
   const releases: (() => void)[] = [];
   try {
-    for (const exp of experiments) releases.push(acquireLock(lockFile(exp.dir, opts.shard ?? null)));
+    for (const exp of experiments) {
+      const scope = { config: configHash(exp.config), shards: opts.shard?.count ?? null };
+      releases.push(acquireLock(lockFile(exp.dir, opts.shard ?? null), scope));
+    }
     return await runLocked(experiments, opts);
   } finally {
     for (const release of releases) release();
