@@ -59,6 +59,11 @@ export function unknownParam(at: string, entry: string, suggestion: string | und
     : `${at}: unknown parameter of ${entry}; ${entry} takes: ${params.join(', ')}`;
 }
 
+/** Appended to an integer field's bounds when the value is past the exactly representable integers. */
+export function safeIntegerBound(): string {
+  return ' and at most 2^53 - 1 = 9007199254740991 (larger numbers are not exact integers in JSON)';
+}
+
 /** What a registry field accepts, for `notAllowed`. */
 export function nameOrObject(names: readonly string[]): string {
   return `a name (one of ${names.join(', ')}) or an object {"name": ..., <parameters>}`;
@@ -126,6 +131,11 @@ export function sweepUnknownPath(at: string, path: string, suggestion: string | 
 /** A sweep key that cannot vary between cells (`sweep`, `seeds`, `name`, `$schema`). */
 export function sweepForbiddenPath(at: string, path: string): string {
   return `${at}: "${path}" cannot be swept; expected a path into data, model, train or metrics, or seed or description`;
+}
+
+/** A sweep over a whole config section (`model`), which would drop the keys a cell does not repeat. */
+export function sweepSection(at: string, path: string, inside: readonly string[]): string {
+  return `${at}: "${path}" is a section, and sweeping it would replace every key in it; expected a path inside it such as ${inside.slice(0, 4).map((p) => `"${p}"`).join(', ')}`;
 }
 
 /** Two sweep keys where one lies inside the other. */
@@ -215,7 +225,19 @@ export const jsonProblem = {
   unterminated: (): string => 'unterminated string',
   number: (): string => 'invalid number',
   afterValue: (): string => 'unexpected text after the JSON value',
+  duplicateKey: (key: string): string => `the key ${show(key)} is written twice in one object; expected each key once`,
+  tooDeep: (max: number): string => `objects and lists nested more than ${max} levels deep; expected at most ${max}`,
 } as const;
+
+/** A config file in an encoding other than UTF-8. */
+export function fileEncoding(file: string, encoding: string): string {
+  return `${file}: the file is ${encoding}; expected UTF-8 (save it as UTF-8 and run again)`;
+}
+
+/** A `--set` value that is JSON but not acceptable JSON (a duplicate key, too deep). */
+export function setValueJson(arg: string, problem: string): string {
+  return `--set ${show(arg)}: ${problem}`;
+}
 
 export function fileUnreadable(file: string, reason: string): string {
   return `${file}: cannot read the config (${reason})`;
@@ -226,6 +248,11 @@ export function fileUnreadable(file: string, reason: string): string {
 /** A batch larger than the training set. */
 export function batchLargerThanData(batchSize: number, nTrain: number, kind: string): string {
   return `train.batchSize: ${batchSize} is not allowed: data kind "${kind}" has ${nTrain} training rows; expected an integer in [1, ${nTrain}]`;
+}
+
+/** `train.saveWeights` steps after the run's last step. */
+export function saveWeightsPastEnd(late: readonly number[], last: number): string {
+  return `train.saveWeights: ${show(late)} is not allowed: the run ends at step ${last}, so nothing would be saved; expected steps in [0, ${last}]`;
 }
 
 /** A loss whose targets do not match the data's task. */
@@ -267,6 +294,15 @@ export function locked(file: string, pid: number, host: string, started: string,
   const who = `pid ${pid}${sameHost ? '' : ` on ${host}`}, started ${started}`;
   return `${file}: another gradflow run (${who}) is writing this experiment; wait for it to finish, or use another --out. ` +
     `If that process is gone${sameHost ? ' (a lock of a dead process is taken over by itself)' : ''}, delete the lock file`;
+}
+
+/** Another run writes the same folder in a way that cannot share it: sharded beside unsharded, or another sweep's shards. */
+export function lockedByOther(file: string, pid: number, host: string, started: string, sameHost: boolean, why: 'sharded' | 'unsharded' | 'config'): string {
+  const who = `pid ${pid}${sameHost ? '' : ` on ${host}`}, started ${started}`;
+  const what =
+    why === 'sharded' ? 'a sharded run' : why === 'unsharded' ? 'an unsharded run' : 'shards of a different config or shard count';
+  return `${file}: ${what} (${who}) is writing this experiment, and its cells would be trained into the same files; ` +
+    'only the shards of one sweep (same config, same --shard N) may share a folder: wait for it to finish, or use another --out';
 }
 
 /** Two configs of one run name the same experiment. */

@@ -32,6 +32,11 @@ export interface Cell {
 
 /** Paths a sweep may not set: they name the experiment or the expansion itself. */
 const FORBIDDEN = ['sweep', 'seeds', 'name', '$schema'];
+/**
+ * Config sections: sweeping one would replace the whole object and drop every key the cell does
+ * not repeat (a `--set model.width` among them), so only paths inside them may be swept.
+ */
+const SECTIONS = ['data', 'model', 'train', 'metrics'];
 
 const sweepLabel = (path: string): string => formatPath(['sweep', path]);
 
@@ -49,6 +54,10 @@ export function sweepStructureMessages(sweep: Readonly<Record<string, unknown>>,
     const root = path.split('.')[0];
     if (FORBIDDEN.includes(root)) out.push({ segs, at, text: msg.sweepForbiddenPath(at, path) });
     else if (!known.includes(path)) out.push({ segs, at, text: msg.sweepUnknownPath(at, path, nearest(path, known)) });
+    else if (SECTIONS.includes(path)) {
+      const inside = known.filter((k) => k.startsWith(`${path}.`) && !k.slice(path.length + 1).includes('.'));
+      out.push({ segs, at, text: msg.sweepSection(at, path, inside) });
+    }
     else if (path === 'seed' && seeds !== null) out.push({ segs, at, text: msg.sweepSeedWithSeeds(at) });
     else {
       const outer = paths.find((p) => p !== path && path.startsWith(`${p}.`));

@@ -33,6 +33,8 @@ import * as msg from '../messages.js';
 
 /** `name`: letters, digits, `.`, `_`, `-`, starting with a letter or digit (it names a folder). */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** A folder name; file systems allow 255 bytes, and cell ids (up to 150) sit below it. */
+export const MAX_NAME_LENGTH = 100;
 export const KERNEL_CHOICES = ['auto', 'wasm', 'ts'] as const;
 export type KernelChoice = (typeof KERNEL_CHOICES)[number];
 /** `train.steps` when neither steps nor epochs is given. */
@@ -261,6 +263,7 @@ const RootSchema = z.strictObject({
   name: z
     .string()
     .regex(NAME_PATTERN)
+    .max(MAX_NAME_LENGTH)
     .describe('experiment name; results go to <out>/<name>'),
   description: z.string().default('').describe('what the experiment shows'),
   seed: z.int().min(0).default(0).describe('root of every random stream (data, init, batch order, probe); 0 is a seed like any other'),

@@ -13,7 +13,8 @@
  * Every failure throws `WeightsError` naming the file and, where there is one, the tensor.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { FileReadError, readProblemText, readRegularFile } from './files.js';
 import type { MLP } from './mlp.js';
 
 /** A bad, unreadable or mismatched weights or tensors file; the CLI maps it to exit code 2. */
@@ -80,14 +81,16 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = dv.getBigUint64(0, true);
   if (n > BigInt(bytes.length - 8)) {
-    fail(file, `header length ${n} runs past the end of the file (${bytes.length} bytes; truncated or not safetensors)`);
+    fail(file, `the header length in the first 8 bytes runs past the end of the file (${bytes.length} bytes; truncated or not safetensors)`);
   }
   const headerLen = Number(n);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
-  } catch (e) {
-    fail(file, `header is not valid UTF-8 JSON (${(e as Error).message})`);
+  } catch {
+    // The parser's message quotes the bytes it choked on: for a file that is not safetensors at
+    // all (a password file, a key), those are its contents, so they are not repeated.
+    fail(file, 'header is not valid UTF-8 JSON (truncated or not safetensors)');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail(file, 'header is not a JSON object');
   const dataStart = 8 + headerLen;
@@ -150,10 +153,10 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
 export function readSafetensors(path: string): SafetensorsContents {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readRegularFile(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    fail(path, err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory; expected a safetensors file' : `cannot read (${err.message})`);
+    if (!(e instanceof FileReadError)) throw e;
+    fail(path, readProblemText(e.problem, 'a safetensors file'));
   }
   return parseSafetensors(bytes, path);
 }

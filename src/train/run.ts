@@ -28,6 +28,7 @@ import { mlpLayerSpecs } from '../net/mlp.js';
 import { checkWeightsFile } from '../net/safetensors.js';
 import { loadCellData, totalSteps, type Progress } from './trainer.js';
 import { ProgressLine } from './progress.js';
+import { virtualFileSystem } from '../results/place.js';
 import { CellError, InlineExecutor, WorkerPool, type Executor } from './pool.js';
 import type { ActivationName } from '../net/activations.js';
 import { writeSweepSummary } from '../shard/aggregate.js';
@@ -202,6 +203,8 @@ function outputProblem(out: string, expDir: string): string | null {
     }
     if (st !== undefined) {
       if (!st.isDirectory()) return msg.outputUnusable(out, p, 'is a file, not a folder');
+      const fs = virtualFileSystem(p);
+      if (fs !== undefined) return msg.outputUnusable(out, p, `is on the kernel's ${fs} file system, which holds no files`);
       try {
         accessSync(p, constants.W_OK | constants.X_OK);
       } catch (err) {
@@ -278,7 +281,10 @@ const SHARD_INDEX_EVERY_MS = 1000;
 export async function runPrepared(experiments: readonly PreparedExperiment[], opts: RunOptions): Promise<'ok' | 'failed' | 'interrupted'> {
   const releases: (() => void)[] = [];
   try {
-    for (const exp of experiments) releases.push(acquireLock(lockFile(exp.dir, opts.shard ?? null)));
+    for (const exp of experiments) {
+      const scope = { config: configHash(exp.config), shards: opts.shard?.count ?? null };
+      releases.push(acquireLock(lockFile(exp.dir, opts.shard ?? null), scope));
+    }
     return await runLocked(experiments, opts);
   } finally {
     for (const release of releases) release();
@@ -361,24 +367,24 @@ async function runLocked(experiments: readonly PreparedExperiment[], opts: RunOp
           }
           summary = await executor.run(
             { index: i, config: pc.cell.config, dir: cellDir, baseDir: exp.baseDir, data: pc.data },
-            (p: Progress) => progress.update(`[${i + 1}/${todo.length}] ${label}`, p),
+            (p: Progress) => progress.update(pc.cell.id, `[${i + 1}/${todo.length}] ${label}`, p),
           );
         } catch (err) {
-          progress.clear();
+          progress.done(pc.cell.id);
           statuses.set(pc.cell.id, 'failed');
           outcome = 'failed';
           if (err instanceof OutputError || (err instanceof CellError && err.originalName === 'OutputError')) onOutputError(err, cellDir);
           writeIndex();
-          opts.log(msg.cellFailed(label, err));
+          progress.print(() => opts.log(msg.cellFailed(label, err)));
           return;
         }
-        progress.clear();
+        progress.done(pc.cell.id);
         statuses.set(pc.cell.id, summary.status);
         writeIndex();
         if (summary.status === 'interrupted') outcome = 'interrupted';
         else if (summary.status !== 'ok' && !(summary.status === 'diverged' && shard !== null) && outcome === 'ok') outcome = 'failed';
-        if (opts.reports && fatal === null) await writeCellReport(cellDir, opts.log);
-        if (!opts.quiet) opts.log(msg.cellFinished(label, summary, relative(process.cwd(), cellDir) || '.'));
+        if (opts.reports && fatal === null) await writeCellReport(cellDir, (line) => progress.print(() => opts.log(line)));
+        if (!opts.quiet) progress.print(() => opts.log(msg.cellFinished(label, summary, relative(process.cwd(), cellDir) || '.')));
       };
       // `workers` runners pull cells in order, so at most that many train at once.
       let next = 0;

@@ -9,6 +9,7 @@
  * of step N (gradients of one more batch, no update), so `train.steps: 0` records the initial
  * network only.
  */
+import { totalSteps } from '../config/check.js';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ResolvedConfig } from '../config/schema.js';
@@ -26,6 +27,8 @@ import { createRng } from '../net/rng.js';
 import { exportWeights, importWeights } from '../net/safetensors.js';
 import { alloc, type DType, type FloatArray } from '../net/tensor.js';
 import { makeDir, NdjsonWriter, writeJsonAtomic } from './io.js';
+
+export { totalSteps };
 
 /** Rows evaluated per forward pass when measuring accuracy on a whole split. */
 export const EVAL_CHUNK = 512;
@@ -59,12 +62,6 @@ export function loadCellData(config: ResolvedConfig, baseDir: string): Dataset {
   return loadDataset(config.data as unknown as { kind: string }, createRng(config.seed).fork('data'), { baseDir });
 }
 
-/** Number of optimizer steps a config asks for, given the training-set size. */
-export function totalSteps(config: ResolvedConfig, nTrain: number): number {
-  if (config.train.steps !== null && config.train.steps !== undefined) return config.train.steps;
-  const perEpoch = Math.ceil(nTrain / config.train.batchSize);
-  return (config.train.epochs ?? 0) * perEpoch;
-}
 
 function toDtype(src: Float64Array, dtype: DType): FloatArray {
   if (dtype === 'float64') return src;
