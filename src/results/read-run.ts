@@ -3,16 +3,16 @@
  * writing or killed is read as far as it got. Missing or unusable files give empty or null
  * fields, never an error: a report shows what there is.
  */
-import { orNull, readConfig, readHistograms, readMetrics, type HistogramLine, type JsonObject } from './read.js';
+import { orNull, readConfig, readHistograms, readMetrics, type JsonObject } from './read.js';
 import { readSummary } from './read-summary.js';
-import type { MetricRecord, Summary } from './types.js';
+import type { HistogramRecord, MetricRecord, Summary } from './types.js';
 
 export interface RunData {
   readonly dir: string;
   /** config.json, or null when missing or unreadable. */
   readonly config: JsonObject | null;
   readonly records: readonly MetricRecord[];
-  readonly histograms: readonly HistogramLine[];
+  readonly histograms: readonly HistogramRecord[];
   readonly summary: Summary | null;
   /** metrics.ndjson ended in an incomplete line (a run was writing it). */
   readonly partialLine: boolean;

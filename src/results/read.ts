@@ -74,7 +74,7 @@ export function readJson(path: string): Json | undefined {
   try {
     return JSON.parse(text) as Json;
   } catch (err) {
-    throw new ResultsFileError(path, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new ResultsFileError(path, `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -185,30 +185,17 @@ export function toHistogram(v: unknown): Histogram | null {
   return { edges, counts, ...(under !== null ? { under } : {}), ...(over !== null ? { over } : {}) };
 }
 
-type HistogramLayer = HistogramRecord['layers'][number];
-const HISTOGRAM_KINDS = ['z', 'a', 'dW', 'dz'] as const satisfies readonly (keyof HistogramLayer)[];
-
-/** One layer of a histograms line as read back: whichever of z, a, dW, dz were well formed. */
-export type HistogramLineLayer = Pick<HistogramLayer, 'layer'> & Partial<Omit<HistogramLayer, 'layer'>>;
-
-/** A line of histograms.ndjson as read back (a HistogramRecord is one). */
-export interface HistogramLine {
-  readonly step: number;
-  readonly layers: readonly HistogramLineLayer[];
-}
-
-/** A histograms line; per layer, whichever of z, a, dW, dz are well formed are kept. */
-export function toHistogramRecord(v: unknown): HistogramLine | null {
+/**
+ * A histograms line as a HistogramRecord, or null (no numeric step or no layers); a layer is
+ * kept when its four histograms (z, a, dW, dz) are well formed, as the recorder writes them.
+ */
+export function toHistogramRecord(v: unknown): HistogramRecord | null {
   if (!isObject(v) || typeof v.step !== 'number' || !Array.isArray(v.layers)) return null;
-  const layers: HistogramLineLayer[] = [];
+  const layers: HistogramRecord['layers'][number][] = [];
   for (const l of v.layers) {
     if (!isObject(l) || typeof l.layer !== 'number') continue;
-    const entry: Mutable<HistogramLineLayer> = { layer: l.layer };
-    for (const k of HISTOGRAM_KINDS) {
-      const h = toHistogram(l[k]);
-      if (h) entry[k] = h;
-    }
-    layers.push(entry);
+    const [z, a, dW, dz] = [toHistogram(l.z), toHistogram(l.a), toHistogram(l.dW), toHistogram(l.dz)];
+    if (z && a && dW && dz) layers.push({ layer: l.layer, z, a, dW, dz });
   }
   return { step: v.step, layers };
 }
@@ -238,12 +225,12 @@ export function readMetrics(cellDir: string): MetricsFile {
 
 /**
  * <cell>/histograms.ndjson, by step: empty when missing; lines that are not a record and an
- * incomplete last line are skipped. A layer keeps whichever histograms are well formed.
+ * incomplete last line are skipped.
  */
-export function readHistograms(cellDir: string): HistogramLine[] {
+export function readHistograms(cellDir: string): HistogramRecord[] {
   const text = readText(join(cellDir, HISTOGRAMS_FILE));
   if (text === null) return [];
-  const out: HistogramLine[] = [];
+  const out: HistogramRecord[] = [];
   for (const item of parseNdjson(text).items) {
     const h = toHistogramRecord(item);
     if (h) out.push(h);

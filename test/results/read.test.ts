@@ -113,11 +113,12 @@ describe('readMetrics and readHistograms', () => {
     expect(m.badLines).toBe(2);
   });
 
-  it('keeps the well-formed histograms of a layer', () => {
+  it('keeps the layers whose four histograms are well formed', () => {
     const h = { edges: [0, 1, 2], counts: [3, 4] };
-    const text = `${JSON.stringify({ step: 0, layers: [{ layer: 0, z: h, a: { edges: [0], counts: [1] } }] })}\n{"step": 1, "lay`;
+    const good = { layer: 0, z: h, a: h, dW: h, dz: { ...h, under: 2 } };
+    const text = `${JSON.stringify({ step: 0, layers: [good, { ...good, layer: 1, a: { edges: [0], counts: [1] } }] })}\n{"step": 1, "lay`;
     const hs = readHistograms(folder({ 'histograms.ndjson': text }));
-    expect(hs).toEqual([{ step: 0, layers: [{ layer: 0, z: h }] }]);
+    expect(hs).toEqual([{ step: 0, layers: [good] }]);
   });
 
   it('parseNdjson reads only the text up to the last newline', () => {

@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Field } from 'vega-lite/types_unstable/channeldef.js';
 import type { LayerSpec, NonNormalizedSpec, UnitSpec } from 'vega-lite/types_unstable/spec/index.js';
-import type { MetricRecord } from '../../metrics/types.js';
+import type { MetricRecord } from '../../results/types.js';
 
 export type Spec = TopLevelSpec;
 /** One entry of a `layer` array. */
