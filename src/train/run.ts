@@ -155,28 +155,7 @@ export function prepare(paths: readonly string[], opts: Pick<RunOptions, 'out' |
       if (late !== null) problems.push(late);
       let bad = problems.length > 0;
       if (bad) errors.push(...problems.map((p) => inCell(cell, p)));
-      const m = cell.config.model;
-      if (m.initFrom !== null && late === null) {
-        const file = resolve(baseDir, m.initFrom);
-        const specs = mlpLayerSpecs({ inputDim: data.inputDim, outputDim: data.outputDim, depth: m.depth, width: m.width, activation: m.activation.name as ActivationName, maxRows: 1 });
-        const wkey = JSON.stringify([file, specs.map((l) => [l.fanIn, l.fanOut, l.activation])]);
-        if (!weightsChecked.has(wkey)) {
-          let problem: string | null = null;
-          try {
-            checkWeightsFile(file, {
-              layers: specs.map((l) => ({ index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, prelu: ACTIVATIONS[l.activation].learned })),
-              depth: m.depth,
-              activation: m.activation.name,
-            });
-          } catch (err) {
-            problem = messagesOf(err).join('; ');
-          }
-          weightsChecked.set(wkey, problem);
-          // The same file's problem once, not once per cell.
-          if (problem !== null) errors.push(`model.initFrom: ${problem}`);
-        }
-        if (weightsChecked.get(wkey) !== null) bad = true;
-      }
+      if (cell.config.model.initFrom !== null && late === null && !initFromFits(cell.config, data, baseDir, weightsChecked, errors)) bad = true;
       if (bad) continue;
       prepared.push({ cell, data, steps: totalSteps(cell.config, data.nTrain), hash: configHash(cell.config) });
     }
@@ -191,6 +170,32 @@ export function prepare(paths: readonly string[], opts: Pick<RunOptions, 'out' |
   }
   if (errors.length) throw new InputError(errors);
   return out;
+}
+
+/**
+ * Whether the cell's `model.initFrom` weights file fits its model. A file's problem goes into
+ * `errors` once, however many cells share it (`checked`: file + model shape -> problem or null).
+ */
+function initFromFits(config: ResolvedConfig, data: Dataset, baseDir: string, checked: Map<string, string | null>, errors: string[]): boolean {
+  const m = config.model;
+  const file = resolve(baseDir, m.initFrom ?? '');
+  const specs = mlpLayerSpecs({ inputDim: data.inputDim, outputDim: data.outputDim, depth: m.depth, width: m.width, activation: m.activation.name as ActivationName, maxRows: 1 });
+  const key = JSON.stringify([file, specs.map((l) => [l.fanIn, l.fanOut, l.activation])]);
+  if (!checked.has(key)) {
+    let problem: string | null = null;
+    try {
+      checkWeightsFile(file, {
+        layers: specs.map((l) => ({ index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, prelu: ACTIVATIONS[l.activation].learned })),
+        depth: m.depth,
+        activation: m.activation.name,
+      });
+    } catch (err) {
+      problem = messagesOf(err).join('; ');
+    }
+    checked.set(key, problem);
+    if (problem !== null) errors.push(`model.initFrom: ${problem}`);
+  }
+  return checked.get(key) === null;
 }
 
 /**
