@@ -128,12 +128,13 @@ export function parseNdjson(text: string): NdjsonItems {
   return { items, partial, bad };
 }
 
-/** Per-layer numbers of a record, besides `layer` (the names of LayerRecord). */
+/** Per-layer numbers of a record, besides `layer`: every LayerRecord field, the one list of them. */
 export const LAYER_FIELDS = [
   'gradNorm', 'biasGradNorm', 'deltaNorm', 'weightNorm', 'updateRatio', 'gradDataRatio', 'actMean',
   'actStd', 'actRms', 'actMaxAbs', 'preactMean', 'preactStd', 'zeroFraction', 'deadFraction',
   'saturatedFraction', 'revivedCount', 'preluSlope',
 ] as const satisfies readonly (keyof LayerRecord)[];
+export type LayerField = (typeof LAYER_FIELDS)[number];
 
 /** Fields every LayerRecord has; absent ones read as NaN. */
 const LAYER_REQUIRED = ['gradNorm', 'biasGradNorm', 'deltaNorm', 'weightNorm', 'updateRatio'] as const satisfies readonly (keyof LayerRecord)[];
