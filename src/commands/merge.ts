@@ -4,7 +4,6 @@
  */
 import { relative } from 'node:path';
 import * as msg from '../messages.js';
-import { writeReports } from '../report/write.js';
 import { MergeInputError, mergeShards } from '../shard/merge.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type ExitCode, type Io } from './io.js';
 
@@ -29,6 +28,8 @@ export async function mergeCommand(o: MergeCommandOptions, io: Io): Promise<Exit
   }
   if (!merged.complete) return EXIT_FAILED;
   if (o.report) {
+    // Loaded only when reports are due: it brings Vega in.
+    const { writeReports } = await import('../report/write.js');
     const files = await writeReports({ cells: [], experiments: merged.experiments }, (dir, err) => io.fail([msg.reportFailed(show(dir), err)]));
     if (!o.quiet) for (const file of files) io.log(show(file));
   }

@@ -5,7 +5,6 @@
  */
 import { resolve } from 'node:path';
 import * as msg from '../messages.js';
-import { writeReports } from '../report/write.js';
 import { OutputError } from '../results/write.js';
 import { cellCost } from '../shard/partition.js';
 import { planShards } from '../shard/plan.js';
@@ -108,7 +107,11 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<ExitCode
   } finally {
     unwatch();
   }
-  if (o.report) await writeReports(result, (dir, err) => io.log(msg.reportFailed(dir, err)));
+  if (o.report) {
+    // Loaded only when reports are due: it brings Vega in.
+    const { writeReports } = await import('../report/write.js');
+    await writeReports(result, (dir, err) => io.log(msg.reportFailed(dir, err)));
+  }
   if (result.outcome === 'interrupted' && abort.signal.aborted) return EXIT_PIPE_CLOSED;
   if (result.outcome === 'interrupted') io.fail([msg.interrupted()]);
   return result.outcome === 'ok' ? EXIT_OK : result.outcome === 'interrupted' ? EXIT_INTERRUPTED : EXIT_FAILED;
