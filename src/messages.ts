@@ -335,7 +335,7 @@ export function reportFailed(dir: string, err: unknown): string {
   return `${dir}: the report could not be written (${text}); the run's numbers are on disk, retry with gradflow report ${dir}`;
 }
 
-// Shards, resume and merge (src/shard)
+// Shards (src/shard), resume (src/train/run.ts, src/results/cell-state.ts) and merge (src/shard/merge.ts)
 
 const SHARD_FORM = 'I/N with integers 1 <= I <= N (1-based, like vitest and Playwright: --shard 1/4 ... --shard 4/4), or "auto" to read the scheduler\'s variables';
 
