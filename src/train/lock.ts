@@ -16,8 +16,8 @@ import { linkSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as msg from '../messages.js';
-import { makeDir, outputError } from './io.js';
-import { type Shard } from '../shard/spec.js';
+import { LOCK_FILE, shardLockFile, type ShardNumber } from '../results/layout.js';
+import { makeDir, outputError, tempPathFor } from '../results/write.js';
 
 export interface LockInfo {
   readonly pid: number;
@@ -41,8 +41,8 @@ export class LockError extends Error {
 }
 
 /** The lock file of an experiment folder (per shard when sharded). */
-export function lockFile(expDir: string, shard: Shard | null): string {
-  return join(expDir, shard === null ? '.lock' : `.shard-${shard.index}-of-${shard.count}.lock`);
+export function lockFile(expDir: string, shard: ShardNumber | null): string {
+  return join(expDir, shard === null ? LOCK_FILE : shardLockFile(shard));
 }
 
 function readLock(file: string): LockInfo | null {
@@ -103,7 +103,7 @@ function clashing(file: string, scope: LockScope): { file: string; held: LockInf
     if (other === file || !LOCK_NAME.test(name)) continue;
     const held = readLock(other);
     if (held === null || (held.host === hostname() && !alive(held.pid))) continue;
-    const otherShards = held.scope?.shards ?? (name === '.lock' ? null : -1);
+    const otherShards = held.scope?.shards ?? (name === LOCK_FILE ? null : -1);
     if (scope.shards === null) return { file: other, held, why: 'sharded' };
     if (otherShards === null) return { file: other, held, why: 'unsharded' };
     if (held.scope?.config !== scope.config || otherShards !== scope.shards) return { file: other, held, why: 'config' };
@@ -114,7 +114,8 @@ function clashing(file: string, scope: LockScope): { file: string; held: LockInf
 function takeLock(file: string, scope: LockScope | undefined): () => void {
   makeDir(dirname(file));
   const me: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString(), ...(scope ? { scope } : {}) };
-  const tmp = `${file}.${process.pid}.${++seq}.tmp`;
+  const tmp = tempPathFor(file);
+  ++seq;
   try {
     writeFileSync(tmp, JSON.stringify(me) + '\n');
   } catch (err) {

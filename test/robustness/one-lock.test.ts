@@ -18,7 +18,7 @@ const shard = (index: number, count: number, config = 'A'): Run => ({ shard: { i
 
 const scopeOf = (r: Run): LockScope => ({ config: r.config, shards: r.shard?.count ?? null });
 const fileOf = (dir: string, r: Run): string =>
-  lockFile(dir, r.shard === null ? null : { index: r.shard.index, count: r.shard.count, source: 'flag' });
+  lockFile(dir, r.shard === null ? null : { index: r.shard.index, count: r.shard.count });
 
 const PAIRS: readonly (readonly [string, Run, Run, boolean])[] = [
   ['two unsharded runs', unsharded(), unsharded(), false],
