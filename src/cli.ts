@@ -14,6 +14,7 @@ import { InputError, prepare, runPrepared } from './train/run.js';
 import { OutputError } from './train/io.js';
 import { LockError } from './train/lock.js';
 import { parseShard, ShardSpecError, type Shard } from './shard/spec.js';
+import { submitCommands } from './cluster/command.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -185,6 +186,11 @@ export async function main(argv: readonly string[]): Promise<number> {
           exitCode = EXIT_BAD_INPUT;
         }
       },
+    )
+    .command(
+      'submit',
+      'run a sharded sweep on a cluster: submit slurm (a job array and a merge job) or submit k8s (Indexed Job manifests); see docs/scale-out.md',
+      (y: Argv) => submitCommands(y, { log, fail, exit: (code) => (exitCode = code) }),
     )
     .command(
       'report <dir>',
