@@ -437,6 +437,10 @@ export function submitShardsTooMany(shards: number, cells: number, experiment: s
   return badFlag('--shards', shards, `an integer in [1, ${cells}]: ${experiment} has ${cells} cell${cells === 1 ? '' : 's'}, and a shard without cells would only start a job that does nothing`);
 }
 
+export function submitRelativeSweptFile(at: string, value: unknown): string {
+  return `${at}: ${show(value)} is a relative path, which a cluster job cannot keep (it reads a copy of the config from another folder, and an absolute value would rename the cell): expected an absolute path`;
+}
+
 export function submitSbatchMissing(): string {
   return 'sbatch: not found on PATH: run gradflow submit slurm on a machine that submits to Slurm (a login node), or add --dry-run to only write the scripts';
 }

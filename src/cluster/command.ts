@@ -10,7 +10,7 @@ import * as msg from '../messages.js';
 import { InputError, prepare } from '../train/run.js';
 import { makeDir, OutputError, writeFileAtomic } from '../train/io.js';
 import { k8sManifests } from './k8s.js';
-import { pinConfig, type PinnedConfig } from './pin.js';
+import { pinConfig, relativeSweptFiles, type PinnedConfig } from './pin.js';
 import { PARTITION, SBATCH_PATH, TIME_LIMIT } from './shell.js';
 import { onPath, SubmitError, submitSlurmJobs, writeSlurmScripts, type SlurmJob } from './slurm.js';
 import { toYaml } from './yaml.js';
@@ -74,6 +74,11 @@ function load(a: CommonArgs, io: CommandIO): { config: PinnedConfig; cells: numb
     return null;
   }
   const exp = experiments[0];
+  const relative = relativeSweptFiles(exp.config);
+  if (relative.length) {
+    io.fail(relative);
+    return null;
+  }
   if (a.shards > exp.cells.length) {
     io.fail([msg.submitShardsTooMany(a.shards, exp.cells.length, exp.config.name)]);
     return null;

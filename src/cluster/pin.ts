@@ -1,19 +1,21 @@
 /**
  * The config a cluster job runs, pinned: the experiment's resolved config (defaults filled in,
- * `--set` applied) written as one JSON file, with every relative file path (`data.path`,
- * `model.initFrom`, and the same fields inside sweep values) made absolute against the original
- * config's folder, since the file now lives elsewhere. Its sha256 goes into the job scripts,
- * which refuse to start when the file changed.
+ * `--set` applied) written as one JSON file, with a relative `data.path` or `model.initFrom` made
+ * absolute against the original config's folder, since the file now lives elsewhere. Its sha256
+ * goes into the job scripts, which refuse to start when the file changed.
  *
- * Loading the pinned file gives the same cells (ids, overrides, config hashes) as the original,
- * with only those paths absolute; `pinConfig` checks this before anything is written, so a job
- * that starts an hour later trains exactly what `gradflow run <config>` would have.
+ * A relative path among a sweep's values cannot be pinned: the cell ids are made of the values, so
+ * an absolute path would rename the cells (`relativeSweptFiles` names them; the command refuses).
+ * Otherwise loading the pinned file gives the same cells (ids, overrides, config hashes) as the
+ * original, with only those paths absolute; `pinConfig` checks this before anything is written,
+ * so a job that starts an hour later trains exactly what `gradflow run <config>` would have.
  */
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { canonicalJson, expandCells, type Cell } from '../config/expand.js';
 import { resolveConfig } from '../config/load.js';
-import { getAt, setAt } from '../config/paths.js';
+import { formatPath, getAt, setAt } from '../config/paths.js';
+import * as msg from '../messages.js';
 import type { ResolvedConfig } from '../config/schema.js';
 
 /** Config fields that name a file, relative to the config's folder. */
@@ -52,21 +54,29 @@ function absoluteSweepValue(path: string, value: unknown, baseDir: string): unkn
   return getAt(absoluteFiles(placed.value, baseDir), segs);
 }
 
+/** Messages for the sweep values that hold a relative file path (`sweep["model.initFrom"][0]`). */
+export function relativeSweptFiles(config: ResolvedConfig): string[] {
+  const out: string[] = [];
+  for (const [path, values] of Object.entries(config.sweep)) {
+    values.forEach((v, i) => {
+      if (canonicalJson(absoluteSweepValue(path, v, '/')) !== canonicalJson(v)) out.push(msg.submitRelativeSweptFile(formatPath(['sweep', path, i]), v));
+    });
+  }
+  return out;
+}
+
 /** The object written to the pinned file: the resolved config, files absolute, `seeds` left out when unset. */
 function pinnedObject(config: ResolvedConfig, baseDir: string): Record<string, unknown> {
-  const { seeds, sweep, ...rest } = config;
-  const out = absoluteFiles(rest, baseDir);
-  const pinnedSweep: Record<string, unknown[]> = {};
-  for (const [path, values] of Object.entries(sweep)) pinnedSweep[path] = values.map((v) => absoluteSweepValue(path, v, baseDir));
-  return { ...out, ...(seeds === null || seeds === undefined ? {} : { seeds }), sweep: pinnedSweep };
+  const { seeds, ...rest } = config;
+  return { ...absoluteFiles(rest, baseDir), ...(seeds === null || seeds === undefined ? {} : { seeds }) };
 }
 
 /** A cell as compared between two expansions: its id and the hash of its config (as `configHash`). */
 const cellKey = (c: Cell, config: unknown): string => `${c.id} ${sha256(canonicalJson(config))}`;
 
 /**
- * Pins `config` (loaded from a file in `baseDir`). Throws an Error when the pinned file would
- * not give the same cells: a defect of this module, never a user's mistake.
+ * Pins `config` (loaded from a file in `baseDir`; without relative paths in its sweep, see
+ * `relativeSweptFiles`). Throws an Error when the pinned file would not give the same cells.
  */
 export function pinConfig(config: ResolvedConfig, baseDir: string): PinnedConfig {
   const object = pinnedObject(config, baseDir);

@@ -1,8 +1,9 @@
 /**
- * A small YAML writer for Kubernetes manifests: block mappings and sequences, every string
- * double-quoted in JSON's escaping (a JSON string is a valid YAML double-quoted scalar), numbers
- * and booleans as JSON writes them, so no value is ever read back as another type ("8" stays a
- * string, `no` is not false). A multi-line string is a literal block scalar (`|`), which keeps a
+ * A small YAML writer for Kubernetes manifests: block mappings and sequences; a string is plain
+ * when it is a word that no YAML 1.1 or 1.2 parser reads as anything else (`gradflow-tiny`,
+ * `/results`), else double-quoted in JSON's escaping (a JSON string is a valid YAML
+ * double-quoted scalar); numbers and booleans as JSON writes them. So no value is ever read back
+ * as another type ("8" stays a string, `no` is not false). A multi-line string is a literal block scalar (`|`), which keeps a
  * config file readable inside a ConfigMap.
  */
 
@@ -13,16 +14,20 @@ const isMap = (v: Yaml): v is Readonly<Record<string, unknown>> => typeof v === 
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.\/-]*$/;
 
+/** YAML 1.1 reads these plain words as booleans or null (Kubernetes' parser among them). */
+const RESERVED = /^(y|n|yes|no|on|off|true|false|null)$/i;
+
+/** Strings safe unquoted: start with a letter, `_` or `/`, no colon, blank or indicator, not a reserved word. */
+const PLAIN_VALUE = /^[A-Za-z_\/][A-Za-z0-9_.\/@-]*$/;
+
 function scalar(v: Yaml): string {
   if (!(v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))) {
     throw new Error(`yaml: ${String(v)} is not JSON data`);
   }
+  if (typeof v === 'string' && PLAIN_VALUE.test(v) && !RESERVED.test(v)) return v;
   // JSON leaves DEL, the C1 controls, U+2028/9 and the BOM raw; YAML wants them escaped.
   return JSON.stringify(v).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
-
-/** YAML 1.1 reads these plain words as booleans or null (Kubernetes' parser among them). */
-const RESERVED = /^(y|n|yes|no|on|off|true|false|null)$/i;
 
 const key = (k: string): string => (PLAIN_KEY.test(k) && !RESERVED.test(k) ? k : scalar(k));
 

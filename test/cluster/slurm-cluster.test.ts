@@ -40,6 +40,7 @@ function unavailable(): string | null {
 
 const reason = unavailable();
 if (reason !== null && REQUIRED) throw new Error(`GRADFLOW_REQUIRE_SLURM=1, but ${reason}`);
+if (reason !== null) console.warn(`submit slurm on a real cluster: skipped: ${reason}`);
 
 /** The state of every task of `ids` (`scontrol -o show job` lists each array task on its own line). */
 function states(ids: readonly string[]): string[] {
