@@ -15,6 +15,8 @@ import { OutputError } from './train/io.js';
 import { LockError } from './train/lock.js';
 import { parseShard, ShardSpecError, type Shard } from './shard/spec.js';
 import { submitCommands } from './cluster/command.js';
+import { listenOptions } from './watch/options.js';
+import type { BesideRun } from './watch/command.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -72,6 +74,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const l of lines) process.stderr.write(`gradflow: ${l}\n`);
   };
 
+  /** The live view `run --watch` started; it serves on after the run until Ctrl-C. */
+  let beside: BesideRun | null = null;
+
   const parser = yargs([...argv])
     .scriptName('gradflow')
     .usage('$0 <command> [options]')
@@ -82,7 +87,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'run <config...>',
       'train every cell of one or more configs and write metrics and reports',
       (y: Argv) =>
-        y
+        listenOptions(y)
           .positional('config', { type: 'string', array: true, demandOption: true, describe: 'config file(s); also looked up under experiments/' })
           .option('report', { type: 'boolean', default: true, describe: 'write report.html files (--no-report to skip)' })
           .option('workers', { type: 'number', default: availableParallelism(), describe: 'cells trained at once, each on a worker thread' })
@@ -92,9 +97,10 @@ export async function main(argv: readonly string[]): Promise<number> {
           })
           .option('resume', { type: 'boolean', describe: 'skip cells already finished with the same config (default with --shard; --no-resume retrains them)' })
           .option('init-from', { type: 'string', describe: 'start from the weights in this safetensors file (relative to the current folder): --set model.initFrom' })
-          .option('save-weights', { type: 'string', describe: 'save the weights at these steps: --save-weights 0,100,1000 (--set train.saveWeights)' }),
+          .option('save-weights', { type: 'string', describe: 'save the weights at these steps: --save-weights 0,100,1000 (--set train.saveWeights)' })
+          .option('watch', { type: 'boolean', default: false, describe: 'serve the live view of the run (gradflow watch) beside it, until Ctrl-C after the run' }),
       async (args) => {
-        const a = args as unknown as CommonArgs & { config: string[]; report: boolean; workers: number; shard?: string; resume?: boolean; initFrom?: string; saveWeights?: string };
+        const a = args as unknown as CommonArgs & { config: string[]; report: boolean; workers: number; shard?: string; resume?: boolean; initFrom?: string; saveWeights?: string; watch: boolean; port?: number; host?: string };
         if (!Number.isInteger(a.workers) || a.workers < 1) {
           fail([msg.badFlag('--workers', a.workers, 'an integer >= 1')]);
           exitCode = EXIT_BAD_INPUT;
@@ -141,6 +147,14 @@ export async function main(argv: readonly string[]): Promise<number> {
             return;
           }
           throw err;
+        }
+        if (a.watch) {
+          const { startBesideRun } = await import('./watch/command.js');
+          beside = await startBesideRun(experiments.length === 1 ? experiments[0].dir : a.out, a, { log, fail });
+          if (beside === null) {
+            exitCode = EXIT_BAD_INPUT;
+            return;
+          }
         }
         const abort = new AbortController();
         pipes.onStdoutClosed = () => abort.abort();
@@ -191,6 +205,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       'submit',
       'run a sharded sweep on a cluster: submit slurm (a job array and a merge job) or submit k8s (Indexed Job manifests); see docs/scale-out.md',
       (y: Argv) => submitCommands(y, { log, fail, exit: (code) => (exitCode = code) }),
+    )
+    .command(
+      'watch <folder>',
+      'serve live reports of a results, experiment or cell folder while its runs train (read-only; 127.0.0.1 unless --host); prints the URL first',
+      (y: Argv) =>
+        listenOptions(y)
+          .positional('folder', { type: 'string', demandOption: true, describe: 'the folder to watch' })
+          .option('open', { type: 'boolean', default: false, describe: 'open the page in the desktop browser' }),
+      async (args) => {
+        const { watchFolder } = await import('./watch/command.js');
+        exitCode = await watchFolder(String(args.folder), { port: args.port, host: args.host, open: args.open === true }, { log, fail });
+      },
     )
     .command(
       'report <dir>',
@@ -291,6 +317,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   try {
     await parser.parseAsync();
+    if (beside !== null) await (beside as BesideRun).untilStopped();
   } catch (err) {
     if (err instanceof UsageError) {
       fail([err.message]);

@@ -514,3 +514,37 @@ export const slurmScriptText = {
 export function needScheduler(): string {
   return 'name a scheduler: gradflow submit slurm <config> --shards N, or gradflow submit k8s <config> --shards N --image IMAGE';
 }
+
+// The live view (src/watch)
+
+export function watchNotAFolder(folder: string): string {
+  return `${folder}: not a folder: expected a results folder, an experiment folder (<out>/<name>) or a cell folder to watch`;
+}
+
+export function watchPortInUse(port: number, host: string): string {
+  return badFlag('--port', port, `a free port: ${port} is in use on ${host}; choose another, or --port 0 for any free one`);
+}
+
+export function watchCannotListen(host: string, port: number, detail: string): string {
+  return badFlag('--host', host, `an address of this machine to listen on (127.0.0.1 by default); listening on ${host}:${port} failed: ${detail}`);
+}
+
+export function watchDefaultPortTaken(port: number, url: string): string {
+  return `note: port ${port} is in use; serving on ${url} instead`;
+}
+
+export function watchServing(folder: string): string {
+  return `serving ${folder} live and read-only; Ctrl-C to stop`;
+}
+
+export function watchPublic(host: string): string {
+  return `warning: --host ${host}: the results folder is readable by anyone who can reach this address (read-only; no authentication)`;
+}
+
+export function watchOpenFailed(url: string, detail: string): string {
+  return `note: could not open a browser (${detail}); open ${url} yourself`;
+}
+
+export function watchRunEnded(url: string): string {
+  return `the run has ended; still serving ${url} (Ctrl-C to stop)`;
+}
