@@ -74,7 +74,8 @@ ${COMMON}
     return Promise.all(views.map(function (v) {
       var change = vega.changeset();
       if (chunk.reset) change = change.remove(vega.truthy);
-      v.view.change(v.data, change.insert(rows[v.data]));
+      // resize: lay the axes out again, since new values may need wider labels.
+      v.view.change(v.data, change.insert(rows[v.data])).resize();
       return v.view.runAsync().then(function () {
         v.el.setAttribute('data-points', String(v.view.data(v.data).length));
         v.el.setAttribute('data-marks', String(count(v.view.scenegraph().root)));

@@ -8,8 +8,9 @@
  *
  * A cell's status is the newer of two sources: its summary.json (written when the cell ends) and
  * the index file of the run that owns it (rewritten as cells start and end; a shard's at most once
- * a second). A cell the index calls `running` whose run no longer holds its lock file on this host
- * (killed with -9) is shown as `stopped`. Progress is the step of the last record in
+ * a second, so a cell it calls pending whose metrics.ndjson is newer than the index is running).
+ * A running cell whose run no longer holds its lock file on this host (killed with -9) is shown
+ * as `stopped`. Progress is the step of the last record in
  * metrics.ndjson (TailCache: only the appended bytes are read) over the config's `train.steps`,
  * or the epoch over `train.epochs`.
  */
@@ -206,10 +207,14 @@ function cellView(root: string, expDir: string, id: string, listing: Listing, ta
   const summary = summaryAt === null ? undefined : (readJson(summaryFile) as { status?: unknown; steps?: unknown } | undefined);
   const summaryStatus = typeof summary?.status === 'string' && FINAL.includes(summary.status) ? summary.status : null;
   const entry = listing.entries.get(id);
+  const metricsAt = mtime(join(dir, 'metrics.ndjson'));
   let status: string;
   if (summaryStatus !== null && (entry === undefined || summaryAt! >= entry.at)) status = summaryStatus;
-  else if (entry !== undefined) status = entry.status;
-  else status = mtime(join(dir, 'metrics.ndjson')) === null ? 'pending' : 'running';
+  else if (entry === undefined) status = metricsAt === null ? 'pending' : 'running';
+  // A shard rewrites its index at most once a second: a cell it still calls pending has started
+  // when its metrics were written after that index.
+  else if (entry.status === 'pending' && metricsAt !== null && metricsAt >= entry.at) status = 'running';
+  else status = entry.status;
   if (status === 'running' && entry !== undefined && !lockHeld(entry.lock)) status = 'stopped';
 
   const config = readJson(join(dir, 'config.json')) as { train?: { steps?: unknown; epochs?: unknown } } | undefined;

@@ -13,6 +13,7 @@ import { WATCH } from './text.js';
 
 /** The named data sets the page script fills. */
 export const LIVE_DATA = { loss: 'loss', layers: 'layers' } as const;
+export type LiveData = (typeof LIVE_DATA)[keyof typeof LIVE_DATA];
 
 /** Series names of the loss rows, as the static run report names them. */
 export const LOSS_SERIES = { batch: SERIES.trainLoss, train: SERIES.evalTrainLoss, test: SERIES.testLoss } as const;
@@ -20,6 +21,18 @@ export const LOSS_SERIES = { batch: SERIES.trainLoss, train: SERIES.evalTrainLos
 const stepX = { field: 'step', type: 'quantitative' as const, title: WATCH.axis.step };
 
 export function liveLossSpec(): Spec {
+  const x = stepX;
+  const y = { field: 'value', type: 'quantitative' as const, title: WATCH.axis.value, scale: { zero: false } };
+  const color = {
+    field: 'series', type: 'nominal' as const, title: WATCH.axis.series,
+    scale: { domain: [LOSS_SERIES.batch, LOSS_SERIES.train, LOSS_SERIES.test], range: ['#4c78a8', '#f58518', '#e45756'] },
+    legend: { orient: 'bottom' as const, direction: 'vertical' as const },
+  };
+  const tooltip = [
+    { field: 'series', type: 'nominal' as const, title: WATCH.axis.series },
+    { field: 'step', type: 'quantitative' as const, title: WATCH.axis.step },
+    { field: 'value', type: 'quantitative' as const, title: WATCH.axis.value, format: EXACT },
+  ];
   return {
     $schema: SCHEMA,
     title: title(WATCH.charts.loss.title),
@@ -27,21 +40,11 @@ export function liveLossSpec(): Spec {
     width: WIDTH,
     height: HEIGHT,
     data: { name: LIVE_DATA.loss },
-    mark: { type: 'line', strokeWidth: 1.5, point: false },
-    encoding: {
-      x: stepX,
-      y: { field: 'value', type: 'quantitative', title: WATCH.axis.value, scale: { zero: false } },
-      color: {
-        field: 'series', type: 'nominal', title: WATCH.axis.series,
-        scale: { domain: [LOSS_SERIES.batch, LOSS_SERIES.train, LOSS_SERIES.test], range: ['#4c78a8', '#f58518', '#e45756'] },
-        legend: { orient: 'bottom', direction: 'vertical' },
-      },
-      tooltip: [
-        { field: 'series', type: 'nominal', title: WATCH.axis.series },
-        { field: 'step', type: 'quantitative', title: WATCH.axis.step },
-        { field: 'value', type: 'quantitative', title: WATCH.axis.value, format: EXACT },
-      ],
-    },
+    layer: [
+      { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y, color, tooltip } },
+      // Evaluations are sparse: each one also as a point, so a single one is visible.
+      { transform: [{ filter: { not: { field: 'series', equal: LOSS_SERIES.batch } } }], mark: { type: 'point', filled: true, size: 30 }, encoding: { x, y, color, tooltip } },
+    ],
   };
 }
 
@@ -73,7 +76,7 @@ export const liveGradSpec = (): Spec => perLayer('gradNorm', WATCH.charts.grad, 
 export const liveActSpec = (): Spec => perLayer('actStd', WATCH.charts.act, WATCH.axis.actStd, false);
 
 /** The charts of a cell page, in page order: id, the data set it reads, the spec. */
-export function liveCharts(): readonly { readonly id: 'loss' | 'grad' | 'act'; readonly data: string; readonly spec: Spec }[] {
+export function liveCharts(): readonly { readonly id: 'loss' | 'grad' | 'act'; readonly data: LiveData; readonly spec: Spec }[] {
   return [
     { id: 'loss', data: LIVE_DATA.loss, spec: liveLossSpec() },
     { id: 'grad', data: LIVE_DATA.layers, spec: liveGradSpec() },

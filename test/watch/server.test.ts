@@ -53,7 +53,7 @@ describe('gradflow watch server', () => {
 
   beforeAll(async () => {
     const exp = join(root, 'exp');
-    for (const d of ['exp/a', 'exp/b', 'exp/c', 'stale/x', 'hostile', '.hidden']) mkdirSync(join(root, d), { recursive: true });
+    for (const d of ['exp/a', 'exp/b', 'exp/c', 'exp/d', 'stale/x', 'hostile', '.hidden']) mkdirSync(join(root, d), { recursive: true });
     mkdirSync(outside);
     writeFileSync(join(outside, 'secret.txt'), 'SECRET\n');
     writeFileSync(join(root, '.hidden/secret'), 'SECRET\n');
@@ -61,14 +61,19 @@ describe('gradflow watch server', () => {
     symlinkSync(exp, join(root, 'link-in'));
     const old = new Date(Date.now() - 60_000);
     // Two shards of one experiment in one shared folder; shard 1 runs now (its lock names this process).
-    json(join(exp, 'index.shard-1-of-2.json'), { experiment: 'exp', shard: { index: 1, count: 2, source: 'test' }, cells: [{ id: 'a', path: 'a', overrides: {}, status: 'running' }, { id: 'c', path: 'c', overrides: {}, status: 'pending' }], plan: [plan('a', 1), plan('b', 2), plan('c', 1)] });
-    json(join(exp, 'index.shard-2-of-2.json'), { experiment: 'exp', shard: { index: 2, count: 2, source: 'test' }, cells: [{ id: 'b', path: 'b', overrides: {}, status: 'running' }], plan: [plan('a', 1), plan('b', 2), plan('c', 1)] });
+    const all = [plan('a', 1), plan('b', 2), plan('c', 1), plan('d', 1)];
+    json(join(exp, 'index.shard-1-of-2.json'), { experiment: 'exp', shard: { index: 1, count: 2, source: 'test' }, cells: [{ id: 'a', path: 'a', overrides: {}, status: 'running' }, { id: 'c', path: 'c', overrides: {}, status: 'pending' }, { id: 'd', path: 'd', overrides: {}, status: 'pending' }], plan: all });
+    json(join(exp, 'index.shard-2-of-2.json'), { experiment: 'exp', shard: { index: 2, count: 2, source: 'test' }, cells: [{ id: 'b', path: 'b', overrides: {}, status: 'running' }], plan: all });
+    utimesSync(join(exp, 'index.shard-1-of-2.json'), old, old);
     json(join(exp, '.shard-1-of-2.lock'), { pid: process.pid, host: hostname(), started: 'now' });
     for (const c of ['a', 'b']) json(join(exp, c, 'config.json'), { name: 'exp', train: { steps: 100 } });
     writeFileSync(join(exp, 'a/metrics.ndjson'), record(0) + record(10) + record(20));
     // a: a summary left by an earlier run, older than the index that says it runs again.
     json(join(exp, 'a/summary.json'), { status: 'interrupted' });
-    utimesSync(join(exp, 'a/summary.json'), old, old);
+    const older = new Date(Date.now() - 120_000);
+    utimesSync(join(exp, 'a/summary.json'), older, older);
+    // d: pending in an index its shard has not rewritten since d started writing records.
+    writeFileSync(join(exp, 'd/metrics.ndjson'), record(0));
     // b: finished after its shard last wrote the index (which still says running).
     utimesSync(join(exp, 'index.shard-2-of-2.json'), old, old);
     writeFileSync(join(exp, 'b/metrics.ndjson'), record(0) + record(100));
@@ -107,6 +112,7 @@ describe('gradflow watch server', () => {
       ['a', 'running', '1/2', 20, 0.2],
       ['b', 'ok', '2/2', 100, 1],
       ['c', 'pending', '1/2', null, 0],
+      ['d', 'running', '1/2', 0, null],
     ]);
   });
 
