@@ -2,14 +2,15 @@
  * `gradflow submit slurm` on a real Slurm: a 2-task array of a 4-cell sweep and its merge job,
  * submitted through the CLI to the cluster that scripts/slurm-local.sh starts (.ci/run starts
  * it before the tests). The merged experiment must equal a whole `gradflow run` of the same
- * config byte for byte, timing fields aside.
+ * config byte for byte, timing fields aside. And when the pinned config is edited after the
+ * scripts were written, every task refuses (exit 2) and Slurm cancels the merge.
  *
  * The cluster is found through SLURM_CONF, else $GRADFLOW_SLURM_DIR/slurm.conf (default
  * /tmp/gradflow-slurm). Without sbatch or without a cluster that answers the suite is skipped,
  * and says why in its name; with GRADFLOW_REQUIRE_SLURM=1 (CI) it fails instead.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gradflow as runCli, tmp, writeConfig, type CliResult } from '../helpers/cli.js';
@@ -50,11 +51,12 @@ function states(ids: readonly string[]): string[] {
   });
 }
 
-async function waitForJobs(ids: readonly string[]): Promise<string[]> {
+/** Waits until the `tasks` jobs and array tasks of `ids` have all ended; their final states. */
+async function waitForJobs(ids: readonly string[], tasks = 3): Promise<string[]> {
   const deadline = Date.now() + JOBS_TIMEOUT_MS;
   for (;;) {
     const s = states(ids);
-    if (s.length >= 3 && s.every((x) => FINAL.has(x))) return s;
+    if (s.length >= tasks && s.every((x) => FINAL.has(x))) return s;
     if (Date.now() > deadline) {
       slurm('scancel', [...ids]);
       throw new Error(`jobs ${ids.join(', ')} not finished after ${JOBS_TIMEOUT_MS / 1000}s: ${s.join(', ')}; cancelled`);
@@ -98,5 +100,29 @@ describe.skipIf(reason !== null)(`submit slurm on a real cluster${reason === nul
     expect(first(`gradflow-tiny_${ids[0]}_2.out`)).toBe('shard 2/2 (SLURM_ARRAY_TASK_ID=2 of SLURM_ARRAY_TASK_COUNT=2 (from 1)): tiny: 2 of 4 cells, 50.0% of the estimated cost');
     expect(readFileSync(join(logs, `gradflow-tiny-merge_${ids[1]}.out`), 'utf8')).toContain('tiny: merged 4 cells from 1 folder');
     expectSameExperiment(join(dir, 'whole/tiny'), join(shared, 'tiny'), 4);
+  });
+
+  it('runs nothing when the pinned config changed, and Slurm then cancels the merge', async () => {
+    const cfg = writeConfig(dir, TINY, 'tiny.json');
+    const out = join(dir, 'changed');
+    const dry = await runCli(['submit', 'slurm', cfg, '--shards', '2', '--out', out, '--no-report', '--dry-run'], { baseEnv: slurmEnv() });
+    expect(dry.code, dry.stderr).toBe(0);
+    const scripts = join(out, 'tiny/slurm');
+    const pinned = join(scripts, 'tiny.json');
+    writeFileSync(pinned, readFileSync(pinned, 'utf8').replace('"lr": 0.1', '"lr": 0.3'));
+    const sbatch = (args: string[]): string => {
+      const r = slurm('sbatch', ['--parsable', ...args]);
+      expect(r.code, r.out).toBe(0);
+      return r.out.trim().split(';')[0];
+    };
+    const array = sbatch([join(scripts, 'array.sbatch')]);
+    ids.push(array);
+    const merge = sbatch([`--dependency=afterok:${array}`, join(scripts, 'merge.sbatch')]);
+    ids.push(merge);
+    expect(await waitForJobs([array, merge])).toEqual(['FAILED', 'FAILED', 'CANCELLED']);
+    const logs = readdirSync(join(scripts, 'logs'));
+    expect(logs).toHaveLength(2);
+    for (const f of logs) expect(readFileSync(join(scripts, 'logs', f), 'utf8')).toMatch(/: changed since the script was written \(sha256 [0-9a-f]{64}, expected [0-9a-f]{64}\): nothing run; /);
+    expect(readdirSync(join(out, 'tiny')).sort()).toEqual(['slurm']);
   });
 });
