@@ -289,6 +289,33 @@ describe('cadence and events', () => {
     expect(Object.keys(sink.records[4]).at(-1)).toBe('layers');
   });
 
+  it('asks for an evaluation at the evaluation steps of a run of known length, unless one came early', () => {
+    const { mlp, x, t } = withDeadUnits([]);
+    const { rec, sink } = recorderFor(mlp, x, 16, { every: 4, steps: 6, evalEvery: 3 });
+    rec.handle({ type: 'start' });
+    const asked: number[] = [];
+    for (let s = 0; s <= 6; s++) {
+      if (s === 3) rec.handle({ type: 'eval', step: 3, trainAcc: 1, testAcc: null, trainLoss: 0, testLoss: null });
+      if (gradients(rec, s, backprop(mlp, x, t, 16)).evaluate) {
+        asked.push(s);
+        rec.handle({ type: 'eval', step: s, trainAcc: 0.5, testAcc: null, trainLoss: 1, testLoss: null });
+      }
+      rec.handle({ type: 'flush', step: s });
+    }
+    expect(asked).toEqual([0, 6]);
+    expect(sink.records.map((r) => [r.step, r.trainAcc])).toEqual([[0, 0.5], [3, 1], [4, undefined], [6, 0.5]]);
+  });
+
+  it('copies the weights before an update only when the next step is recorded', () => {
+    const { mlp, x, t } = tiny('tanh');
+    const { rec, sink } = recorderFor(mlp, x, 2, { every: 3 });
+    rec.handle({ type: 'start' });
+    for (let s = 0; s <= 6; s++) step(rec, mlp, s, x, t, 2, 0.01);
+    // Steps 3 and 6 follow a copy (a record without one would say 0); steps in between are not recorded.
+    expect(sink.records.map((r) => r.step)).toEqual([0, 3, 6]);
+    for (const r of sink.records.slice(1)) expect(r.layers.every((l) => l.updateRatio > 0)).toBe(true);
+  });
+
   it('records only step, epoch, loss and evaluations when disabled', () => {
     const { mlp, x, t } = withDeadUnits([]);
     const { rec, sink } = recorderFor(mlp, x, 16, { every: 2, enabled: false, histogramsEvery: 1 });
@@ -323,6 +350,16 @@ describe('divergence', () => {
     // The record before the divergence is kept, none is made for the diverged step.
     expect(sink.records.map((r) => r.step)).toEqual([0]);
     expect(rec.summary().final!.step).toBe(0);
+  });
+
+  it('answers a non-finite loss event with the first layer whose activations went bad', () => {
+    const { mlp, x, t } = withDeadUnits([]);
+    const { rec } = recorderFor(mlp, x, 16);
+    rec.handle({ type: 'start' });
+    expect(rec.handle({ type: 'loss', step: 0, loss: backprop(mlp, x, t, 16) })).toEqual({});
+    expect(rec.handle({ type: 'loss', step: 1, loss: Infinity }).diverged).toEqual({ step: 1, layer: null, what: 'loss' });
+    mlp.layers[1].a[5] = NaN;
+    expect(rec.handle({ type: 'loss', step: 2, loss: NaN }).diverged).toEqual({ step: 2, layer: 1, what: 'loss' });
   });
 
   it('reports a non-finite loss without a layer, and a non-finite gradient with its layer', () => {
