@@ -8,19 +8,16 @@ import { INITIALIZER_NAMES, INITIALIZERS } from './net/initializers.js';
 import { LOSS_NAMES, LOSSES } from './net/losses.js';
 import { NORM_NAMES, NORMS } from './net/norm.js';
 import { OPTIMIZER_NAMES, OPTIMIZERS } from './net/optimizers.js';
+import type { ParamSpecs } from './net/params.js';
 
-interface Spec {
-  readonly default: unknown;
-  readonly doc: string;
-}
-
-function paramText(params: Readonly<Record<string, Spec>>): string {
+/** One line a parameter: name, default and doc (the doc states an exclusive bound, e.g. "in [0, 1)"). */
+function paramText(params: ParamSpecs): string {
   const entries = Object.entries(params);
   if (entries.length === 0) return '';
   return entries.map(([k, s]) => `      ${k} = ${JSON.stringify(s.default)}  ${s.doc}`).join('\n');
 }
 
-function section(title: string, rows: readonly { name: string; aliases: readonly string[]; doc: string; params: Readonly<Record<string, Spec>> }[]): string {
+function section(title: string, rows: readonly { name: string; aliases: readonly string[]; doc: string; params: ParamSpecs }[]): string {
   const lines = [`${title}:`];
   for (const r of rows) {
     const alias = r.aliases.length ? ` (also: ${r.aliases.join(', ')})` : '';

@@ -4,7 +4,9 @@
  * published JSON Schema (`experiments/schema.json`, written by scripts/gen-schema.ts).
  *
  * Names of activations, initializers, optimizers, losses and data kinds, their aliases, their
- * parameters and the parameters' defaults are read from the registries, never listed here.
+ * parameters and the parameters' defaults, bounds and rules are read from the registries'
+ * parameter specs (src/net/params.ts), never listed here; an exclusive bound becomes
+ * `exclusiveMinimum`/`exclusiveMaximum` in the JSON Schema.
  * Every object is strict: an unknown key is an error. Names are matched exactly (lower case,
  * aliases allowed), so an editor using the JSON Schema accepts what gradflow accepts.
  *
@@ -13,23 +15,27 @@
  * message builder to a custom issue (`params.message(at)`), so a sweep can relabel the path.
  */
 import { z } from 'zod';
-import { DATA_KINDS, DATASETS, resolveDataKind, type DataKind, type DataParamSpec, type ParamsFrom } from '../data/index.js';
-import {
-  ACTIVATION_NAMES,
-  ACTIVATIONS,
-  resolveActivationName,
-  type ActivationName,
-  type ParamSpec,
-} from '../net/activations.js';
+import { DATA_KINDS, DATASETS, resolveDataKind, type DataKind, type ParamsFrom } from '../data/index.js';
+import { ACTIVATION_NAMES, ACTIVATIONS, resolveActivationName, type ActivationName } from '../net/activations.js';
 import { INITIALIZER_NAMES, INITIALIZERS, resolveInitializerName, type InitializerName } from '../net/initializers.js';
 import { LOSS_NAMES, LOSSES, resolveLossName, type LossName } from '../net/losses.js';
 import { NORM_NAMES, NORMS, resolveNormName, type NormName } from '../net/norm.js';
 import { OPTIMIZER_NAMES, OPTIMIZERS, resolveOptimizerName, type OptimizerName } from '../net/optimizers.js';
+import {
+  brokenRule,
+  entryParams,
+  spellingsOf,
+  type ParamRule,
+  type ParamSpec,
+  type ScalarSpecs,
+} from '../net/params.js';
 import { DTYPES } from '../net/tensor.js';
 import * as msg from '../messages.js';
 
 /** `name`: letters, digits, `.`, `_`, `-`, starting with a letter or digit (it names a folder). */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** A folder name; file systems allow 255 bytes, and cell ids (up to 150) sit below it. */
+export const MAX_NAME_LENGTH = 100;
 export const KERNEL_CHOICES = ['auto', 'wasm', 'ts'] as const;
 export type KernelChoice = (typeof KERNEL_CHOICES)[number];
 /** `train.steps` when neither steps nor epochs is given. */
@@ -42,7 +48,8 @@ export type Ref<N extends string> = { readonly name: N; readonly [param: string]
 
 interface RegistryEntry {
   readonly aliases: readonly string[];
-  readonly params: Readonly<Record<string, ParamSpec>>;
+  readonly params: ScalarSpecs;
+  readonly rules?: readonly ParamRule[];
 }
 
 /** One registry as the config sees it: its names, aliases and parameters. */
@@ -73,62 +80,31 @@ export const REF_FIELDS: readonly { readonly path: readonly string[]; readonly f
 
 /** Every accepted spelling of a family's entries: canonical names, then aliases. */
 export function spellings(fam: Family<string>): string[] {
-  return fam.names.flatMap((n) => [n, ...fam.registry[n].aliases]);
+  return spellingsOf(fam.registry);
 }
 
 type Tuple = [string, ...string[]];
 
-function paramSchema(spec: ParamSpec) {
-  if (typeof spec.default === 'boolean') return z.boolean().default(spec.default).describe(spec.doc);
-  let s = z.number();
-  if (spec.min !== undefined) s = s.min(spec.min);
-  // ParamSpec has no exclusive bound yet; honour one if a registry adds it (adam's beta1 is in [0, 1)).
-  if (spec.max !== undefined) s = (spec as { exclusiveMax?: boolean }).exclusiveMax ? s.lt(spec.max) : s.max(spec.max);
-  return s.default(spec.default).describe(spec.doc);
-}
-
-function toRef<N extends string>(fam: Family<N>, v: string | Readonly<Record<string, unknown>>): Ref<N> {
-  const given = typeof v === 'string' ? { name: v } : v;
-  // The enums above admit only spellings the registry resolves.
-  const name = fam.resolve(given.name as string) as N;
-  const out: Record<string, number | boolean | string> = { name };
-  for (const [k, spec] of Object.entries(fam.registry[name].params)) {
-    out[k] = (given[k] ?? spec.default) as number | boolean;
-  }
-  return out as Ref<N>;
-}
-
 /**
- * A registry field: a name or alias (`"leaky_relu"`), or an object with `name` and any of the
- * entry's parameters (`{"name": "leaky_relu", "alpha": 0.05}`); resolves to `Ref<N>`.
+ * One parameter from its spec: the type, the bounds (an exclusive one as `gt`/`lt`), null when
+ * nullable, the default unless required, and the doc as the description.
  */
-function refSchema<N extends string>(fam: Family<N>, fallback: N, doc: string) {
-  const byName = z.enum(spellings(fam) as Tuple);
-  const objects = fam.names.map((n) => {
-    const params = Object.fromEntries(Object.entries(fam.registry[n].params).map(([k, spec]) => [k, paramSchema(spec)]));
-    return z.strictObject({ name: z.enum([n, ...fam.registry[n].aliases] as Tuple).describe(`the ${fam.noun} ${n}`), ...params });
-  });
-  const withParams = z.discriminatedUnion('name', objects as [(typeof objects)[number], ...(typeof objects)[number][]]);
-  return z
-    .union([byName, withParams])
-    .transform((v) => toRef(fam, v))
-    .prefault(fallback)
-    .describe(`${doc}: a name or alias, or {"name": ..., <parameters>}; default "${fallback}"`);
-}
-
-function dataParamSchema(spec: DataParamSpec): z.ZodType {
+export function paramSchema(spec: ParamSpec): z.ZodType {
   let s: z.ZodType;
   switch (spec.type) {
     case 'boolean':
       s = z.boolean();
       break;
     case 'string':
-      s = spec.choices ? z.enum(spec.choices as Tuple) : z.string().min(1);
+      s = z.string().min(1);
+      break;
+    case 'enum':
+      s = z.enum(spec.choices as Tuple);
       break;
     case 'integer':
     case 'number': {
       let n = spec.type === 'integer' ? z.int() : z.number();
-      if (spec.min !== undefined) n = n.min(spec.min);
+      if (spec.min !== undefined) n = spec.exclusiveMin ? n.gt(spec.min) : n.min(spec.min);
       if (spec.max !== undefined) n = spec.exclusiveMax ? n.lt(spec.max) : n.max(spec.max);
       s = n;
       break;
@@ -139,6 +115,40 @@ function dataParamSchema(spec: DataParamSpec): z.ZodType {
   return s.describe(spec.doc);
 }
 
+function toRef<N extends string>(fam: Family<N>, v: string | Readonly<Record<string, unknown>>): Ref<N> {
+  const given = typeof v === 'string' ? { name: v } : v;
+  // The enums above admit only spellings the registry resolves.
+  const name = fam.resolve(given.name as string) as N;
+  return { name, ...entryParams(name, fam.registry[name].params, given) };
+}
+
+/**
+ * A registry field: a name or alias (`"leaky_relu"`), or an object with `name` and any of the
+ * entry's parameters (`{"name": "leaky_relu", "alpha": 0.05}`); resolves to `Ref<N>`.
+ */
+function refSchema<N extends string>(fam: Family<N>, fallback: N, doc: string) {
+  const byName = z.enum(spellings(fam) as Tuple);
+  const objects = fam.names.map((n) => {
+    const entry = fam.registry[n];
+    const params = Object.fromEntries(Object.entries(entry.params).map(([k, spec]) => [k, paramSchema(spec)]));
+    return z
+      .strictObject({ name: z.enum([n, ...entry.aliases] as Tuple).describe(`the ${fam.noun} ${n}`), ...params })
+      .superRefine((v, ctx) => {
+        const rule = brokenRule(entry.rules ?? [], v);
+        if (rule === undefined) return;
+        const value: unknown = (v as Readonly<Record<string, unknown>>)[rule.key];
+        // The message is built where the path is known (a sweep shows it inside `sweep`).
+        ctx.addIssue({ code: 'custom', path: [rule.key], message: rule.allowed, params: { message: (at: string) => msg.notAllowed(at, value, rule.allowed) } });
+      });
+  });
+  const withParams = z.discriminatedUnion('name', objects as [(typeof objects)[number], ...(typeof objects)[number][]]);
+  return z
+    .union([byName, withParams])
+    .transform((v) => toRef(fam, v))
+    .prefault(fallback)
+    .describe(`${doc}: a name or alias, or {"name": ..., <parameters>}; default "${fallback}"`);
+}
+
 /** The `data` object of one kind: `kind` and that kind's options, every default filled in. */
 export type DataConfig = {
   [K in DataKind]: { readonly kind: K } & ParamsFrom<(typeof DATASETS)[K]['params']>;
@@ -146,7 +156,7 @@ export type DataConfig = {
 
 const dataBranches = DATA_KINDS.map((kind) => {
   const def = DATASETS[kind];
-  const options = Object.fromEntries(Object.entries(def.params).map(([k, spec]) => [k, dataParamSchema(spec)]));
+  const options = Object.fromEntries(Object.entries(def.params).map(([k, spec]) => [k, paramSchema(spec)]));
   return z
     .strictObject({ kind: z.enum([kind, ...def.aliases] as Tuple).describe(def.doc), ...options })
     .describe(`${kind}: ${def.doc}`);
@@ -209,7 +219,7 @@ const TrainSchema = z
     optimizer: refSchema(FAMILIES.optimizer, 'sgd' as OptimizerName, 'optimizer'),
     lr: z.number().gt(0).default(0.1).describe('learning rate'),
     loss: z
-      .enum(LOSS_NAMES.flatMap((n) => [n, ...LOSSES[n].aliases]) as Tuple)
+      .enum(spellingsOf(LOSSES) as Tuple)
       .optional()
       .describe('loss; default cross_entropy for classification data, mse for regression'),
     shuffle: z.boolean().default(true).describe('reshuffle the training set every epoch'),
@@ -273,6 +283,7 @@ const RootSchema = z
   name: z
     .string()
     .regex(NAME_PATTERN)
+    .max(MAX_NAME_LENGTH)
     .describe('experiment name; results go to <out>/<name>'),
   description: z.string().default('').describe('what the experiment shows'),
   seed: z.int().min(0).default(0).describe('root of every random stream (data, init, batch order, probe); 0 is a seed like any other'),

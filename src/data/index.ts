@@ -8,10 +8,17 @@
  * with `rng.fork('split')` and standardises the features when asked. The same options and the
  * same rng give the same bytes.
  */
+import { resolveName } from '../net/params.js';
 import type { Rng } from '../net/rng.js';
 import { DataError, dataMessages } from './errors.js';
 import { generateMnist, MNIST_PARAMS } from './mnist.js';
-import { resolveParams, type DataParamSpecs, type ParamsFrom } from './params.js';
+import {
+  resolveParams,
+  type DataParamSpecs,
+  type ParamsFrom,
+  type standardizeParam,
+  type testFractionParam,
+} from './params.js';
 import { splitDataset } from './split.js';
 import {
   BLOBS_PARAMS,
@@ -55,8 +62,11 @@ export interface DataDef {
 /** Without a context, relative paths start at the working directory. */
 const DEFAULT_CTX: LoadContext = { baseDir: '.' };
 
-/** Builds `load` from a params table (which always holds testFraction and standardize) and a generator of the pre-split rows. */
-function loader<S extends DataParamSpecs>(
+/** The options every kind's table holds. */
+type SplitSpecs = { readonly testFraction: typeof testFractionParam; readonly standardize: typeof standardizeParam };
+
+/** Builds `load` from a params table and a generator of the pre-split rows. */
+function loader<S extends DataParamSpecs & SplitSpecs>(
   kind: string,
   specs: S,
   generate: (p: ParamsFrom<S>, rng: Rng, ctx: LoadContext) => { raw: RawData; source?: string },
@@ -64,8 +74,7 @@ function loader<S extends DataParamSpecs>(
   return (options, rng, ctx = DEFAULT_CTX) => {
     const p = resolveParams(kind, specs, options);
     const { raw, source } = generate(p, rng.fork('generate'), ctx);
-    // Every table spreads testFractionParam and standardizeParam, so these are typed by them.
-    const split = p as unknown as { testFraction: number; standardize: boolean };
+    const split: ParamsFrom<SplitSpecs> = p;
     return splitDataset(kind, raw, split, rng.fork('split'), source === undefined ? { params: p } : { params: p, source });
   };
 }
@@ -127,11 +136,7 @@ export const DATA_KINDS = Object.keys(DATASETS) as DataKind[];
 
 /** Canonical kind for a kind or alias (case-insensitive), or undefined. */
 export function resolveDataKind(name: string): DataKind | undefined {
-  const n = name.toLowerCase();
-  for (const key of DATA_KINDS) {
-    if (key === n || (DATASETS[key].aliases as readonly string[]).includes(n)) return key;
-  }
-  return undefined;
+  return resolveName(DATASETS, name);
 }
 
 /** The options of `kind` with every default filled in; throws `DataError` on a bad option. */

@@ -199,9 +199,10 @@ export const TEACHER_PARAMS = {
   teacherDepth: { type: 'integer', default: 2, min: 0, doc: 'hidden layers of the teacher MLP (0: a linear teacher)' },
   teacherWidth: { type: 'integer', default: 32, min: 1, doc: 'units in each hidden layer of the teacher' },
   teacherActivation: {
-    type: 'string',
+    type: 'enum',
     default: 'tanh',
     choices: ACTIVATION_NAMES,
+    resolve: resolveActivationName,
     doc: 'activation of the teacher hidden layers (an ACTIVATIONS name, default parameters)',
   },
   noise: { type: 'number', default: 0, min: 0, doc: 'std of the Gaussian noise added to each target' },
@@ -222,7 +223,7 @@ export interface Teacher {
  */
 export function makeTeacher(p: ParamsFrom<typeof TEACHER_PARAMS>, rng: Rng): Teacher {
   const name = resolveActivationName(p.teacherActivation);
-  if (!name) throw new DataError(dataMessages.unknownActivation('teacherActivation', p.teacherActivation, ACTIVATION_NAMES), 'data.teacherActivation');
+  if (!name) throw new DataError(dataMessages.notAChoice('teacherActivation', p.teacherActivation, ACTIVATION_NAMES), 'data.teacherActivation');
   const act = ACTIVATIONS[name];
   const ap = activationParams(name);
   const { inputDim, outputDim, teacherDepth: depth, teacherWidth: width } = p;

@@ -19,7 +19,7 @@
  *
  * Expectations over N(0, 1) use Gauss-Hermite quadrature in its probabilists' form (weight
  * e^{-x^2/2}, normalised so the weights sum to 1), nodes and weights computed here. Where it
- * converges slowly (activations with kinks, `KINKS`; q > 1, where f(sqrt(q) z) varies faster
+ * converges slowly (activations with kinks, each entry's `kinks`; q > 1, where f(sqrt(q) z) varies faster
  * than the nodes) the integral is split at the kinks and summed by graded Gauss-Legendre panels
  * instead (`expectNormal`).
  */
@@ -219,26 +219,6 @@ export function expectNormal(f: (x: number) => number, q: number, kinks: readonl
   return expectGaussianPanels(f, q, kinks);
 }
 
-/**
- * Points where each activation (or its derivative) is not smooth, for the piecewise rule.
- * A table over every activation, so a new one must say where its kinks are.
- */
-export const KINKS: Record<ActivationName, (p: ParamValues) => readonly number[]> = {
-  identity: () => [],
-  sigmoid: () => [],
-  tanh: () => [],
-  relu: () => [0],
-  leaky_relu: () => [0],
-  prelu: () => [0],
-  elu: () => [0],
-  selu: () => [0],
-  crelu: () => [0],
-  relu6: () => [0, 6],
-  softsign: () => [0],
-  gelu: () => [],
-  silu: () => [],
-};
-
 /** One activation with its parameters, as scalar functions (PReLU at its initial slope). */
 export interface ScalarActivation {
   readonly phi: (x: number) => number;
@@ -249,7 +229,7 @@ export interface ScalarActivation {
 
 export function scalarActivation(name: ActivationName, params: ParamValues): ScalarActivation {
   const def = ACTIVATIONS[name];
-  return { phi: (x) => def.f(x, params), dphi: (x) => def.df(x, params), kinks: KINKS[name](params) };
+  return { phi: (x) => def.f(x, params), dphi: (x) => def.df(x, params), kinks: def.kinks(params) };
 }
 
 /** V(q) = sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2. */
@@ -415,14 +395,11 @@ export interface TheoryBlock {
   readonly quadraturePoints: number;
 }
 
-/** The mean-field block of summary.json for one cell. */
-export function theoryFor(input: TheoryInput): TheoryBlock {
-  const { activation, activationParams, sigmaW2, sigmaB2, width, depth } = input;
-  const n = input.quadraturePoints ?? DEFAULT_QUADRATURE_POINTS;
-  const rule = gaussHermite(n);
-  const act = scalarActivation(activation, activationParams);
+/** Why the theory does not apply to the run (`reasons`), and caveats that do not void it (`notes`). */
+function assumptions(input: TheoryInput): { reasons: string[]; notes: string[] } {
   const reasons: string[] = [];
   const notes: string[] = [];
+  const { activation, sigmaW2, width, depth } = input;
   const init = input.initName;
   if (init === 'orthogonal') {
     reasons.push('orthogonal weights: rows are not independent, and the gradient spectrum follows free probability (dynamical isometry), not the i.i.d. mean-field map');
@@ -451,6 +428,16 @@ export function theoryFor(input: TheoryInput): TheoryBlock {
   if (ACTIVATIONS[activation].learned) {
     notes.push('prelu: the theory uses the initial slope; it changes in training');
   }
+  return { reasons, notes };
+}
+
+/** The mean-field block of summary.json for one cell. */
+export function theoryFor(input: TheoryInput): TheoryBlock {
+  const { activation, activationParams, sigmaW2, sigmaB2, width, depth } = input;
+  const n = input.quadraturePoints ?? DEFAULT_QUADRATURE_POINTS;
+  const rule = gaussHermite(n);
+  const act = scalarActivation(activation, activationParams);
+  const { reasons, notes } = assumptions(input);
 
   const V = (q: number): number => lengthMap(act, sigmaW2, sigmaB2, q, rule);
   const q0 = input.q0 ?? 1;

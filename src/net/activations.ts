@@ -4,7 +4,8 @@
  *
  * Each entry gives the scalar function and derivative (for figures, theory and tests), the
  * batched forward and backward used by the dense layer, the output range, the largest value
- * of |f'| (the yardstick for "saturated"), and the derivative used at a kink. Kink conventions
+ * of |f'| (the yardstick for "saturated"), where the kinks are and the derivative used there,
+ * and the specs of its parameters (src/net/params.ts). Kink conventions
  * follow PyTorch's autograd so that gradients agree with a PyTorch run bit for bit in spirit:
  * relu'(0) = 0, leaky_relu'(0) = alpha, prelu'(0) = slope, elu'(0) = alpha, selu'(0) =
  * lambda*alpha, relu6'(0) = relu6'(6) = 0 (hardtanh's rule).
@@ -12,23 +13,16 @@
  * Batched shapes: z: [rows, units]; a: [rows, units * widthFactor] (CReLU doubles the width);
  * da and the derivative buffer have a's shape; dz has z's shape.
  */
+import { entryParams, resolveName, type ParamValues, type ScalarSpec } from './params.js';
 import type { FloatArray } from './tensor.js';
+
+export type { ParamValues } from './params.js';
 
 /** A learned per-layer parameter of an activation (PReLU's slopes), length 1 or `units`. */
 export interface Learned {
   readonly value: FloatArray;
   /** Accumulated by `backward` (the caller zeroes it before the pass). */
   readonly grad: FloatArray;
-}
-
-export type ParamValues = Readonly<Record<string, number | boolean>>;
-
-export interface ParamSpec {
-  readonly default: number | boolean;
-  readonly doc: string;
-  /** Inclusive bounds for numeric parameters. */
-  readonly min?: number;
-  readonly max?: number;
 }
 
 export interface Range {
@@ -44,13 +38,18 @@ export interface ActivationDef {
   readonly formula: string;
   /** Where the definition comes from. */
   readonly paper: string;
-  readonly params: Readonly<Record<string, ParamSpec>>;
+  readonly params: Readonly<Record<string, ScalarSpec>>;
   /** Output range for the given parameters. */
   range(p: ParamValues): Range;
   /** sup |f'(x)| for the given parameters; saturation is measured against it. */
   maxDerivative(p: ParamValues): number;
-  /** The value of f' used at points where f is not differentiable, in words. */
+  /** The value of f' used at points where f is not differentiable, in words (PyTorch's convention). */
   readonly kink: string;
+  /**
+   * Where f' or f'' jumps, for the given parameters: the points where `df` applies the `kink`
+   * convention, and where quadrature must split its panels.
+   */
+  kinks(p: ParamValues): readonly number[];
   /** 2 for CReLU (concatenates relu(x) and relu(-x)), 1 otherwise. */
   readonly widthFactor: 1 | 2;
   /** True when the activation has learned parameters (PReLU). */
@@ -105,10 +104,12 @@ function elementwise(spec: {
   aliases?: readonly string[];
   formula: string;
   paper: string;
-  params?: Record<string, ParamSpec>;
+  params?: Record<string, ScalarSpec>;
   range: (p: ParamValues) => Range;
   maxDerivative: (p: ParamValues) => number;
   kink: string;
+  /** Where f' or f'' jumps; none when omitted. */
+  kinks?: readonly number[];
   f: (x: number, p: ParamValues) => number;
   /** Derivative given input x and output y = f(x). */
   dfy: (x: number, y: number, p: ParamValues) => number;
@@ -129,6 +130,7 @@ function elementwise(spec: {
     range: spec.range,
     maxDerivative: spec.maxDerivative,
     kink: spec.kink,
+    kinks: () => spec.kinks ?? [],
     widthFactor: 1,
     learned: false,
     f,
@@ -249,6 +251,7 @@ export const ACTIVATIONS = {
     range: () => R(0, INF, true, false),
     maxDerivative: () => 1,
     kink: "f'(0) = 0 (PyTorch's convention; the one-sided derivatives are 0 and 1)",
+    kinks: [0],
     // NaN propagates (as in PyTorch) instead of being clipped to 0, so divergence stays visible.
     f: (x) => (x > 0 || x !== x ? x : 0),
     dfy: (x) => (x > 0 ? 1 : 0),
@@ -275,10 +278,11 @@ export const ACTIVATIONS = {
     aliases: ['leakyrelu', 'lrelu'],
     formula: 'x if x > 0 else alpha * x',
     paper: 'Maas et al. 2013',
-    params: { alpha: { default: 0.01, doc: 'slope for x < 0', min: 0 } },
+    params: { alpha: { type: 'number', default: 0.01, doc: 'slope for x < 0', min: 0 } },
     range: (p) => (num(p, 'alpha') === 0 ? R(0, INF, true, false) : R(-INF, INF, false, false)),
     maxDerivative: (p) => Math.max(1, num(p, 'alpha')),
     kink: "f'(0) = alpha (PyTorch: the x > 0 branch is strict)",
+    kinks: [0],
     f: (x, p) => (x > 0 ? x : num(p, 'alpha') * x),
     dfy: (x, _y, p) => (x > 0 ? 1 : num(p, 'alpha')),
     loops: {
@@ -311,12 +315,13 @@ export const ACTIVATIONS = {
     formula: 'x if x > 0 else s * x, s learned',
     paper: 'He et al. 2015, Delving Deep into Rectifiers',
     params: {
-      init: { default: 0.25, doc: 'initial slope for x < 0' },
-      perUnit: { default: false, doc: 'one slope per unit instead of one per layer' },
+      init: { type: 'number', default: 0.25, doc: 'initial slope for x < 0' },
+      perUnit: { type: 'boolean', default: false, doc: 'one slope per unit instead of one per layer' },
     },
     range: () => R(-INF, INF, false, false),
     maxDerivative: (p) => Math.max(1, Math.abs(num(p, 'init'))),
     kink: "f'(0) = s (PyTorch); 0 contributes nothing to dL/ds",
+    kinks: () => [0],
     widthFactor: 1,
     learned: true,
     f: (x, p) => (x > 0 ? x : num(p, 'init') * x),
@@ -360,10 +365,12 @@ export const ACTIVATIONS = {
   elu: elementwise({
     formula: 'x if x > 0 else alpha * (exp(x) - 1)',
     paper: 'Clevert et al. 2015',
-    params: { alpha: { default: 1, doc: 'saturation value -alpha for x -> -inf', min: 0 } },
+    params: { alpha: { type: 'number', default: 1, doc: 'saturation value -alpha for x -> -inf', min: 0 } },
     range: (p) => R(-num(p, 'alpha'), INF, false, false),
     maxDerivative: (p) => Math.max(1, num(p, 'alpha')),
     kink: "f'(0) = alpha (PyTorch evaluates the x <= 0 branch at 0)",
+    // With alpha = 1, f' is continuous at 0 but f'' jumps from 1 to 0.
+    kinks: [0],
     f: (x, p) => (x > 0 ? x : num(p, 'alpha') * Math.expm1(x)),
     dfy: (x, y, p) => (x > 0 ? 1 : y + num(p, 'alpha')),
     loops: {
@@ -397,6 +404,7 @@ export const ACTIVATIONS = {
     range: () => R(-SELU_LAMBDA * SELU_ALPHA, INF, false, false),
     maxDerivative: () => SELU_LAMBDA * SELU_ALPHA,
     kink: "f'(0) = lambda * alpha (PyTorch evaluates the x <= 0 branch at 0)",
+    kinks: [0],
     f: (x) => SELU_LAMBDA * (x > 0 ? x : SELU_ALPHA * Math.expm1(x)),
     dfy: (x, y) => (x > 0 ? SELU_LAMBDA : y + SELU_LAMBDA * SELU_ALPHA),
     loops: {
@@ -430,6 +438,7 @@ export const ACTIVATIONS = {
     range: () => R(0, INF, true, false),
     maxDerivative: () => 1,
     kink: "each half as relu: derivative 0 at x = 0",
+    kinks: () => [0],
     widthFactor: 2,
     learned: false,
     f: (x) => (x > 0 ? x : 0),
@@ -475,6 +484,7 @@ export const ACTIVATIONS = {
     range: () => R(0, 6, true, true),
     maxDerivative: () => 1,
     kink: "f'(0) = f'(6) = 0 (PyTorch's hardtanh backward)",
+    kinks: [0, 6],
     f: (x) => (x > 0 ? (x < 6 ? x : 6) : x !== x ? x : 0),
     dfy: (x) => (x > 0 && x < 6 ? 1 : 0),
     loops: {
@@ -508,6 +518,8 @@ export const ACTIVATIONS = {
     range: () => R(-1, 1, false, false),
     maxDerivative: () => 1,
     kink: 'none (differentiable everywhere)',
+    // f'' = -2 sign(x) / (1 + |x|)^3 jumps from 2 to -2 at 0.
+    kinks: [0],
     f: (x) => x / (1 + Math.abs(x)),
     dfy: (x) => {
       const d = 1 + Math.abs(x);
@@ -548,19 +560,13 @@ export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as ActivationName[];
 
 /** Canonical name for a name or alias (case-insensitive), or undefined. */
 export function resolveActivationName(name: string): ActivationName | undefined {
-  const n = name.toLowerCase();
-  for (const key of ACTIVATION_NAMES) {
-    if (key === n || ACTIVATIONS[key].aliases.includes(n)) return key;
-  }
-  return undefined;
+  return resolveName(ACTIVATIONS, name);
 }
 
-/** The parameters of `name` with defaults filled in from `given`. */
+/**
+ * The parameters of `name` with defaults filled in from `given` (other keys are ignored); a
+ * value its spec refuses throws a RangeError.
+ */
 export function activationParams(name: ActivationName, given: Readonly<Record<string, unknown>> = {}): ParamValues {
-  const out: Record<string, number | boolean> = {};
-  for (const [k, spec] of Object.entries(ACTIVATIONS[name].params)) {
-    const v = given[k];
-    out[k] = typeof v === typeof spec.default ? (v as number | boolean) : spec.default;
-  }
-  return out;
+  return entryParams(name, ACTIVATIONS[name].params, given);
 }

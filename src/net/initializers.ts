@@ -19,7 +19,7 @@
  * Every draw comes from the `rng` handed to `fill`, in row-major order, so the same stream gives
  * the same weights.
  */
-import type { ParamSpec, ParamValues } from './activations.js';
+import { entryParams, resolveName, type ParamValues, type ScalarSpec } from './params.js';
 import type { Rng } from './rng.js';
 import type { FloatArray } from './tensor.js';
 
@@ -128,7 +128,7 @@ export interface InitializerDef {
   readonly aliases: readonly string[];
   /** Formula and source, for `gradflow list` and the docs. */
   readonly doc: string;
-  readonly params: Readonly<Record<string, ParamSpec>>;
+  readonly params: Readonly<Record<string, ScalarSpec>>;
   /**
    * True when each weight is an i.i.d. draw from N(mean, weightVariance) exactly (so not for
    * truncated normal, uniform or orthogonal; all still have the variance `weightVariance`).
@@ -144,7 +144,7 @@ export interface InitializerDef {
 
 const num = (p: ParamValues, k: string): number => p[k] as number;
 
-const GAIN: ParamSpec = { default: 1, doc: 'multiplies every weight, hence the standard deviation', min: 0 };
+const GAIN: ScalarSpec = { type: 'number', default: 1, doc: 'multiplies every weight, hence the standard deviation', min: 0 };
 
 /**
  * The variance-scaling presets. Normal variants follow PyTorch (xavier_normal_ and
@@ -182,7 +182,7 @@ export const INITIALIZERS = {
   normal: {
     aliases: ['gaussian', 'randn'],
     doc: 'w ~ N(0, (gain * std)^2), whatever the fans',
-    params: { std: { default: 1, doc: 'standard deviation', min: 0 }, gain: GAIN },
+    params: { std: { type: 'number', default: 1, doc: 'standard deviation', min: 0 }, gain: GAIN },
     gaussian: true,
     fill(W, _fanIn, _fanOut, p, rng) {
       fillDistribution(W, (num(p, 'gain') * num(p, 'std')) ** 2, 'normal', rng);
@@ -194,7 +194,7 @@ export const INITIALIZERS = {
   uniform: {
     aliases: ['rand'],
     doc: 'w ~ U[-gain * limit, gain * limit], whatever the fans; Var = (gain * limit)^2 / 3',
-    params: { limit: { default: 1, doc: 'half-width of the interval', min: 0 }, gain: GAIN },
+    params: { limit: { type: 'number', default: 1, doc: 'half-width of the interval', min: 0 }, gain: GAIN },
     gaussian: false,
     fill(W, _fanIn, _fanOut, p, rng) {
       fillDistribution(W, (num(p, 'gain') * num(p, 'limit')) ** 2 / 3, 'uniform', rng);
@@ -242,7 +242,7 @@ export const INITIALIZERS = {
   constant: {
     aliases: ['const', 'full'],
     doc: 'w = gain * value; no draws',
-    params: { value: { default: 0, doc: 'the value of every entry' }, gain: GAIN },
+    params: { value: { type: 'number', default: 0, doc: 'the value of every entry' }, gain: GAIN },
     gaussian: false,
     fill(W, _fanIn, _fanOut, p) {
       W.fill(num(p, 'gain') * num(p, 'value'));
@@ -269,27 +269,21 @@ export const INITIALIZER_NAMES = Object.keys(INITIALIZERS) as InitializerName[];
 
 /** Canonical name for a name or alias (case-insensitive), or undefined. */
 export function resolveInitializerName(name: string): InitializerName | undefined {
-  const n = name.toLowerCase();
-  for (const key of INITIALIZER_NAMES) {
-    if (key === n || INITIALIZERS[key].aliases.includes(n)) return key;
-  }
-  return undefined;
+  return resolveName(INITIALIZERS, name);
 }
 
-/** The parameters of `name` with defaults filled in from `given` (other keys are ignored). */
+/**
+ * The parameters of `name` with defaults filled in from `given` (other keys are ignored); a
+ * value its spec refuses throws a RangeError.
+ */
 export function initializerParams(name: InitializerName, given: Readonly<Record<string, unknown>> = {}): ParamValues {
-  const out: Record<string, number | boolean> = {};
-  for (const [k, spec] of Object.entries(INITIALIZERS[name].params)) {
-    const v = given[k];
-    out[k] = typeof v === typeof spec.default ? (v as number | boolean) : spec.default;
-  }
-  return out;
+  return entryParams(name, INITIALIZERS[name].params, given);
 }
 
 export interface InitializerInfo {
   readonly name: InitializerName;
   readonly aliases: readonly string[];
-  readonly params: Readonly<Record<string, ParamSpec>>;
+  readonly params: Readonly<Record<string, ScalarSpec>>;
   readonly doc: string;
 }
 

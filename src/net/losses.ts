@@ -6,7 +6,7 @@
  * shape; target: Int32Array [rows] of labels in [0, cols) (`target: 'labels'`) or a FloatArray
  * [rows, cols] (`target: 'values'`). Sums are accumulated in float64 whatever out's dtype.
  */
-import type { ParamSpec } from './activations.js';
+import { resolveName, type ScalarSpec } from './params.js';
 import type { FloatArray } from './tensor.js';
 
 export type LossTarget = Int32Array | FloatArray;
@@ -15,7 +15,7 @@ export interface LossDef {
   readonly aliases: readonly string[];
   /** Formula and source, for `gradflow list`. */
   readonly doc: string;
-  readonly params: Readonly<Record<string, ParamSpec>>;
+  readonly params: Readonly<Record<string, ScalarSpec>>;
   /** What `target` holds: class labels or regression values. */
   readonly target: 'labels' | 'values';
   /** The mean loss L. */
@@ -119,11 +119,7 @@ export const LOSS_NAMES = Object.keys(LOSSES) as LossName[];
 
 /** Canonical name for a name or alias (case-insensitive), or undefined. */
 export function resolveLossName(name: string): LossName | undefined {
-  const n = name.toLowerCase();
-  for (const key of LOSS_NAMES) {
-    if (key === n || LOSSES[key].aliases.includes(n)) return key;
-  }
-  return undefined;
+  return resolveName(LOSSES, name);
 }
 
 /**

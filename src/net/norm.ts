@@ -19,7 +19,7 @@
  * Affine: gamma = 1 and beta = 0 at initialisation (PyTorch's); without affine they stay so and
  * are no parameters.
  */
-import type { ParamSpec, ParamValues } from './activations.js';
+import { entryParams, resolveName, type ParamValues, type ScalarSpec } from './params.js';
 import type { FloatArray } from './tensor.js';
 
 /** Which statistics a forward pass normalises with. */
@@ -37,11 +37,14 @@ export interface NormDef {
   readonly doc: string;
   /** PyTorch's module, for docs and messages. */
   readonly torch: string;
-  readonly params: Readonly<Record<string, ParamSpec>>;
+  readonly params: Readonly<Record<string, ScalarSpec>>;
 }
 
-const EPS: ParamSpec = { default: 1e-5, min: 0, doc: 'added to the variance before the square root' };
-const AFFINE: ParamSpec = { default: true, doc: 'learn a scale gamma (init 1) and a shift beta (init 0) per unit' };
+const EPS = { type: 'number', default: 1e-5, min: 0, doc: 'added to the variance before the square root' } as const satisfies ScalarSpec;
+const AFFINE = { type: 'boolean', default: true, doc: 'learn a scale gamma (init 1) and a shift beta (init 0) per unit' } as const satisfies ScalarSpec;
+const MOMENTUM = {
+  type: 'number', default: 0.1, min: 0, max: 1, doc: 'weight of the newest batch in the running mean and variance',
+} as const satisfies ScalarSpec;
 
 /** The normalizations a hidden layer may have (`model.norm`). */
 export const NORMS = {
@@ -50,11 +53,7 @@ export const NORMS = {
     aliases: ['batchnorm', 'batch_norm', 'bn'],
     doc: 'n = gamma (z - mean) / sqrt(var + eps) + beta per unit over the batch, running statistics in evaluation; Ioffe & Szegedy 2015, PyTorch BatchNorm1d',
     torch: 'BatchNorm1d',
-    params: {
-      momentum: { default: 0.1, min: 0, max: 1, doc: 'weight of the newest batch in the running mean and variance' },
-      eps: EPS,
-      affine: AFFINE,
-    },
+    params: { momentum: MOMENTUM, eps: EPS, affine: AFFINE },
   },
   layer: {
     aliases: ['layernorm', 'layer_norm', 'ln'],
@@ -69,8 +68,7 @@ export const NORM_NAMES = Object.keys(NORMS) as NormName[];
 
 /** Canonical name for a name or alias (case-insensitive), or undefined. */
 export function resolveNormName(name: string): NormName | undefined {
-  const n = name.toLowerCase();
-  return NORM_NAMES.find((k) => k === n || (NORMS[k].aliases as readonly string[]).includes(n));
+  return resolveName(NORMS, name);
 }
 
 /** A normalization with every parameter (defaults filled in). */
@@ -78,21 +76,24 @@ export interface NormSpec {
   readonly name: 'batch' | 'layer';
   readonly eps: number;
   readonly affine: boolean;
-  /** Batch norm only. */
+  /** Batch norm only (layer norm keeps batch norm's default, unused). */
   readonly momentum: number;
 }
 
-/** A resolved `model.norm` ({"name", <params>}) as a NormSpec; null for "none". */
-export function normSpec(name: string, p: ParamValues = {}): NormSpec | null {
+/**
+ * A resolved `model.norm` ({"name", <params>}) as a NormSpec; null for "none". A parameter its
+ * spec refuses throws a RangeError (params.ts).
+ */
+export function normSpec(name: string, given: ParamValues = {}): NormSpec | null {
   const n = resolveNormName(name);
   if (n === undefined) throw new Error(`unknown normalization "${name}"`);
   if (n === 'none') return null;
-  const num = (k: string, d: number): number => (typeof p[k] === 'number' ? (p[k] as number) : d);
+  const p = entryParams(n, NORMS[n].params, given);
   return {
     name: n,
-    eps: num('eps', EPS.default as number),
-    affine: p.affine !== false,
-    momentum: num('momentum', NORMS.batch.params.momentum.default),
+    eps: p.eps as number,
+    affine: p.affine as boolean,
+    momentum: n === 'batch' ? (p.momentum as number) : MOMENTUM.default,
   };
 }
 

@@ -2,13 +2,15 @@
  * The optimizer registry: sgd, momentum (optionally Nesterov) and adam, each matching PyTorch's
  * torch.optim update rule so a run can be compared with a PyTorch one step for step.
  *
- * `create(params, hyper, dtype)` allocates all state (velocity, moments) once, in `dtype`;
+ * Each entry names its state slots (momentum's velocity, Adam's moments m and v): one buffer of
+ * a parameter's size per slot and parameter. `create(params, hyper, dtype)` checks the
+ * hyperparameters against their specs and allocates all state once, in `dtype`;
  * `step(lr, weightDecay)` then updates every `value` in place from its `grad` without
  * allocating. Weight decay is L2 added to the gradient, g = grad + wd * value (PyTorch SGD/Adam
  * `weight_decay`, not AdamW's decoupled decay); `grad` itself is left untouched so probes can
  * still read the loss gradient. Gradient clipping is the trainer's: `clipGradNorm` below.
  */
-import type { ParamSpec, ParamValues } from './activations.js';
+import { entryParams, resolveName, type ParamRule, type ParamValues, type ScalarSpec } from './params.js';
 import { alloc, type DType, type FloatArray, type Kernels } from './tensor.js';
 
 /** One trainable tensor, as a layer's `params()` lists it. */
@@ -21,7 +23,7 @@ export interface OptimizerParam {
 export interface Optimizer {
   /** Steps taken so far (Adam's t). */
   readonly steps: number;
-  /** State buffers by parameter name ("layers.0.weight" -> { velocity } or { m, v }). */
+  /** State buffers by parameter name, then slot ("layers.0.weight" -> { velocity } or { m, v }). */
   readonly state: Readonly<Record<string, Readonly<Record<string, FloatArray>>>>;
   /** value -= lr * update(grad + weightDecay * value), for every parameter, in place. */
   step(lr: number, weightDecay: number): void;
@@ -31,18 +33,13 @@ export interface OptimizerDef {
   readonly aliases: readonly string[];
   /** Formula and source, for `gradflow list`. */
   readonly doc: string;
-  readonly params: Readonly<Record<string, ParamSpec>>;
-  /** Missing hyperparameters take their defaults. */
+  readonly params: Readonly<Record<string, ScalarSpec>>;
+  /** Constraints between hyperparameters that their bounds cannot state. */
+  readonly rules: readonly ParamRule[];
+  /** Names of the state buffers kept for every parameter, each of the parameter's size. */
+  readonly slots: readonly string[];
+  /** Missing hyperparameters take their defaults; a refused one throws a RangeError. */
   create(params: readonly OptimizerParam[], hyper: Readonly<Record<string, unknown>>, dtype: DType, kernels?: Kernels): Optimizer;
-}
-
-function fill(specs: Readonly<Record<string, ParamSpec>>, given: Readonly<Record<string, unknown>>): ParamValues {
-  const out: Record<string, number | boolean> = {};
-  for (const [k, spec] of Object.entries(specs)) {
-    const v = given[k];
-    out[k] = typeof v === typeof spec.default ? (v as number | boolean) : spec.default;
-  }
-  return out;
 }
 
 function checkNames(params: readonly OptimizerParam[]): void {
@@ -56,37 +53,57 @@ function checkNames(params: readonly OptimizerParam[]): void {
   }
 }
 
-function inUnitInterval(name: string, key: string, x: number, closedAtOne: boolean): void {
-  if (!(x >= 0 && (closedAtOne ? x <= 1 : x < 1))) {
-    throw new RangeError(`${name}: ${key} = ${x} is outside [0, 1${closedAtOne ? ']' : ')'}`);
-  }
+/**
+ * State buffers of `slots` for `params`, zeroed: `buffers[s][k]` is slot s of parameter k, and
+ * `state` the same buffers by parameter name, then slot.
+ */
+function allocState(slots: readonly string[], params: readonly OptimizerParam[], dtype: DType) {
+  const buffers = slots.map(() => params.map((p) => alloc(dtype, p.value.length)));
+  const state = Object.fromEntries(params.map((p, k) => [p.name, Object.fromEntries(slots.map((s, i) => [s, buffers[i][k]]))]));
+  return { buffers, state };
 }
 
-const SGD_PARAMS = {} as const satisfies Record<string, ParamSpec>;
+/**
+ * Adam's betas are in [0, 1): beta = 1 divides by 1 - beta^t = 0 (and is what PyTorch refuses).
+ * Momentum may be 1 (no decay), as in PyTorch.
+ */
 const MOMENTUM_PARAMS = {
-  momentum: { default: 0.9, doc: 'mu: v = mu v + g', min: 0, max: 1 },
-  nesterov: { default: false, doc: 'step along g + mu v instead of v (Sutskever et al. 2013)' },
-} as const satisfies Record<string, ParamSpec>;
+  momentum: { type: 'number', default: 0.9, doc: 'mu: v = mu v + g', min: 0, max: 1 },
+  nesterov: { type: 'boolean', default: false, doc: 'step along g + mu v instead of v (Sutskever et al. 2013)' },
+} as const satisfies Record<string, ScalarSpec>;
 const ADAM_PARAMS = {
-  beta1: { default: 0.9, doc: 'decay of the first moment, in [0, 1)', min: 0, max: 1 },
-  beta2: { default: 0.999, doc: 'decay of the second moment, in [0, 1)', min: 0, max: 1 },
-  eps: { default: 1e-8, doc: 'added to sqrt(v_hat) in the denominator', min: 0 },
-} as const satisfies Record<string, ParamSpec>;
+  beta1: { type: 'number', default: 0.9, doc: 'decay of the first moment, in [0, 1)', min: 0, max: 1, exclusiveMax: true },
+  beta2: { type: 'number', default: 0.999, doc: 'decay of the second moment, in [0, 1)', min: 0, max: 1, exclusiveMax: true },
+  eps: { type: 'number', default: 1e-8, doc: 'added to sqrt(v_hat) in the denominator', min: 0 },
+} as const satisfies Record<string, ScalarSpec>;
+
+/** Nesterov's look-ahead g + mu v is plain SGD when mu = 0; PyTorch refuses the combination. */
+const MOMENTUM_RULES: readonly ParamRule[] = [
+  {
+    key: 'nesterov',
+    broken: (p) => p.nesterov === true && p.momentum === 0,
+    allowed: 'false while momentum is 0 (Nesterov momentum needs a momentum above 0, as in PyTorch)',
+  },
+];
 
 export const OPTIMIZERS = {
   /** sgd: p -= lr (g + wd p). */
   sgd: {
     aliases: ['gd'],
     doc: 'p -= lr * (grad + wd * p); PyTorch SGD with momentum 0',
-    params: SGD_PARAMS,
-    create(params, _hyper, _dtype, kernels) {
+    params: {},
+    rules: [],
+    slots: [],
+    create(params, hyper, dtype, kernels) {
       checkNames(params);
+      entryParams('sgd', {}, hyper);
+      const { state } = allocState([], params, dtype);
       let steps = 0;
       return {
         get steps() {
           return steps;
         },
-        state: Object.fromEntries(params.map((p) => [p.name, {}])),
+        state,
         step(lr, wd) {
           for (const { value: w, grad: g } of params) {
             // A kernel that owns the buffers may do the same update in place (bit-identical).
@@ -108,19 +125,23 @@ export const OPTIMIZERS = {
     aliases: ['sgd_momentum', 'heavy_ball'],
     doc: 'v = mu v + g, g = grad + wd p; p -= lr v (nesterov: p -= lr (g + mu v)); PyTorch SGD, Polyak 1964 / Sutskever et al. 2013',
     params: MOMENTUM_PARAMS,
+    rules: MOMENTUM_RULES,
+    slots: ['velocity'],
     create(params, hyper, dtype) {
       checkNames(params);
-      const h = fill(MOMENTUM_PARAMS, hyper);
+      const h = entryParams('momentum', MOMENTUM_PARAMS, hyper, MOMENTUM_RULES);
       const mu = h.momentum as number;
       const nesterov = h.nesterov as boolean;
-      if (!(mu >= 0)) throw new RangeError(`momentum: momentum = ${mu} must be >= 0`);
-      const vel = params.map((p) => alloc(dtype, p.value.length));
+      const {
+        buffers: [vel],
+        state,
+      } = allocState(['velocity'], params, dtype);
       let steps = 0;
       return {
         get steps() {
           return steps;
         },
-        state: Object.fromEntries(params.map((p, k) => [p.name, { velocity: vel[k] }])),
+        state,
         step(lr, wd) {
           for (let k = 0; k < params.length; k++) {
             const w = params[k].value;
@@ -155,23 +176,24 @@ export const OPTIMIZERS = {
     aliases: [],
     doc: 'm = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, p -= lr/(1-b1^t) * m / (sqrt(v/(1-b2^t)) + eps), g = grad + wd p; Kingma & Ba 2015, PyTorch Adam',
     params: ADAM_PARAMS,
+    rules: [],
+    slots: ['m', 'v'],
     create(params, hyper, dtype) {
       checkNames(params);
-      const h = fill(ADAM_PARAMS, hyper);
+      const h = entryParams('adam', ADAM_PARAMS, hyper);
       const b1 = h.beta1 as number;
       const b2 = h.beta2 as number;
       const eps = h.eps as number;
-      inUnitInterval('adam', 'beta1', b1, false);
-      inUnitInterval('adam', 'beta2', b2, false);
-      if (!(eps >= 0)) throw new RangeError(`adam: eps = ${eps} must be >= 0`);
-      const m1 = params.map((p) => alloc(dtype, p.value.length));
-      const m2 = params.map((p) => alloc(dtype, p.value.length));
+      const {
+        buffers: [m1, m2],
+        state,
+      } = allocState(['m', 'v'], params, dtype);
       let steps = 0;
       return {
         get steps() {
           return steps;
         },
-        state: Object.fromEntries(params.map((p, k) => [p.name, { m: m1[k], v: m2[k] }])),
+        state,
         step(lr, wd) {
           const t = steps + 1;
           const stepSize = lr / (1 - b1 ** t);
@@ -203,16 +225,15 @@ export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS) as OptimizerName[];
 
 /** Canonical name for a name or alias (case-insensitive), or undefined. */
 export function resolveOptimizerName(name: string): OptimizerName | undefined {
-  const n = name.toLowerCase();
-  for (const key of OPTIMIZER_NAMES) {
-    if (key === n || OPTIMIZERS[key].aliases.includes(n)) return key;
-  }
-  return undefined;
+  return resolveName(OPTIMIZERS, name);
 }
 
-/** The hyperparameters of `name` with defaults filled in from `given` (other keys are ignored). */
+/**
+ * The hyperparameters of `name` with defaults filled in from `given` (other keys are ignored);
+ * a value its spec or a rule of the entry refuses throws a RangeError.
+ */
 export function optimizerParams(name: OptimizerName, given: Readonly<Record<string, unknown>> = {}): ParamValues {
-  return fill(OPTIMIZERS[name].params, given);
+  return entryParams(name, OPTIMIZERS[name].params, given, OPTIMIZERS[name].rules);
 }
 
 /**

@@ -11,9 +11,9 @@
  * reference writer does.
  *
  * Every failure throws `WeightsError` naming the file and, where there is one, the tensor.
+ * Writing a file is src/results/weights.ts's job (the one atomic writer).
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { FileReadError, readProblemText, readRegularFile } from './files.js';
 import type { MLP } from './mlp.js';
 
 /** A bad, unreadable or mismatched weights or tensors file; the CLI maps it to exit code 2. */
@@ -80,14 +80,16 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = dv.getBigUint64(0, true);
   if (n > BigInt(bytes.length - 8)) {
-    fail(file, `header length ${n} runs past the end of the file (${bytes.length} bytes; truncated or not safetensors)`);
+    fail(file, `the header length in the first 8 bytes runs past the end of the file (${bytes.length} bytes; truncated or not safetensors)`);
   }
   const headerLen = Number(n);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
-  } catch (e) {
-    fail(file, `header is not valid UTF-8 JSON (${(e as Error).message})`);
+  } catch {
+    // The parser's message quotes the bytes it choked on: for a file that is not safetensors at
+    // all (a password file, a key), those are its contents, so they are not repeated.
+    fail(file, 'header is not valid UTF-8 JSON (truncated or not safetensors)');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail(file, 'header is not a JSON object');
   const dataStart = 8 + headerLen;
@@ -150,10 +152,10 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
 export function readSafetensors(path: string): SafetensorsContents {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readRegularFile(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    fail(path, err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory; expected a safetensors file' : `cannot read (${err.message})`);
+    if (!(e instanceof FileReadError)) throw e;
+    fail(path, readProblemText(e.problem, 'a safetensors file'));
   }
   return parseSafetensors(bytes, path);
 }
@@ -226,31 +228,6 @@ export function serializeSafetensors(
   return out;
 }
 
-/** Writes bytes to `path` atomically: a temporary file in the same folder, then a rename. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // The temporary file may never have been created.
-    }
-    throw new WeightsError(`${path}: cannot write (${(e as Error).message})`);
-  }
-}
-
-/** Writes a safetensors file atomically (see `serializeSafetensors`). */
-export function writeSafetensors(
-  path: string,
-  tensors: ReadonlyMap<string, TensorInput> | Readonly<Record<string, TensorInput>>,
-  metadata: Readonly<Record<string, string>> = {},
-): void {
-  writeFileAtomic(path, serializeSafetensors(tensors, metadata));
-}
-
 const BF16_BITS = new Uint32Array(1);
 const BF16_FLOAT = new Float32Array(BF16_BITS.buffer);
 
@@ -283,18 +260,18 @@ export function toFloat64Array(t: Tensor): Float64Array {
 }
 
 /**
- * Writes the model's weights to `path` (atomically) in the model's dtype (F32 or F64), with
- * PyTorch names: layers.{i}.weight [fan_out, fan_in], layers.{i}.bias [fan_out] for
- * i = 0..depth, prelu.{i}.weight [1] or [units] for PReLU models, norms.{i}.weight and
- * norms.{i}.bias [units] for affine norms, and batch norm's running statistics
- * norms.{i}.running_mean, norms.{i}.running_var [units]. `metadata` is stored in
- * `__metadata__` together with format "pt" (what PyTorch's loaders look for).
+ * The model's weights as safetensors bytes in the model's dtype (F32 or F64), with PyTorch
+ * names: layers.{i}.weight [fan_out, fan_in], layers.{i}.bias [fan_out] for i = 0..depth,
+ * prelu.{i}.weight [1] or [units] for PReLU models, norms.{i}.weight and norms.{i}.bias [units]
+ * for affine norms, and batch norm's running statistics norms.{i}.running_mean,
+ * norms.{i}.running_var [units]. `metadata` is stored in `__metadata__` together with format
+ * "pt" (what PyTorch's loaders look for). The file is written by src/results/weights.ts.
  */
-export function exportWeights(mlp: MLP, path: string, metadata: Readonly<Record<string, string>> = {}): void {
+export function serializeWeights(mlp: MLP, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
   const tensors = new Map<string, TensorInput>();
   for (const p of mlp.params()) tensors.set(p.name, { shape: p.shape, data: p.value });
   for (const b of mlp.buffers()) tensors.set(b.name, { shape: b.shape, data: b.value });
-  writeSafetensors(path, tensors, { format: 'pt', ...metadata });
+  return serializeSafetensors(tensors, { format: 'pt', ...metadata });
 }
 
 /** One layer as a weights file must match it: `layers.{index}.weight` [fanOut, fanIn], `.bias` [fanOut], PReLU slopes. */

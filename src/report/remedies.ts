@@ -1,67 +1,33 @@
 /**
- * The run report's sections for normalization and residual connections: a defensive reader
- * of summary.json's `remedyTheory` block (src/metrics/remedies.ts writes it) and the sections,
- * present only when the records carry the remedy fields.
+ * The run report's sections for normalization and residual connections, present only when the
+ * records carry the remedy fields, with summary.json's `remedyTheory` block (src/results reads
+ * it; it comes typed and well formed, or absent) drawn beside the measurement.
  */
-import type { MetricRecord, Summary } from '../metrics/types.js';
+import type { MetricRecord, RemedyTheorySummary, Summary } from '../results/types.js';
 import type { Chart, Section } from './html.js';
-import { finite, isObject } from './read.js';
 import { depthOf, hasLayerField } from './specs/common.js';
 import { branchRatioSpec, normParamsSpec, normStatsSpec, normTheorySpec, residualTheorySpec } from './specs/remedies.js';
 import { REMEDY_CHARTS, REMEDY_NOTES, REMEDY_PAGE } from './text-remedies.js';
 
-export interface RemedyTheoryView {
-  readonly norm: {
-    readonly name: 'batch' | 'layer';
-    readonly applies: boolean;
-    readonly reasons: string;
-    readonly notes: string;
-    readonly predictedDeltaFactor: number | null;
-    readonly deltaFactorPerLayer: readonly number[];
-    readonly measuredDeltaFactor: number | null;
-  } | null;
-  readonly residual: {
-    readonly applies: boolean;
-    readonly reasons: string;
-    readonly notes: string;
-    readonly meanSquarePerLayer: readonly number[];
-    readonly meanSquareGrowth: number | null;
-    readonly measuredMeanSquareGrowth: number | null;
-  } | null;
+/** The notes under the norm's theory chart. */
+function normNotes(t: RemedyTheorySummary['norm']): string[] {
+  if (t === null) return [REMEDY_NOTES.noTheory];
+  return [
+    ...(Number.isFinite(t.predictedDeltaFactor) ? [REMEDY_NOTES.normFactor(t.name, t.predictedDeltaFactor, t.measuredDeltaFactor)] : []),
+    REMEDY_NOTES.normFirstLayer,
+    ...(t.applies ? [] : [REMEDY_NOTES.notCovered(t.reasons.join('; '))]),
+    ...(t.notes.length > 0 ? [REMEDY_NOTES.caveats(t.notes.join('; '))] : []),
+  ];
 }
 
-const numbers = (v: unknown): number[] => (Array.isArray(v) ? v.map((x) => (typeof x === 'number' ? x : NaN)) : []);
-const reasonsOf = (v: unknown): string => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').join('; ') : '');
-
-/** summary.remedyTheory, or null when absent or not understood. */
-export function remedyTheoryOf(summary: Summary | null): RemedyTheoryView | null {
-  const t = summary?.remedyTheory;
-  if (!isObject(t)) return null;
-  const n = t.norm;
-  const r = t.residual;
-  return {
-    norm: isObject(n) && (n.name === 'batch' || n.name === 'layer')
-      ? {
-          name: n.name,
-          applies: n.applies === true,
-          reasons: reasonsOf(n.reasons),
-          notes: reasonsOf(n.notes),
-          predictedDeltaFactor: finite(n.predictedDeltaFactor),
-          deltaFactorPerLayer: numbers(n.deltaFactorPerLayer),
-          measuredDeltaFactor: finite(n.measuredDeltaFactor),
-        }
-      : null,
-    residual: isObject(r)
-      ? {
-          applies: r.applies === true,
-          reasons: reasonsOf(r.reasons),
-          notes: reasonsOf(r.notes),
-          meanSquarePerLayer: numbers(r.meanSquarePerLayer),
-          meanSquareGrowth: finite(r.meanSquareGrowth),
-          measuredMeanSquareGrowth: finite(r.measuredMeanSquareGrowth),
-        }
-      : null,
-  };
+/** The notes under the residual theory chart. */
+function residualNotes(t: RemedyTheorySummary['residual']): string[] {
+  if (t === null) return [REMEDY_NOTES.noTheory];
+  return [
+    REMEDY_NOTES.residualGrowth(t.meanSquareGrowth, t.measuredMeanSquareGrowth),
+    ...(t.applies ? [] : [REMEDY_NOTES.notCovered(t.reasons.join('; '))]),
+    ...(t.notes.length > 0 ? [REMEDY_NOTES.caveats(t.notes.join('; '))] : []),
+  ];
 }
 
 /**
@@ -71,20 +37,12 @@ export function remedyTheoryOf(summary: Summary | null): RemedyTheoryView | null
  */
 export function remedySections(records: readonly MetricRecord[], perLayer: readonly MetricRecord[], summary: Summary | null): Section[] {
   if (records.length === 0) return [];
-  const theory = remedyTheoryOf(summary);
+  const theory = summary?.remedyTheory ?? null;
   const depth = depthOf(records);
   const sections: Section[] = [];
-  const hasNorm = hasLayerField(records, 'normStd');
-  if (hasNorm) {
+  if (hasLayerField(records, 'normStd')) {
     const t = theory?.norm ?? null;
-    const notes = t === null
-      ? [REMEDY_NOTES.noTheory]
-      : [
-          ...(t.predictedDeltaFactor === null ? [] : [REMEDY_NOTES.normFactor(t.name, t.predictedDeltaFactor, t.measuredDeltaFactor)]),
-          REMEDY_NOTES.normFirstLayer,
-          ...(t.applies ? [] : [REMEDY_NOTES.notCovered(t.reasons)]),
-          ...(t.notes ? [REMEDY_NOTES.caveats(t.notes)] : []),
-        ];
+    const notes = normNotes(t);
     const charts: Chart[] = [{ id: 'norm-theory', text: REMEDY_CHARTS.normTheory, spec: normTheorySpec(records[0], depth, t), notes }];
     const sectionNotes: string[] = [];
     if (hasLayerField(records, 'gammaGradNorm')) charts.push({ id: 'norm-params', text: REMEDY_CHARTS.normParams, spec: normParamsSpec(perLayer) });
@@ -94,13 +52,7 @@ export function remedySections(records: readonly MetricRecord[], perLayer: reado
   }
   if (hasLayerField(records, 'hiddenRms')) {
     const t = theory?.residual ?? null;
-    const notes = t === null
-      ? [REMEDY_NOTES.noTheory]
-      : [
-          REMEDY_NOTES.residualGrowth(t.meanSquareGrowth, t.measuredMeanSquareGrowth),
-          ...(t.applies ? [] : [REMEDY_NOTES.notCovered(t.reasons)]),
-          ...(t.notes ? [REMEDY_NOTES.caveats(t.notes)] : []),
-        ];
+    const notes = residualNotes(t);
     const charts: Chart[] = [
       { id: 'residual-theory', text: REMEDY_CHARTS.residualTheory, spec: residualTheorySpec(records[0], records[records.length - 1], t), notes },
     ];

@@ -64,8 +64,9 @@ describe.each(DATA_KINDS)('data kind %s', (kind) => {
         expect(s.nullable || s.required, name).toBe(true);
         continue;
       }
-      const t = spec.type === 'integer' ? 'number' : spec.type;
+      const t = spec.type === 'integer' ? 'number' : spec.type === 'enum' ? 'string' : spec.type;
       expect(typeof spec.default, name).toBe(t);
+      if (spec.type === 'enum') expect(spec.choices, name).toContain(spec.default);
       if (spec.type === 'integer') expect(Number.isInteger(spec.default), name).toBe(true);
       if (typeof spec.default === 'number') {
         if (spec.min !== undefined) expect(spec.default, name).toBeGreaterThanOrEqual(spec.min);

@@ -15,23 +15,6 @@ import { createRng } from '../../src/net/rng.js';
 import type { FloatArray } from '../../src/net/tensor.js';
 import { expectGradientsClose } from '../helpers/gradcheck.js';
 
-/** Points where f is not differentiable; finite differences stay 1e-3 away from them. */
-const KINKS: Record<ActivationName, readonly number[]> = {
-  identity: [],
-  sigmoid: [],
-  tanh: [],
-  relu: [0],
-  leaky_relu: [0],
-  prelu: [0],
-  elu: [0],
-  selu: [0],
-  crelu: [0],
-  relu6: [0, 6],
-  softsign: [0],
-  gelu: [],
-  silu: [],
-};
-
 /** Non-default parameters worth checking besides the defaults. */
 const EXTRA_PARAMS: Partial<Record<ActivationName, readonly Record<string, number | boolean>[]>> = {
   leaky_relu: [{ alpha: 0.2 }, { alpha: 0 }],
@@ -69,13 +52,17 @@ function makeLearned(c: Case, units: number, seed: string): Learned | null {
   return { value, grad: new Float64Array(n) };
 }
 
+/** The entry's kinks for the case's parameters; finite differences stay 1e-3 away from them. */
+const kinksOf = (c: Case): readonly number[] => ACTIVATIONS[c.name].kinks(c.p);
+
 /** Random pre-activations in [-4, 8], at least 1e-3 away from every kink. */
-function awayFromKinks(name: ActivationName, n: number, seed: string): Float64Array {
+function awayFromKinks(c: Case, n: number, seed: string): Float64Array {
   const rng = createRng(seed).fork('z');
   const z = new Float64Array(n);
+  const kinks = kinksOf(c);
   for (let i = 0; i < n; i++) {
     let x = rng.uniform(-4, 8);
-    while (KINKS[name].some((k) => Math.abs(x - k) < 1e-3)) x = rng.uniform(-4, 8);
+    while (kinks.some((k) => Math.abs(x - k) < 1e-3)) x = rng.uniform(-4, 8);
     z[i] = x;
   }
   return z;
@@ -136,7 +123,7 @@ describe.each(CASES)('$label', (c) => {
 
   it('batched backward matches finite differences of batched forward (float64)', () => {
     const seed = `grad/${c.label}`;
-    const z = awayFromKinks(c.name, ROWS * UNITS, seed);
+    const z = awayFromKinks(c, ROWS * UNITS, seed);
     const learned = makeLearned(c, UNITS, seed);
     const rng = createRng(seed).fork('da');
     // L = sum(a ⊙ da), so dL/da = da and dL/dz is what backward computes.
@@ -158,7 +145,7 @@ describe.each(CASES)('$label', (c) => {
   });
 
   it('writes widthFactor * units outputs per row (CReLU doubles the width)', () => {
-    const z = awayFromKinks(c.name, ROWS * UNITS, `width/${c.label}`);
+    const z = awayFromKinks(c, ROWS * UNITS, `width/${c.label}`);
     const a = new Float64Array(ROWS * width + 3).fill(NaN);
     act.forward(z, a, ROWS, UNITS, c.p, makeLearned(c, UNITS, 'width'));
     for (let i = 0; i < ROWS * width; i++) expect(Number.isNaN(a[i]), `a[${i}] written`).toBe(false);
@@ -175,7 +162,7 @@ describe.each(CASES)('$label', (c) => {
   });
 
   it('scalar df matches finite differences of f', () => {
-    const xs = awayFromKinks(c.name, 64, `scalar/${c.label}`);
+    const xs = awayFromKinks(c, 64, `scalar/${c.label}`);
     for (let i = 0; i < xs.length; i++) {
       const x = new Float64Array([xs[i]]);
       expectGradientsClose({
@@ -189,8 +176,8 @@ describe.each(CASES)('$label', (c) => {
   });
 
   it('derivative agrees with backward for da = 1, kinks included', () => {
-    const z = awayFromKinks(c.name, ROWS * UNITS, `deriv/${c.label}`);
-    KINKS[c.name].forEach((k, i) => (z[i] = k));
+    const z = awayFromKinks(c, ROWS * UNITS, `deriv/${c.label}`);
+    kinksOf(c).forEach((k, i) => (z[i] = k));
     z[ROWS * UNITS - 1] = 0;
     const learned = makeLearned(c, UNITS, 'deriv');
     const a = new Float64Array(ROWS * width);
@@ -246,7 +233,7 @@ describe.each(CASES)('$label', (c) => {
     const absDf = (x: number): number => Math.abs(act.df(x, c.p));
     let peak = 0;
     let argpeak = 0;
-    for (const x of [...grid(-50, 50, 1000), ...KINKS[c.name]]) {
+    for (const x of [...grid(-50, 50, 1000), ...kinksOf(c)]) {
       const d = absDf(x);
       if (d > bound + ulps(bound)) throw new Error(`|${c.label}'(${x})| = ${d} > maxDerivative ${bound}`);
       if (d > peak) [peak, argpeak] = [d, x];
@@ -255,6 +242,23 @@ describe.each(CASES)('$label', (c) => {
     const refined = refineMax(absDf, argpeak);
     expect(refined, 'refined peak').toBeLessThanOrEqual(bound + ulps(bound));
     expect(refined, 'refined peak').toBeGreaterThan(bound - 1e-10);
+  });
+
+  it("lists as kinks exactly the points where f' or f'' jumps", () => {
+    const df = (x: number): number => act.df(x, c.p);
+    const h = 1e-4;
+    // The jump of f' across x, and that of the one-sided second differences of f'.
+    const jump = (x: number): number => {
+      const first = Math.abs(df(x + h) - df(x - h));
+      const second = Math.abs((df(x + 2 * h) - df(x + h)) / h - (df(x - h) - df(x - 2 * h)) / h);
+      return Math.max(first, second);
+    };
+    const kinks = kinksOf(c);
+    for (const k of kinks) expect(jump(k), `kink at ${k}`).toBeGreaterThan(0.1);
+    for (const x of grid(-8, 8, 64)) {
+      if (kinks.some((k) => Math.abs(x - k) < 1e-3)) continue;
+      if (!(jump(x) < 0.01)) throw new Error(`${c.label}: f' or f'' jumps by ${jump(x)} at ${x}, which is not a listed kink`);
+    }
   });
 
   it('float32 forward equals float64 forward rounded to float32', () => {

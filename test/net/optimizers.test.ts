@@ -60,6 +60,18 @@ describe('optimizer names and parameters', () => {
     expect(() => OPTIMIZERS.adam.create([param('w', [1])], { beta1: -0.1 }, 'float64')).toThrow('adam: beta1 = -0.1 is outside [0, 1)');
   });
 
+  it('names its state slots: momentum keeps a velocity, Adam two moments', () => {
+    expect(Object.fromEntries(OPTIMIZER_NAMES.map((n) => [n, OPTIMIZERS[n].slots]))).toEqual({ sgd: [], momentum: ['velocity'], adam: ['m', 'v'] });
+  });
+
+  it('refuses Nesterov without momentum, as PyTorch does', () => {
+    const text = 'momentum: nesterov = true is not allowed: expected false while momentum is 0 (Nesterov momentum needs a momentum above 0, as in PyTorch)';
+    expect(() => OPTIMIZERS.momentum.create([param('w', [1])], { momentum: 0, nesterov: true }, 'float64')).toThrow(text);
+    expect(() => optimizerParams('momentum', { momentum: 0, nesterov: true })).toThrow(text);
+    expect(optimizerParams('momentum', { momentum: 0 })).toEqual({ momentum: 0, nesterov: false });
+    expect(optimizerParams('momentum', { momentum: 0.5, nesterov: true })).toEqual({ momentum: 0.5, nesterov: true });
+  });
+
   it('rejects two parameters with the same name', () => {
     expect(() => OPTIMIZERS.sgd.create([param('w', [1]), param('w', [2])], {}, 'float64')).toThrow('parameter name "w" appears twice');
   });
@@ -179,6 +191,15 @@ describe.each(OPTIMIZER_NAMES)('%s', (name) => {
       expect(after.length).toBe(before.length);
       after.forEach((buf, i) => expect(buf).toBe(before[i]));
       expect(opt.steps).toBe(3);
+    }
+  });
+
+  it('keeps one buffer of each parameter\'s size per slot its registry entry names', () => {
+    const ps = [param('a', [1, 2, 3]), param('b', [4])];
+    const opt = def.create(ps, {}, 'float64');
+    for (const p of ps) {
+      expect(Object.keys(opt.state[p.name])).toEqual(def.slots);
+      for (const buf of Object.values(opt.state[p.name])) expect(buf.length).toBe(p.value.length);
     }
   });
 

@@ -6,7 +6,8 @@ import { tsKernels } from '../../src/net/kernels-ts.js';
 import { MLP, initializeMLP, type MLPOptions } from '../../src/net/mlp.js';
 import { normSpec } from '../../src/net/norm.js';
 import { createRng } from '../../src/net/rng.js';
-import { exportWeights, importWeights, readSafetensors, writeSafetensors, WeightsError, type TensorInput } from '../../src/net/safetensors.js';
+import { importWeights, readSafetensors, WeightsError, type TensorInput } from '../../src/net/safetensors.js';
+import { exportWeights, writeSafetensors } from '../../src/results/weights.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradflow-st-norm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/index.js';
-import type { MetricRecord, Summary } from '../../src/metrics/types.js';
+import type { MetricRecord } from '../../src/results/types.js';
 import { readRun, type RunData } from '../../src/report/read.js';
-import { remedySections, remedyTheoryOf } from '../../src/report/remedies.js';
+import { remedySections } from '../../src/report/remedies.js';
 import { compileSpec, countMarks, renderView } from '../../src/report/render.js';
 import { runPage } from '../../src/report/run-report.js';
 import { normTheorySpec, residualTheorySpec } from '../../src/report/specs/remedies.js';
@@ -62,6 +62,12 @@ describe('the remedy sections of a run report', () => {
     }
   });
 
+  it('read the remedyTheory block back through src/results', () => {
+    expect(runs.plain.summary?.remedyTheory).toBeUndefined();
+    expect(runs.residual.summary?.remedyTheory?.residual?.meanSquarePerLayer).toHaveLength(5);
+    expect(runs.batch.summary?.remedyTheory?.norm?.name).toBe('batch');
+  });
+
   it('say what the theory predicts and what was measured', () => {
     const notes = remedySections(runs.batch.records, runs.batch.records, runs.batch.summary)[0].charts[0].notes!.join(' ');
     expect(notes).toMatch(/grows by 1\.467 per layer toward the input .*Yang et al\. 2019.*measured over layers 1 to depth−1 at step 0: [0-9.]+\./);
@@ -93,17 +99,5 @@ describe('normTheorySpec and residualTheorySpec', () => {
     expect(spec.datasets.measured.filter((d) => d.series === 'measured, step 0').map((d) => d.value)).toEqual([1, 4, 9, 16]);
     expect(spec.datasets.measured.filter((d) => d.series === 'measured, step 50').map((d) => d.value)).toEqual([4, 4, 4, 4]);
     expect(spec.datasets.predicted.map((d) => d.series)).toEqual(Array(4).fill('mean-field prediction (assumptions not met)'));
-  });
-});
-
-describe('remedyTheoryOf', () => {
-  it('reads the block defensively', () => {
-    const s = (remedyTheory: unknown): Summary => ({ status: 'ok', remedyTheory } as unknown as Summary);
-    expect(remedyTheoryOf(null)).toBeNull();
-    expect(remedyTheoryOf(s('x'))).toBeNull();
-    expect(remedyTheoryOf(s({ norm: { name: 'group' }, residual: 3 }))).toEqual({ norm: null, residual: null });
-    const t = remedyTheoryOf(s({ norm: { name: 'batch', applies: true, reasons: ['a', 2], predictedDeltaFactor: 'x', deltaFactorPerLayer: [1, null] } }))!;
-    expect(t.norm).toEqual({ name: 'batch', applies: true, reasons: 'a', notes: '', predictedDeltaFactor: null, deltaFactorPerLayer: [1, NaN], measuredDeltaFactor: null });
-    expect(remedyTheoryOf(runs.residual.summary)!.residual!.meanSquarePerLayer).toHaveLength(5);
   });
 });

@@ -3,7 +3,7 @@
  * records and the summary's `remedyTheory` numbers to Vega-Lite specs, one per chart. Layer 0 is
  * next to the input; only hidden layers carry these fields.
  */
-import type { MetricRecord } from '../../metrics/types.js';
+import type { MetricRecord } from '../../results/types.js';
 import { AXIS, TIP } from '../text.js';
 import { REMEDY_AXIS, REMEDY_CHARTS, REMEDY_SERIES } from '../text-remedies.js';
 import { CONFIG, EXACT, HEIGHT, PANEL_HEIGHT, PANEL_WIDTH, SCHEMA, WIDTH, jnum, layerColor, title, type Spec } from './common.js';
