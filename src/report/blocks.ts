@@ -41,6 +41,19 @@ export function theoryOf(summary: Summary | null): Theory | null {
   };
 }
 
+/**
+ * summary.theory's forward numbers: q_l, the pre-activation variance of hidden layer l
+ * (l = 0..depth-1), and sigma_b^2. Null when the block or either field is absent or not finite.
+ */
+export function lengthsOf(summary: Summary | null): { readonly qPerLayer: readonly number[]; readonly sigmaB2: number } | null {
+  const t = summary?.theory;
+  if (!isObject(t) || !Array.isArray(t.qPerLayer) || t.qPerLayer.length === 0) return null;
+  const q = t.qPerLayer.map((v) => finite(v)).filter((v): v is number => v !== null);
+  const sigmaB2 = finite(t.sigmaB2);
+  if (sigmaB2 === null || q.length !== t.qPerLayer.length) return null;
+  return { qPerLayer: q, sigmaB2 };
+}
+
 /** One entry of summary.deadUnitEvents (src/metrics/dead.ts DeadUnitEvent). */
 export interface DeadUnitEvent {
   readonly layer: number;
