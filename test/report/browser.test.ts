@@ -88,28 +88,39 @@ describe.skipIf(SKIP)('reports in chromium', () => {
     return { page, errors, requests };
   }
 
-  /**
-   * Where the legend swatch of colour `hex` is on a chart's canvas: the first pixel of that
-   * colour scanning from the right edge (the legend sits right of the plots), in page coordinates.
-   */
+  /** Where the legend swatch of colour `hex` is on a chart's canvas (the legend sits right of the plots). */
   async function legendSwatch(page: Page, id: string, hex: string): Promise<{ x: number; y: number }> {
+    return scanPixels(page, id, hex, true);
+  }
+
+  /** The first pixel of colour `hex` on a chart's canvas scanning from the left edge (a plot's first point). */
+  async function firstPixel(page: Page, id: string, hex: string): Promise<{ x: number; y: number }> {
+    return scanPixels(page, id, hex, false);
+  }
+
+  /**
+   * The first pixel of colour `hex` on a chart's canvas, scanning columns from the right or the
+   * left edge over 40% of the width, in page coordinates.
+   */
+  async function scanPixels(page: Page, id: string, hex: string, fromRight: boolean): Promise<{ x: number; y: number }> {
     const canvas = page.locator(`[data-chart="${id}"] canvas`);
     await canvas.scrollIntoViewIfNeeded();
-    const at = await canvas.evaluate((c, colour) => {
+    const at = await canvas.evaluate((c, [colour, right]) => {
       const [r, g, b] = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16));
       const { data, width, height } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
       const box = c.getBoundingClientRect();
-      for (let x = width - 1; x > width * 0.6; x--) {
+      for (let i = 0; i < width * 0.4; i++) {
+        const x = right ? width - 1 - i : i;
         for (let y = 0; y < height; y++) {
           const k = 4 * (y * width + x);
           if (Math.abs(data[k] - r) < 3 && Math.abs(data[k + 1] - g) < 3 && Math.abs(data[k + 2] - b) < 3) {
-            return { x: box.left + ((x - 3) * box.width) / width, y: box.top + (y * box.height) / height };
+            return { x: box.left + ((x + (right ? -3 : 1)) * box.width) / width, y: box.top + (y * box.height) / height };
           }
         }
       }
       return null;
-    }, hex);
-    if (at === null) throw new Error(`no legend swatch of colour ${hex} in chart ${id}`);
+    }, [hex, fromRight] as const);
+    if (at === null) throw new Error(`no pixel of colour ${hex} in chart ${id}`);
     return at;
   }
 
@@ -196,6 +207,17 @@ describe.skipIf(SKIP)('reports in chromium', () => {
     const v = await visit(shapes.get('activation')!);
     const picks = (): Promise<(string | null)[]> => v.page.$$eval('[data-chart]', (els) => els.map((e) => e.getAttribute('data-pick')));
     expect(new Set(await picks())).toEqual(new Set(['[]']));
+    // Hover near the start of the sigmoid curve (tableau10's first colour): the cell and the value.
+    const start = await firstPixel(v.page, 'curves', '#4c78a8');
+    let tip = '';
+    for (let dx = -6; dx <= 10 && !tip; dx += 2) {
+      for (let dy = -6; dy <= 6 && !tip; dy += 2) {
+        await v.page.mouse.move(start.x + dx, start.y + dy);
+        tip = await v.page.locator('#vg-tooltip-element.visible').innerText({ timeout: 100 }).catch(() => '');
+      }
+    }
+    expect(tip).toMatch(/cell\s+activation=(sigmoid|tanh|relu)/);
+    expect(tip).toMatch(/value\s+\d/);
     const other = v.page.locator('[data-chart="profile-grad"] canvas');
     const before = await other.screenshot();
     // tanh is the second series: tableau10's second colour.
