@@ -61,7 +61,6 @@ export const AXIS = {
   trainAccEval: 'training accuracy',
   deltaNorm: '‖dL/dz‖ (Frobenius norm, log scale)',
   fractionAtEnd: 'fraction (0 to 1)',
-  panelFallback: 'swept value',
 } as const;
 
 /** Short tooltip keys (the tooltip box is narrow). */
@@ -98,7 +97,6 @@ export const TIP = {
   cellsInLine: 'cells in the median',
   deltaNorm: '‖dL/dz‖',
   curve: 'curve',
-  quartiles: '25th to 75th percentile',
   /** The bin of a histogram as its tooltip shows it: [from, to), or outside the fixed range. */
   binIn: (from: number, to: number, last: boolean): string => `[${exact(from)}, ${exact(to)}${last ? ']' : ')'}`,
   binUnder: (lo: number): string => `below the range (< ${exact(lo)})`,

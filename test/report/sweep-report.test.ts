@@ -5,7 +5,7 @@ import type * as vega from 'vega';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Chart } from '../../src/report/html.js';
 import { readSweep } from '../../src/report/read.js';
-import { countMarks, renderView } from '../../src/report/render.js';
+import { countMarks, renderView, sceneRoot, type SceneNode } from '../../src/report/render.js';
 import { MAX_HEATMAPS } from '../../src/report/sweep-rows.js';
 import { sweepPage, writeSweepReport } from '../../src/report/sweep-report.js';
 import { MAX_LINES } from '../../src/report/sweep-shape.js';
@@ -21,13 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-interface SceneNode {
-  marktype?: string;
-  role?: string;
-  text?: string;
-  items?: SceneNode[];
-}
 
 /** Distinct tick labels of every labelled axis drawn (each axis instance on its own; grid-only axes have none). */
 function axisLabels(view: vega.View): string[][] {
@@ -47,7 +40,7 @@ function axisLabels(view: vega.View): string[][] {
     }
     for (const c of node.items ?? []) visit(c);
   };
-  visit((view.scenegraph() as unknown as { root: SceneNode }).root);
+  visit(sceneRoot(view));
   return out;
 }
 
