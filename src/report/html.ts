@@ -324,6 +324,16 @@ th[aria-sort="descending"]::after { content: " \\25BC"; }
 footer { color: var(--muted); font-size: 13px; padding-top: 16px; padding-bottom: 32px; border-top: 1px solid var(--line); margin-top: 32px; }
 `;
 
+/**
+ * The SVG with the quotes of its text content written as entities. vega escapes < and & in text
+ * but leaves quotes, which are harmless there; written as entities, no string from a results
+ * file (a swept value in a legend) appears in the page source with its quotes, as it would in
+ * an attribute.
+ */
+export function quoteTextEntities(svg: string): string {
+  return svg.replace(/>([^<]+)</g, (_m, text: string) => `>${text.replace(/"/g, '&quot;').replace(/'/g, '&#39;')}<`);
+}
+
 function chartMarkup(chart: Chart, svg: string): string {
   const notes = [
     ...(chart.callouts ?? []).map((n) => `<p class="post-note">${escapeHtml(n)}</p>`),
@@ -345,7 +355,7 @@ export async function renderPage(page: Page): Promise<string> {
       if (!/^[a-z0-9-]+$/.test(chart.id) || chart.id in specs) throw new Error(`gradflow report: bad or repeated chart id ${chart.id}`);
       specs[chart.id] = chart.spec;
       const { svg } = await renderSvg(chart.spec);
-      body.push(chartMarkup(chart, renumberIds(svg, `svg-${chart.id}`)));
+      body.push(chartMarkup(chart, quoteTextEntities(renumberIds(svg, `svg-${chart.id}`))));
     }
     for (const n of section.notes ?? []) body.push(`<p class="note">${escapeHtml(n)}</p>`);
     if (section.html) body.push(section.html);
