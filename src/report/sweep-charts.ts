@@ -125,7 +125,7 @@ export function scalarCharts(shape: SweepShape, rows: readonly CellRow[]): Part 
   if (x === null) return { charts: [], notes: [NOTES.noScalarAxis] };
   const charts: Chart[] = [];
   const notes: string[] = [];
-  const xAxis = { title: x.title, labels: x.labels, numeric: x.numeric };
+  const xAxis = { title: x.title, labels: x.labels, medianLines: x.numeric && x !== shape.colour };
   const colour = seriesScale(shape);
   const vanishing: ScalarRow[] = rows.map((r, i) => {
     const p = shape.places[i];
@@ -133,7 +133,7 @@ export function scalarCharts(shape: SweepShape, rows: readonly CellRow[]): Part 
   });
   if (vanishing.some((r) => r.value !== null)) {
     charts.push({
-      id: 'vanishing', text: SWEEP_CHARTS.vanishing, notes: x.numeric ? [NOTES.medianLine] : [],
+      id: 'vanishing', text: SWEEP_CHARTS.vanishing, notes: xAxis.medianLines ? [NOTES.medianLine] : [],
       spec: vanishingSpec(vanishing, { colour, x: xAxis, panel: panelAxis(shape.xPanel) }),
     });
   } else notes.push(NOTES.noVanishing);

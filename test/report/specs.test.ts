@@ -177,7 +177,7 @@ const SCALARS: ScalarRow[] = [
   { cell: 'c', series: 'relu', panel: '', x: '5', value: 0.1 },
   { cell: 'd', series: 'relu', panel: '', x: '10', value: null },
 ];
-const DEPTH_X = { title: 'model.depth', labels: ['5', '10'], numeric: true };
+const DEPTH_X = { title: 'model.depth', labels: ['5', '10'], medianLines: true };
 const CELLS: CellRow[] = [
   { cell: 'a', activation: 'sigmoid', init: 'glorot_uniform', depth: 5, status: 'ok', vanishing: -2, deltaGrowth: 0.06, actGrowth: 1, overTime: 1.1 },
   { cell: 'b', activation: 'sigmoid', init: 'glorot_uniform', depth: 10, status: 'ok', vanishing: -5, deltaGrowth: 0.06, actGrowth: 1, overTime: null },
@@ -210,7 +210,7 @@ const SWEEP_CASES: readonly Case[] = [
   {
     name: 'vanishingSpec on a category axis, in panels',
     spec: () => vanishingSpec(SCALARS.map((r) => ({ ...r, x: r.series, panel: r.x })), {
-      colour: COLOUR, x: { title: 'model.activation', labels: ['sigmoid', 'relu'], numeric: false }, panel: { title: 'model.depth', labels: ['5', '10'] },
+      colour: COLOUR, x: { title: 'model.activation', labels: ['sigmoid', 'relu'], medianLines: false }, panel: { title: 'model.depth', labels: ['5', '10'] },
     }),
     // No median line on categories; a rule in each of the two panels.
     expect: (c) => {

@@ -36,8 +36,11 @@ export interface ScalarRow {
 
 export interface ScalarOptions {
   readonly colour: SeriesScale;
-  /** The x axis: a swept key's title and its labels in order; a numeric one gets lines through the medians. */
-  readonly x: { readonly title: string; readonly labels: readonly string[]; readonly numeric: boolean };
+  /**
+   * The x axis: a swept key's title and its labels in order; `medianLines` joins each series'
+   * medians across it (a numeric key that is not also the colour).
+   */
+  readonly x: { readonly title: string; readonly labels: readonly string[]; readonly medianLines: boolean };
   readonly panel: PanelAxis | null;
 }
 
@@ -54,7 +57,7 @@ const scalarX = (o: ScalarOptions) => ({
 
 /**
  * Vanishing index at step 0, a point per cell at its swept value (x, evenly spaced design
- * points), coloured by series; on a numeric x a line joins each series' medians; the rule at 0
+ * points), coloured by series; with medianLines a line joins each series' medians; the rule at 0
  * is equal gradients at both ends. One panel per panel value when the sweep has one.
  */
 export function vanishingSpec(rows: readonly ScalarRow[], o: ScalarOptions): Spec {
@@ -64,7 +67,7 @@ export function vanishingSpec(rows: readonly ScalarRow[], o: ScalarOptions): Spe
     width: Math.min(WIDTH, Math.max(200, 90 * o.x.labels.length)),
     height: o.panel === null ? HEIGHT : PANEL_HEIGHT,
     layer: [
-      ...(o.x.numeric
+      ...(o.x.medianLines
         ? [{
             mark: { type: 'line' as const, strokeWidth: 2 },
             encoding: {
