@@ -260,6 +260,11 @@ export function lossForTask(loss: string, task: string, kind: string, allowed: r
   return `train.loss: "${loss}" is not allowed: data kind "${kind}" is a ${task} task; expected one of ${allowed.join(', ')}`;
 }
 
+/** Batch norm with a batch (or probe) of one example. */
+export function batchNormNeedsRows(at: string, rows: number): string {
+  return `${at}: ${rows} is not allowed with model.norm "batch": batch norm normalises each unit over the batch; expected an integer >= 2`;
+}
+
 // Writing and reading the output (src/results, src/train/lock.ts)
 
 const WRITE_REASONS: Readonly<Record<string, string>> = {

@@ -1,9 +1,12 @@
 /**
  * The per-layer scalars of a record (definitions in docs/metrics.md), in two passes:
  *  - `gradientMetrics`, from the training batch the layers hold after backward: gradNorm,
- *    biasGradNorm, deltaNorm, weightNorm, updateRatio, gradDataRatio;
- *  - `ProbeMetrics.measure`, from one forward pass of the fixed probe batch: act*, preact*,
- *    zeroFraction, deadFraction, saturatedFraction, revivedCount (and preluSlope).
+ *    biasGradNorm, deltaNorm, weightNorm, updateRatio, gradDataRatio (and a norm's gamma and
+ *    beta fields, remedies.ts);
+ *  - `ProbeMetrics.measure`, from one forward pass of the fixed probe batch in 'probe' mode
+ *    (batch norm uses the probe's own statistics and leaves its running ones alone): act*,
+ *    preact* (of z, before any norm), zeroFraction, deadFraction, saturatedFraction (of f'(n),
+ *    the activation's input), revivedCount (and preluSlope, and the remedies' probe fields).
  * Buffers are allocated once, in the constructor.
  */
 import { ACTIVATIONS } from '../net/activations.js';
@@ -11,6 +14,7 @@ import type { Dense } from '../net/dense.js';
 import type { MLP } from '../net/mlp.js';
 import { alloc, type FloatArray } from '../net/tensor.js';
 import type { DeadTracker } from './dead.js';
+import { normGradientFields, remedyProbeFields } from './remedies.js';
 import { derivativeCounts, emptyDerivativeCounts, emptyStats, mean, norm, stats, type Stats } from './reducers.js';
 import type { WeightSnapshots } from './snapshots.js';
 import type { DivergenceInfo, LayerRecord } from './types.js';
@@ -23,7 +27,7 @@ export type MutableLayer = { -readonly [K in keyof LayerRecord]: LayerRecord[K] 
 
 /**
  * Gradient-side metrics of every layer at `step`, from dW, db and the first `batchRows` rows of
- * dz. One stats pass each over W and dW gives both the norm (rms sqrt(n)) and the std; one pass
+ * dz (and dgamma, dbeta of a norm). One stats pass each over W and dW gives both the norm (rms sqrt(n)) and the std; one pass
  * over W and its snapshot gives updateRatio. `st` is scratch space.
  */
 export function gradientMetrics(layers: readonly Dense[], snapshots: WeightSnapshots, step: number, batchRows: number, st: Stats): MutableLayer[] {
@@ -37,7 +41,7 @@ export function gradientMetrics(layers: readonly Dense[], snapshots: WeightSnaps
     const sW = st.std;
     stats(l.dW, n, st);
     const gradNorm = st.rms * Math.sqrt(n);
-    out.push({
+    const rec: MutableLayer = {
       layer: i,
       gradNorm,
       biasGradNorm: norm(l.db),
@@ -45,14 +49,16 @@ export function gradientMetrics(layers: readonly Dense[], snapshots: WeightSnaps
       weightNorm,
       updateRatio,
       gradDataRatio: sW > 0 ? st.std / sW : st.std > 0 ? Infinity : 0,
-    });
+    };
+    if (l.norm !== null) normGradientFields(l, snapshots.normUpdateRatios(i, step), rec);
+    out.push(rec);
   }
   return out;
 }
 
 export class ProbeMetrics {
   private readonly layers: readonly Dense[];
-  /** f'(z) of the probe, [probeRows, max units * widthFactor]. */
+  /** f'(n) of the probe, [probeRows, max units * widthFactor]. */
   private readonly deriv: FloatArray;
   /** Per layer, 1 for each unit dead on the whole probe at the latest record. */
   private readonly masks: Uint8Array[];
@@ -83,13 +89,13 @@ export class ProbeMetrics {
   }
 
   /**
-   * One forward pass of the probe batch (it overwrites the forward caches x, z, a), then per
-   * layer the statistics of a and z, the derivative counts and the dead-unit bookkeeping, into
-   * `out[i]`. Returns a divergence when a probe activation is not finite.
+   * One forward pass of the probe batch (it overwrites the forward caches x, z, n, a), then per
+   * layer the statistics of a and z, the derivative counts, the dead-unit bookkeeping and the
+   * remedies' fields, into `out[i]`. Returns a divergence when a probe activation is not finite.
    */
   measure(step: number, out: MutableLayer[]): DivergenceInfo | null {
     const rows = this.probeRows;
-    this.mlp.forward(this.probeX, rows);
+    this.mlp.forward(this.probeX, rows, 'probe');
     for (let i = 0; i < this.layers.length; i++) {
       const l = this.layers[i];
       const rec = out[i];
@@ -106,17 +112,18 @@ export class ProbeMetrics {
       rec.revivedCount = this.dead.update(step, i, this.masks[i]);
       const learned = l.learned;
       if (learned !== null) rec.preluSlope = mean(learned.value);
+      remedyProbeFields(this.mlp, i, rows, this.stat, rec);
     }
     return null;
   }
 
-  /** zeroFraction, deadFraction and saturatedFraction of layer i from f'(z) of the probe. */
+  /** zeroFraction, deadFraction and saturatedFraction of layer i from f'(n) of the probe (n = z without a norm). */
   private derivativeFractions(i: number, rec: MutableLayer): void {
     const l = this.layers[i];
     const rows = this.probeRows;
     const units = l.fanOut;
     const def = ACTIVATIONS[l.activation];
-    def.derivative(l.z, l.a, this.deriv, rows, units, l.activationParams, l.learned);
+    def.derivative(l.n, l.a, this.deriv, rows, units, l.activationParams, l.learned);
     const threshold = SATURATION_SHARE * def.maxDerivative(l.activationParams);
     const dc = derivativeCounts(this.deriv, rows, units, l.widthFactor, threshold, this.masks[i], this.zerosPerUnit, this.dcounts);
     rec.zeroFraction = dc.pairs > 0 ? dc.zeroPairs / dc.pairs : 0;

@@ -8,10 +8,12 @@
  * The jobs live in their own modules; this one routes the events to them:
  *  - divergence.ts: non-finite values, every step;
  *  - snapshots.ts: W before an update, for updateRatio, before recorded steps only;
- *  - layer-metrics.ts: the per-layer scalars, from the training batch and the probe batch;
+ *  - layer-metrics.ts: the per-layer scalars, from the training batch and the probe batch
+ *    (remedies.ts: those of a norm or residual connections);
  *  - layer-histograms.ts: dW, dz, z and a histograms at histogram steps;
  *  - dead.ts: dead units across records;
- *  - record.ts, summary.ts, theory-summary.ts: the lines and the summary block.
+ *  - record.ts, summary.ts, theory-summary.ts: the lines and the summary block (with the
+ *    remedies' theory for a model with a norm or residual connections).
  *
  * Record steps: s % every == 0 (so always step 0), s % histogramsEvery == 0, and every step
  * that had an `eval` event. Buffers are allocated once, in the constructor.
@@ -30,13 +32,14 @@ import { metricRecord, recordFactors, type StepFrame } from './record.js';
 import { emptyStats } from './reducers.js';
 import { WeightSnapshots } from './snapshots.js';
 import { SummaryTracker, type RecorderSummary } from './summary.js';
-import { runTheory, type InitRef } from './theory-summary.js';
+import type { RemedyTheory } from './theory-remedies.js';
+import { runRemedyTheory, runTheory, type InitRef, type TheoryRun } from './theory-summary.js';
 import type { TheoryBlock } from './theory.js';
 import type { DivergenceInfo, HistogramRecord, MetricRecord } from './types.js';
 
 // The types of what `summary()` returns belong to the recorder's interface.
 export type { RecorderSummary, SummaryPoint } from './summary.js';
-export type { InitRef, TheorySummary } from './theory-summary.js';
+export type { InitRef, RemedyTheorySummary, TheorySummary } from './theory-summary.js';
 
 export interface RecorderOptions {
   readonly mlp: MLP;
@@ -52,6 +55,11 @@ export interface RecorderOptions {
   /** The probe batch [probeRows, inputDim], drawn once from the training set by its own stream. */
   readonly probeX: FloatArray;
   readonly probeRows: number;
+  /**
+   * Rows of a training batch (train.batchSize, at most the training rows): batch norm's theory
+   * is a large-batch limit. Default probeRows.
+   */
+  readonly batchRows?: number;
   /** Record every `every` steps (and at step 0). */
   readonly every: number;
   /** Histograms every `histogramsEvery` steps (and at step 0); null: none. */
@@ -98,7 +106,8 @@ export class Recorder {
   private pending: Pending | null = null;
   /** eval values that arrived before their step's gradients event. */
   private earlyEval: { step: number; values: EvalValues } | null = null;
-  private theory: TheoryBlock | null = null;
+  /** The plain mean-field block and the remedies' theory (null for a plain MLP), from `start`. */
+  private theories: { readonly plain: TheoryBlock | null; readonly remedy: RemedyTheory | null } | null = null;
   private ended = false;
   /** The first non-finite value the recorder saw. */
   diverged: DivergenceInfo | null = null;
@@ -126,7 +135,7 @@ export class Recorder {
   handle(e: TrainingEvent): EventResult {
     switch (e.type) {
       case 'start':
-        this.theory = this.computeTheory();
+        this.theories = this.computeTheories();
         return NOTHING;
       case 'loss': {
         const bad = lossDivergence(this.layers, e.step, e.loss);
@@ -157,8 +166,8 @@ export class Recorder {
   /** The metrics part of summary.json; ends the run first if no `end` event came. */
   summary(): RecorderSummary {
     if (!this.ended) this.handle({ type: 'end', status: 'ok' });
-    if (this.theory === null) this.theory = this.computeTheory();
-    return this.tracker.build(this.theory, this.dead, this.enabled);
+    const t = (this.theories ??= this.computeTheories());
+    return this.tracker.build(t.plain, t.remedy, this.dead, this.enabled);
   }
 
   private diverge(bad: DivergenceInfo): EventResult {
@@ -226,9 +235,9 @@ export class Recorder {
     return NOTHING;
   }
 
-  private computeTheory(): TheoryBlock | null {
+  private computeTheories(): { plain: TheoryBlock | null; remedy: RemedyTheory | null } {
     const o = this.o;
-    return runTheory({
+    const run: TheoryRun = {
       activation: o.activation,
       activationParams: o.activationParams,
       init: o.init,
@@ -239,6 +248,9 @@ export class Recorder {
       probeX: o.probeX,
       probeRows: o.probeRows,
       weightsFromFile: o.weightsFromFile ?? false,
-    });
+      norm: o.mlp.norm?.name ?? null,
+      residualScale: o.mlp.residualScale,
+    };
+    return { plain: runTheory(run), remedy: runRemedyTheory(run, o.batchRows ?? o.probeRows) };
   }
 }

@@ -1,13 +1,14 @@
 /**
  * The metrics part of summary.json: the records at init and at the end with totals over the
  * hidden layers, born-dead layers, activation growth over time, dead-unit counts and events,
- * PReLU slopes, and the theory block with the measurement beside it.
+ * PReLU slopes, and the theory blocks with the measurement beside them.
  */
 import { ACTIVATIONS, type ActivationName } from '../net/activations.js';
 import type { Dense } from '../net/dense.js';
 import type { DeadLayerSummary, DeadTracker, DeadUnitEvent } from './dead.js';
 import type { Factors } from './record.js';
-import { withMeasurement, type TheorySummary } from './theory-summary.js';
+import type { RemedyTheory } from './theory-remedies.js';
+import { withMeasurement, withRemedyMeasurement, type RemedyTheorySummary, type TheorySummary } from './theory-summary.js';
 import type { TheoryBlock } from './theory.js';
 import type { LayerRecord, MetricRecord } from './types.js';
 
@@ -41,6 +42,8 @@ export interface RecorderSummary {
   /** PReLU slopes per layer at init and at the end (PReLU only). */
   readonly preluSlopes?: { readonly initial: readonly (readonly number[])[]; readonly final: readonly (readonly number[])[] };
   readonly theory: TheorySummary | null;
+  /** Models with a norm or residual connections: their theory beside the step-0 measurement. */
+  readonly remedyTheory?: RemedyTheorySummary;
 }
 
 /** Keeps the first and the latest record of a run, and builds the summary block from them. */
@@ -92,8 +95,11 @@ export class SummaryTracker {
     return this.layers.filter((l) => l.learned !== null).map((l) => Array.from(l.learned!.value));
   }
 
-  /** The block; `enabled` false: no per-layer metrics were measured (metrics off), no dead-unit counts. */
-  build(theory: TheoryBlock | null, dead: DeadTracker, enabled: boolean): RecorderSummary {
+  /**
+   * The block; `enabled` false: no per-layer metrics were measured (metrics off), no dead-unit
+   * counts. `remedy`: the theory of a model with a norm or residual connections, else null.
+   */
+  build(theory: TheoryBlock | null, remedy: RemedyTheory | null, dead: DeadTracker, enabled: boolean): RecorderSummary {
     const init = this.initial;
     const fin = this.latest;
     const delta0 = init?.deltaGrowth ?? null;
@@ -112,6 +118,8 @@ export class SummaryTracker {
     const s0 = this.initialSlopes;
     const s1 = this.slopes();
     if (s0 !== null && s1 !== null) out.preluSlopes = { initial: s0, final: s1 };
+    const remedyTheory = withRemedyMeasurement(remedy, init?.layers.slice(0, this.depth) ?? null);
+    if (remedyTheory !== null) out.remedyTheory = remedyTheory;
     return out;
   }
 }

@@ -5,8 +5,9 @@
  *   loss = sum over chunks of loss(chunk) * rows(chunk) / n     (NaN for n = 0)
  *   acc  = correct / n                                           (null for regression or n = 0)
  *
- * Rows go through the model EVAL_CHUNK at a time, which overwrites its forward caches (x, z, a)
- * but no gradient.
+ * Rows go through the model EVAL_CHUNK at a time in 'eval' mode (batch norm normalises with its
+ * running statistics and leaves them as they are), which overwrites its forward caches (x, z,
+ * n, a) but no gradient.
  */
 import type { EvalValues } from '../metrics/events.js';
 import { accuracy, type LossDef } from '../net/losses.js';
@@ -26,7 +27,7 @@ export function evaluateSplit(mlp: MLP, loss: LossDef, split: Split, n: number):
   let correct = 0;
   for (let from = 0; from < n; from += EVAL_CHUNK) {
     const rows = Math.min(EVAL_CHUNK, n - from);
-    const out = mlp.forward(split.x.subarray(from * d, (from + rows) * d), rows);
+    const out = mlp.forward(split.x.subarray(from * d, (from + rows) * d), rows, 'eval');
     if (targets.kind === 'labels') {
       const labels = targets.y.subarray(from, from + rows);
       lossSum += loss.forward(out, labels, rows, k) * rows;

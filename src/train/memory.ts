@@ -20,6 +20,7 @@
  */
 import { totalmem } from 'node:os';
 import type { DataConfig, ResolvedConfig } from '../config/schema.js';
+import { normOf } from '../config/model.js';
 import type { DataKind, Dataset } from '../data/index.js';
 import { MNIST_CLASSES, MNIST_PIXELS, MNIST_SIZE } from '../data/mnist.js';
 import { ACTIVATIONS, resolveActivationName } from '../net/activations.js';
@@ -116,6 +117,7 @@ export function estimateCellMemory(config: ResolvedConfig, shape: DataShape): Me
     width: model.width,
     activation: model.activation.name,
     maxRows,
+    norm: normOf(model),
   });
   let params = 0;
   let weightElems = 0;
@@ -132,6 +134,8 @@ export function estimateCellMemory(config: ResolvedConfig, shape: DataShape): Me
     buffers += denseBufferSizes(spec).reduce((a, b) => a + b, 0) - 2 * (w + spec.fanOut + slopes);
     widest = Math.max(widest, spec.fanOut * ACTIVATIONS[spec.activation].widthFactor);
   }
+  // Residual connections keep h_l for layers 1..depth-1 and one alpha dL/dh buffer.
+  if (model.residual !== undefined && model.depth > 1) buffers += model.depth * maxRows * model.width * ACTIVATIONS[model.activation.name].widthFactor;
   const targets = shape.task === 'classification' ? 1 : shape.outputDim;
   // xb [maxRows, d], yb, dOut [maxRows, k], the probe batch [probe, d].
   buffers += maxRows * shape.inputDim + maxRows * targets + maxRows * shape.outputDim + probe * shape.inputDim;

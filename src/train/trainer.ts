@@ -16,6 +16,7 @@
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ResolvedConfig } from '../config/schema.js';
+import { normOf, residualOf } from '../config/model.js';
 import { lossFor, paramsOf } from '../config/schema.js';
 import type { Dataset } from '../data/index.js';
 import { loadDataset } from '../data/index.js';
@@ -154,6 +155,7 @@ function setUpCell(config: ResolvedConfig, data: Dataset, opts: TrainOptions): C
     width: model.width,
     probeX,
     probeRows: sizes.probeRows,
+    batchRows: sizes.batch,
     every: metrics.every,
     histogramsEvery: metrics.histogramsEvery,
     steps: sizes.steps,
@@ -183,6 +185,8 @@ function buildModel(config: ResolvedConfig, data: Dataset, kernels: Kernels, max
     dtype: model.dtype,
     kernels,
     maxRows,
+    norm: normOf(model),
+    residual: residualOf(model),
   });
   if (model.initFrom !== null) importWeights(mlp, resolve(baseDir, model.initFrom));
   else initializeMLP(mlp, { init: model.init, biasInit: model.biasInit }, root.fork('init'));
