@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { readSweep, runInfo, type SweepCell } from '../src/report/read.js';
-import { spectraBlockOf, theoryNumbersOf } from '../src/report/read-signal.js';
+import { theoryNumbersOf } from '../src/report/read-signal.js';
 
 const out = process.argv[2] ?? 'results';
 let failed = false;
@@ -53,15 +53,16 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
 }
 
 function step0(cell: SweepCell) {
-  const b = spectraBlockOf(cell.run.summary);
+  const b = cell.run.summary?.spectra;
   const s = b?.steps.find((x) => x.step === 0);
-  return s === undefined || b === null ? null : { ...s, predicted: b.predictedMeanS2, beta: b.beta };
+  if (s === undefined || b === undefined) return null;
+  return { ...s, logJv2: s.logJv2.filter((v): v is number => v !== null), predicted: b.predictedMeanS2, beta: Number.isFinite(b.beta) ? b.beta : null };
 }
 
 const groupOf = (id: string): string => id.split(',').filter((p) => !p.startsWith('seed=')).join(',');
 
 async function critical(): Promise<void> {
-  const sweep = await readSweep(join(out, 'claim-jacobian-critical'));
+  const sweep = readSweep(join(out, 'claim-jacobian-critical'));
   const groups = new Map<string, { sw2: number; logs: number[]; predicted: number | null }>();
   for (const c of sweep.cells) {
     const s = step0(c);
@@ -86,7 +87,7 @@ async function critical(): Promise<void> {
 }
 
 async function orthogonal(name: string, expectConcentrated: boolean): Promise<void> {
-  const sweep = await readSweep(join(out, name));
+  const sweep = readSweep(join(out, name));
   const spread = new Map<string, number>();
   for (const c of sweep.cells) {
     const s = step0(c);
@@ -103,7 +104,7 @@ async function orthogonal(name: string, expectConcentrated: boolean): Promise<vo
 }
 
 async function trainableDepth(): Promise<void> {
-  const sweep = await readSweep(join(out, 'phase-tanh-mnist'));
+  const sweep = readSweep(join(out, 'phase-tanh-mnist'));
   const bySw = new Map<number, { xi: number | null; depths: { depth: number; acc: number }[] }>();
   for (const c of sweep.cells) {
     const t = theoryNumbersOf(c.run.summary);
@@ -128,7 +129,7 @@ async function trainableDepth(): Promise<void> {
 }
 
 async function finiteWidth(): Promise<void> {
-  const sweep = await readSweep(join(out, 'finite-width-relu'));
+  const sweep = readSweep(join(out, 'finite-width-relu'));
   const groups = new Map<string, { beta: number; v: number[] }>();
   for (const c of sweep.cells) {
     const s = step0(c);

@@ -59,6 +59,11 @@ export function unknownParam(at: string, entry: string, suggestion: string | und
     : `${at}: unknown parameter of ${entry}; ${entry} takes: ${params.join(', ')}`;
 }
 
+/** Appended to an integer field's bounds when the value is past the exactly representable integers. */
+export function safeIntegerBound(): string {
+  return ' and at most 2^53 - 1 = 9007199254740991 (larger numbers are not exact integers in JSON)';
+}
+
 /** What a registry field accepts, for `notAllowed`. */
 export function nameOrObject(names: readonly string[]): string {
   return `a name (one of ${names.join(', ')}) or an object {"name": ..., <parameters>}`;
@@ -131,6 +136,11 @@ export function sweepUnknownPath(at: string, path: string, suggestion: string | 
 /** A sweep key that cannot vary between cells (`sweep`, `seeds`, `name`, `$schema`). */
 export function sweepForbiddenPath(at: string, path: string): string {
   return `${at}: "${path}" cannot be swept; expected a path into data, model, train or metrics, or seed or description`;
+}
+
+/** A sweep over a whole config section (`model`), which would drop the keys a cell does not repeat. */
+export function sweepSection(at: string, path: string, inside: readonly string[]): string {
+  return `${at}: "${path}" is a section, and sweeping it would replace every key in it; expected a path inside it such as ${inside.slice(0, 4).map((p) => `"${p}"`).join(', ')}`;
 }
 
 /** Two sweep keys where one lies inside the other. */
@@ -220,7 +230,19 @@ export const jsonProblem = {
   unterminated: (): string => 'unterminated string',
   number: (): string => 'invalid number',
   afterValue: (): string => 'unexpected text after the JSON value',
+  duplicateKey: (key: string): string => `the key ${show(key)} is written twice in one object; expected each key once`,
+  tooDeep: (max: number): string => `objects and lists nested more than ${max} levels deep; expected at most ${max}`,
 } as const;
+
+/** A config file in an encoding other than UTF-8. */
+export function fileEncoding(file: string, encoding: string): string {
+  return `${file}: the file is ${encoding}; expected UTF-8 (save it as UTF-8 and run again)`;
+}
+
+/** A `--set` value that is JSON but not acceptable JSON (a duplicate key, too deep). */
+export function setValueJson(arg: string, problem: string): string {
+  return `--set ${show(arg)}: ${problem}`;
+}
 
 export function fileUnreadable(file: string, reason: string): string {
   return `${file}: cannot read the config (${reason})`;
@@ -233,12 +255,22 @@ export function batchLargerThanData(batchSize: number, nTrain: number, kind: str
   return `train.batchSize: ${batchSize} is not allowed: data kind "${kind}" has ${nTrain} training rows; expected an integer in [1, ${nTrain}]`;
 }
 
+/** `train.saveWeights` steps after the run's last step. */
+export function saveWeightsPastEnd(late: readonly number[], last: number): string {
+  return `train.saveWeights: ${show(late)} is not allowed: the run ends at step ${last}, so nothing would be saved; expected steps in [0, ${last}]`;
+}
+
 /** A loss whose targets do not match the data's task. */
 export function lossForTask(loss: string, task: string, kind: string, allowed: readonly string[]): string {
   return `train.loss: "${loss}" is not allowed: data kind "${kind}" is a ${task} task; expected one of ${allowed.join(', ')}`;
 }
 
-// Writing the output (src/train/io.ts, src/train/lock.ts)
+/** Batch norm with a batch (or probe) of one example. */
+export function batchNormNeedsRows(at: string, rows: number): string {
+  return `${at}: ${rows} is not allowed with model.norm "batch": batch norm normalises each unit over the batch; expected an integer >= 2`;
+}
+
+// Writing and reading the output (src/results, src/train/lock.ts)
 
 const WRITE_REASONS: Readonly<Record<string, string>> = {
   ENOSPC: 'no space left on the device',
@@ -257,6 +289,11 @@ export function cannotWrite(path: string, code: string, detail: string): string 
   return `${path}: cannot write: ${WRITE_REASONS[code] ?? detail} (${code})`;
 }
 
+/** A file of a run's output that is there but cannot be used: `results/x/index.json: cannot read: not valid JSON (...)`. */
+export function cannotRead(path: string, reason: string): string {
+  return `${path}: cannot read: ${reason}`;
+}
+
 /** The run stopped because its output could not be written. */
 export function outputFailed(error: string): string {
   return `${error}; the run stopped: finished cells are intact (their summary.json is whole or absent); free space or fix the folder, then rerun with --resume`;
@@ -272,6 +309,15 @@ export function locked(file: string, pid: number, host: string, started: string,
   const who = `pid ${pid}${sameHost ? '' : ` on ${host}`}, started ${started}`;
   return `${file}: another gradflow run (${who}) is writing this experiment; wait for it to finish, or use another --out. ` +
     `If that process is gone${sameHost ? ' (a lock of a dead process is taken over by itself)' : ''}, delete the lock file`;
+}
+
+/** Another run writes the same folder in a way that cannot share it: sharded beside unsharded, or another sweep's shards. */
+export function lockedByOther(file: string, pid: number, host: string, started: string, sameHost: boolean, why: 'sharded' | 'unsharded' | 'config'): string {
+  const who = `pid ${pid}${sameHost ? '' : ` on ${host}`}, started ${started}`;
+  const what =
+    why === 'sharded' ? 'a sharded run' : why === 'unsharded' ? 'an unsharded run' : 'shards of a different config or shard count';
+  return `${file}: ${what} (${who}) is writing this experiment, and its cells would be trained into the same files; ` +
+    'only the shards of one sweep (same config, same --shard N) may share a folder: wait for it to finish, or use another --out';
 }
 
 /** Two configs of one run name the same experiment. */
@@ -343,7 +389,7 @@ export function badFlag(flag: string, value: unknown, expected: string): string 
 }
 
 export function needCommand(): string {
-  return 'name a command: run, report, figures, claims, check, merge, list or bench (gradflow --help)';
+  return 'name a command: run, report, figures, claims, check, merge, submit, watch, list or bench (gradflow --help)';
 }
 
 export function notARunFolder(dir: string): string {
@@ -379,7 +425,7 @@ export function reportFailed(dir: string, err: unknown): string {
   return `${dir}: the report could not be written (${text}); the run's numbers are on disk, retry with gradflow report ${dir}`;
 }
 
-// Shards, resume and merge (src/shard)
+// Shards (src/shard), resume (src/train/run.ts, src/results/cell-state.ts) and merge (src/shard/merge.ts)
 
 const SHARD_FORM = 'I/N with integers 1 <= I <= N (1-based, like vitest and Playwright: --shard 1/4 ... --shard 4/4), or "auto" to read the scheduler\'s variables';
 
@@ -477,4 +523,123 @@ export function mergeIncomplete(experiment: string, problems: number, cells: num
 
 export function merged(experiment: string, cells: number, sources: number, dir: string): string {
   return `${experiment}: merged ${cells} cells from ${sources} folder${sources === 1 ? '' : 's'} -> ${dir}`;
+}
+
+// Cluster submission (src/cluster)
+
+/** Where the submit commands write, and what they refuse. */
+export function submitShardsTooMany(shards: number, cells: number, experiment: string): string {
+  return badFlag('--shards', shards, `an integer in [1, ${cells}]: ${experiment} has ${cells} cell${cells === 1 ? '' : 's'}, and a shard without cells would only start a job that does nothing`);
+}
+
+export function submitRelativeSweptFile(at: string, value: unknown): string {
+  return `${at}: ${show(value)} is a relative path, which a cluster job cannot keep (it reads a copy of the config from another folder, and an absolute value would rename the cell): expected an absolute path`;
+}
+
+export function submitSbatchMissing(): string {
+  return 'sbatch: not found on PATH: run gradflow submit slurm on a machine that submits to Slurm (a login node), or add --dry-run to only write the scripts';
+}
+
+export function submitOutPath(dir: string): string {
+  return badFlag('--out', dir, 'a folder whose absolute path has no blanks or shell characters (letters, digits and _ . / + @ , : = -): Slurm reads the log path from an #SBATCH line, which has no quoting');
+}
+
+export function submitSbatchFailed(script: string, code: number | null, detail: string): string {
+  return `sbatch ${script}: failed (exit ${code ?? 'signal'}): ${detail.trim() || 'no output'}`;
+}
+
+export function submitSbatchNoId(script: string, output: string): string {
+  return `sbatch --parsable ${script}: expected a job id, got ${show(output.trim())}`;
+}
+
+export function submitMergeNotQueued(arrayJob: string): string {
+  return `the array job ${arrayJob} is queued but its merge is not: cancel it (scancel ${arrayJob}) or submit the merge yourself (sbatch --dependency=afterok:${arrayJob} merge.sbatch)`;
+}
+
+export function submitWrote(experiment: string, files: readonly string[], sha: string): string {
+  return `${experiment}: wrote ${files.join(', ')} (config sha256 ${sha.slice(0, 12)})`;
+}
+
+export function submitSlurmQueued(experiment: string, arrayJob: string, shards: number, mergeJob: string): string {
+  return `${experiment}: submitted array job ${arrayJob} (${shards} task${shards === 1 ? '' : 's'}) and merge job ${mergeJob} (runs once every task of ${arrayJob} succeeded)`;
+}
+
+export function submitSlurmFollow(arrayJob: string, mergeJob: string, logs: string, results: string): string[] {
+  return [
+    `  follow:  squeue -j ${arrayJob},${mergeJob}`,
+    `  history: sacct -j ${arrayJob},${mergeJob} --format=JobID,JobName%40,State,ExitCode,Elapsed`,
+    `  logs:    ${logs}`,
+    `  results: ${results}`,
+  ];
+}
+
+export function submitSlurmDryRun(arrayScript: string, mergeScript: string): string[] {
+  return [
+    '  not submitted (--dry-run); to submit:',
+    `  jid=$(sbatch --parsable ${arrayScript}) && sbatch --parsable --dependency=afterok:\${jid%%;*} ${mergeScript}`,
+  ];
+}
+
+export function submitK8sNext(dir: string, job: string, files: { readonly pvc: string; readonly config: string; readonly job: string; readonly merge: string }): string[] {
+  return [
+    `  kubectl apply -f ${files.pvc} -f ${files.config} -f ${files.job}`,
+    `  kubectl wait --for=condition=complete --timeout=24h job/${job}`,
+    `  kubectl apply -f ${files.merge}`,
+    `  kubectl wait --for=condition=complete --timeout=1h job/${job}-merge && kubectl logs job/${job}-merge`,
+    `  (gradflow never calls kubectl; the manifests are in ${dir})`,
+  ];
+}
+
+export function submitK8sImageNote(image: string): string {
+  return `note: --image ${image} is a tag: a pod started later may pull other code; pin it by digest (name@sha256:...) to run exactly this build`;
+}
+
+export function submitK8sFileNote(field: string, file: string): string {
+  return `note: ${field} names ${file} on this machine: the pods must see the same file at the same path (bake it into the image or mount it)`;
+}
+
+/** Lines the generated Slurm scripts print when they refuse to start (bash, with its variables). */
+export const slurmScriptText = {
+  noNode: '$NODE: not an executable Node binary (pinned when the script was written); run gradflow submit slurm again',
+  noRepo: '$REPO: not a gradflow checkout (no bin/gradflow.mjs); run gradflow submit slurm again',
+  unreadable: '$CONFIG: cannot be read',
+  changed: '$CONFIG: changed since the script was written (sha256 $actual, expected $CONFIG_SHA256): nothing run; run gradflow submit slurm again',
+} as const;
+
+export function needScheduler(): string {
+  return 'name a scheduler: gradflow submit slurm <config> --shards N, or gradflow submit k8s <config> --shards N --image IMAGE';
+}
+
+// The live view (src/watch)
+
+export function watchNotAFolder(folder: string): string {
+  return `${folder}: not a folder: expected a results folder, an experiment folder (<out>/<name>) or a cell folder to watch`;
+}
+
+export function watchPortInUse(port: number, host: string): string {
+  return badFlag('--port', port, `a free port: ${port} is in use on ${host}; choose another, or --port 0 for any free one`);
+}
+
+export function watchCannotListen(host: string, port: number, detail: string): string {
+  return badFlag('--host', host, `an address of this machine to listen on (127.0.0.1 by default); listening on ${host}:${port} failed: ${detail}`);
+}
+
+export function watchDefaultPortTaken(port: number, url: string): string {
+  return `note: port ${port} is in use; serving on ${url} instead`;
+}
+
+export function watchServing(folder: string): string {
+  return `serving ${folder} live and read-only; Ctrl-C to stop`;
+}
+
+export function watchPublic(host: string): string {
+  return `warning: --host ${host}: the results folder is readable by anyone who can reach this address (read-only; no authentication)`;
+}
+
+export function watchOpenFailed(url: string, detail: string): string {
+  return `note: could not open a browser (${detail}); open ${url} yourself`;
+}
+
+export function watchRunEnded(url: string): string {
+  return `the run has ended; still serving ${url} (Ctrl-C to stop)`;
 }

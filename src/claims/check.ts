@@ -21,7 +21,7 @@ import { arch, cpus, platform, release } from 'node:os';
 import { availableParallelism } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Summary } from '../metrics/types.js';
+import type { Summary } from '../results/types.js';
 import { readEvidence, runExperiments } from './evidence.js';
 import { REPO_ROOT } from './load.js';
 import { pointOf } from './predicates.js';

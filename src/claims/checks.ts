@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { ResolvedConfig } from '../config/schema.js';
 import { paramsOf } from '../config/schema.js';
-import type { LayerRecord } from '../metrics/types.js';
+import type { LayerRecord } from '../results/types.js';
 import { ACTIVATIONS, ACTIVATION_NAMES, SELU_ALPHA, SELU_LAMBDA, activationParams, type ActivationName } from '../net/activations.js';
 import { getKernels, type KernelKind } from '../net/kernels.js';
 import { LOSSES } from '../net/losses.js';
@@ -561,7 +561,7 @@ export const CHECKS = {
       const i = pointOf(c.summary, 'initial');
       const f = pointOf(c.summary, 'final');
       const rise = i !== null && f !== null ? f.deadFraction - i.deadFraction : null;
-      const dead = (c.summary?.deadUnits ?? []) as { layer: number; died: number; unitsRevived: number; deadNow: number; deadAtInit: number }[];
+      const dead = c.summary?.deadUnits ?? [];
       const l0 = dead.find((d) => d.layer === 0);
       const share: Measure =
         l0 === undefined || l0.died === 0
@@ -599,7 +599,7 @@ export const CHECKS = {
     params: none,
     evaluate({ t, one }) {
       const c = one('net');
-      const dead = ((c.summary?.deadUnits ?? []) as { layer: number; died: number; unitsRevived: number }[]).filter((d) => d.layer < c.depth);
+      const dead = (c.summary?.deadUnits ?? []).filter((d) => d.layer < c.depth);
       const died = dead.reduce((s, d) => s + d.died, 0);
       const revived = dead.reduce((s, d) => s + d.unitsRevived, 0);
       return {
@@ -665,7 +665,7 @@ export const CHECKS = {
       const info: string[] = [];
       const rows: { group: string; series: string; value: number | null }[] = [];
       for (const c of cells) {
-        const s = c.summary?.preluSlopes as { initial?: number[][]; final?: number[][] } | undefined;
+        const s = c.summary?.preluSlopes;
         if (!s?.initial || !s.final) {
           moves.push(NaN);
           continue;

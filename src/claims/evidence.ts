@@ -4,10 +4,13 @@
  * threads), then read every cell back from disk. Checks see runs only through `Evidence`, i.e.
  * through the files a run wrote, like any report does.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import type { Summary } from '../metrics/types.js';
-import { readRun, type RunData } from '../report/read.js';
+import * as msg from '../messages.js';
+import { writeReports } from '../report/write.js';
+import { readRunIndex } from '../results/read-index.js';
+import { readRun, type RunData } from '../results/read-run.js';
+import { isObject } from '../results/read.js';
+import type { Summary } from '../results/types.js';
 import { prepare, runPrepared } from '../train/run.js';
 import * as text from './text.js';
 
@@ -80,7 +83,7 @@ export async function runExperiments(
 ): Promise<Trained> {
   const experiments = prepare(paths, { out: opts.runsDir, set: [] });
   opts.announce?.(experiments.reduce((n, e) => n + e.cells.length, 0));
-  const outcome = await runPrepared(experiments, {
+  const result = await runPrepared(experiments, {
     out: opts.runsDir,
     set: [],
     quiet: false,
@@ -88,25 +91,21 @@ export async function runExperiments(
     log: opts.log,
     workers: opts.workers,
   });
+  if (opts.reports) await writeReports(result, (dir, err) => opts.log(msg.reportFailed(dir, err)));
+  const { outcome } = result;
   return { outcome, experiments: experiments.map((e) => ({ name: e.config.name, dir: resolve(e.dir), baseDir: e.baseDir })) };
 }
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Reads every cell listed in each experiment's index.json (histograms included). */
 export async function readEvidence(experiments: Trained['experiments']): Promise<Evidence> {
   const cells = new Map<string, CellEvidence>();
   for (const exp of experiments) {
-    const indexPath = join(exp.dir, 'index.json');
-    if (!existsSync(indexPath)) continue;
-    const index: unknown = JSON.parse(readFileSync(indexPath, 'utf8'));
-    const list = isObj(index) && Array.isArray(index.cells) ? index.cells : [];
-    for (const entry of list) {
-      if (!isObj(entry) || typeof entry.id !== 'string') continue;
-      const dir = resolve(exp.dir, typeof entry.path === 'string' ? entry.path : entry.id);
-      const run = await readRun(dir);
-      const model = isObj(run.config) && isObj(run.config.model) ? run.config.model : {};
-      const activation = isObj(model.activation) && typeof model.activation.name === 'string' ? model.activation.name : '';
+    const index = readRunIndex(exp.dir);
+    for (const entry of index?.cells ?? []) {
+      const dir = resolve(exp.dir, entry.path);
+      const run = readRun(dir);
+      const model = isObject(run.config) && isObject(run.config.model) ? run.config.model : {};
+      const activation = isObject(model.activation) && typeof model.activation.name === 'string' ? model.activation.name : '';
       const ref = `${exp.name}/${entry.id}`;
       cells.set(ref, {
         ref,
@@ -119,7 +118,7 @@ export async function readEvidence(experiments: Trained['experiments']): Promise
         depth: typeof model.depth === 'number' ? model.depth : NaN,
         activation,
         dtype: typeof model.dtype === 'string' ? model.dtype : '',
-        seed: isObj(run.config) && typeof run.config.seed === 'number' ? run.config.seed : NaN,
+        seed: isObject(run.config) && typeof run.config.seed === 'number' ? run.config.seed : NaN,
       });
     }
   }

@@ -19,8 +19,6 @@ export const CONFIGS_DIR = join(REPO_ROOT, 'experiments', 'configs');
 
 export class ClaimsError extends Error {
   override readonly name = 'ClaimsError';
-  /** Bad input (DESIGN.md's exit code 2). */
-  readonly exitCode = 2;
   constructor(readonly messages: readonly string[]) {
     super(messages.join('\n'));
   }

@@ -6,30 +6,16 @@
  * Layer indexing follows DESIGN.md: layer 0 is the first hidden layer, layer `depth` the output
  * layer; "hidden" means layers 0 .. depth - 1.
  */
-import type { LayerRecord, MetricRecord, Summary } from '../metrics/types.js';
+import { quantile as sortedQuantile } from '../results/stats.js';
+import type { LayerRecord, MetricRecord, Summary, SummaryPoint } from '../results/types.js';
 import type { Measure } from './types.js';
-import type { SummaryPoint } from '../metrics/recorder.js';
 
 /** The `initial` or `final` block of summary.json: the recorder's own type. */
 export type Point = Omit<SummaryPoint, 'epoch'>;
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-/** summary.initial / summary.final, or null when the summary lacks it. */
+/** summary.initial / summary.final (read by src/results), or null when the summary lacks it. */
 export function pointOf(summary: Summary | null, which: 'initial' | 'final'): Point | null {
-  const p = summary?.[which];
-  if (!isObj(p) || !Array.isArray(p.layers)) return null;
-  return {
-    step: numOrNull(p.step) ?? NaN,
-    loss: numOrNull(p.loss) ?? NaN,
-    vanishing: numOrNull(p.vanishing),
-    deltaGrowth: numOrNull(p.deltaGrowth),
-    actGrowth: numOrNull(p.actGrowth),
-    deadUnits: numOrNull(p.deadUnits) ?? NaN,
-    deadFraction: numOrNull(p.deadFraction) ?? NaN,
-    layers: p.layers as LayerRecord[],
-  };
+  return summary?.[which] ?? null;
 }
 
 /** The hidden layers 0 .. depth - 1 of a record or point, in order. */
@@ -90,11 +76,7 @@ export function meanLoss(records: readonly MetricRecord[]): number | null {
 /** The q-quantile (0..1) by linear interpolation between order statistics; null for no data. */
 export function quantile(xs: readonly number[], q: number): number | null {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const pos = (v.length - 1) * Math.min(1, Math.max(0, q));
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
+  return v.length === 0 ? null : sortedQuantile(v, Math.min(1, Math.max(0, q)));
 }
 
 export function median(xs: readonly number[]): number | null {

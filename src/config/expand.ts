@@ -32,6 +32,11 @@ export interface Cell {
 
 /** Paths a sweep may not set: they name the experiment or the expansion itself. */
 const FORBIDDEN = ['sweep', 'seeds', 'name', '$schema'];
+/**
+ * Config sections: sweeping one would replace the whole object and drop every key the cell does
+ * not repeat (a `--set model.width` among them), so only paths inside them may be swept.
+ */
+const SECTIONS = ['data', 'model', 'train', 'metrics'];
 
 const sweepLabel = (path: string): string => formatPath(['sweep', path]);
 
@@ -49,6 +54,10 @@ export function sweepStructureMessages(sweep: Readonly<Record<string, unknown>>,
     const root = path.split('.')[0];
     if (FORBIDDEN.includes(root)) out.push({ segs, at, text: msg.sweepForbiddenPath(at, path) });
     else if (!known.includes(path)) out.push({ segs, at, text: msg.sweepUnknownPath(at, path, nearest(path, known)) });
+    else if (SECTIONS.includes(path)) {
+      const inside = known.filter((k) => k.startsWith(`${path}.`) && !k.slice(path.length + 1).includes('.'));
+      out.push({ segs, at, text: msg.sweepSection(at, path, inside) });
+    }
     else if (path === 'seed' && seeds !== null) out.push({ segs, at, text: msg.sweepSeedWithSeeds(at) });
     else {
       const outer = paths.find((p) => p !== path && path.startsWith(`${p}.`));
@@ -116,7 +125,12 @@ export function canonicalJson(value: unknown): string {
 
 /** sha256 (hex) of the canonical JSON of a resolved config: equal configs, equal hashes, whatever the key order. */
 export function configHash(config: ResolvedConfig): string {
-  return createHash('sha256').update(canonicalJson(config)).digest('hex');
+  return jsonHash(config);
+}
+
+/** sha256 of the canonical JSON of any value (configHash of a config read back from disk). */
+export function jsonHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
 
 interface Plan {

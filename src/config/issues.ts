@@ -85,7 +85,8 @@ export function describe(node: JsonSchemaNode | undefined, plural = false): stri
       return 'null';
     case 'string':
       if (node.pattern === NAME_PATTERN.source) {
-        return `${plural ? 'names' : 'a name'} of letters, digits, ".", "_" and "-" that starts with a letter or digit`;
+        const most = node.maxLength === undefined ? '' : `, at most ${node.maxLength} characters`;
+        return `${plural ? 'names' : 'a name'} of letters, digits, ".", "_" and "-" that starts with a letter or digit${most}`;
       }
       if (node.minLength) return plural ? 'non-empty strings' : 'a non-empty string';
       return plural ? 'strings' : 'a string';
@@ -191,7 +192,10 @@ export function issueMessages(issues: readonly Issue[], input: unknown, label: L
       }
       default: {
         const node = schemaAt(segs, input);
-        const expected = describe(node);
+        // Past 2^53 - 1 a number is no longer an exact integer: the bound zod applies silently is said.
+        const described = describe(node);
+        const unsafe = typeof value === 'number' && Number.isFinite(value) && Math.abs(value) > MAX_SAFE && described.includes('integer');
+        const expected = described + (unsafe ? msg.safeIntegerBound() : '');
         // A missing field's description says what it is for.
         const doc = node?.description === undefined ? '' : ` (${node.description})`;
         emit(segs, value === undefined ? msg.missing(at, expected + doc) : msg.notAllowed(at, value, expected));

@@ -1,9 +1,18 @@
 /**
- * Where a text stops being JSON, and why: a small recursive-descent scan of RFC 8259 used only
- * after `JSON.parse` has failed, so that the message names a line and column and reads the same
- * on every Node version (V8's own wording and positions vary between releases).
+ * Where a text stops being acceptable JSON, and why: a scan of RFC 8259 that runs before
+ * `JSON.parse`, so that the message names a line and column, reads the same on every Node
+ * version (V8's own wording and positions vary between releases), and catches what
+ * `JSON.parse` lets through silently: a key written twice in one object (JSON.parse keeps the
+ * last) and nesting deeper than `MAX_JSON_DEPTH` (which would overflow the stack of every
+ * recursive walk after it).
+ *
+ * The scan is iterative (an explicit stack of open containers), so its own depth is bounded by
+ * memory, not by the call stack.
  */
 import { jsonProblem } from '../messages.js';
+
+/** Objects and lists nested deeper than this are refused; real configs nest 4 levels. */
+export const MAX_JSON_DEPTH = 64;
 
 export interface JsonSyntaxError {
   /** Character offset of the problem. */
@@ -15,8 +24,17 @@ class Stop {
   constructor(readonly offset: number, readonly problem: string) {}
 }
 
-/** The first syntax error of `text`, or undefined when it is valid JSON. */
-export function findJsonError(text: string): JsonSyntaxError | undefined {
+/** One open container: an object keeps the keys seen so far, a list its item count. */
+interface Frame {
+  readonly kind: 'object' | 'array';
+  readonly keys: Set<string> | null;
+}
+
+/**
+ * The first problem of `text` — a syntax error, a duplicate key, or nesting deeper than
+ * `maxDepth` — or undefined when it is valid JSON without either.
+ */
+export function findJsonError(text: string, maxDepth = MAX_JSON_DEPTH): JsonSyntaxError | undefined {
   let i = 0;
   const n = text.length;
   const stop = (problem: string, at = i): never => {
@@ -30,13 +48,14 @@ export function findJsonError(text: string): JsonSyntaxError | undefined {
   const ws = (): void => {
     while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
   };
-  const string = (): void => {
-    i++;
+  /** Scans a string starting at its opening quote; returns its raw text between the quotes. */
+  const string = (): string => {
+    const start = ++i;
     while (i < n) {
       const c = text[i];
       if (c === '"') {
         i++;
-        return;
+        return text.slice(start, i - 1);
       }
       if (c === '\\') {
         const e = text[i + 1];
@@ -48,86 +67,103 @@ export function findJsonError(text: string): JsonSyntaxError | undefined {
       if (c < ' ') stop(jsonProblem.control());
       i++;
     }
-    stop(jsonProblem.unterminated(), n);
+    return stop(jsonProblem.unterminated(), n);
   };
   const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-  const value = (): void => {
+  const stack: Frame[] = [];
+
+  /** Reads one object key and its colon; the value follows. */
+  const key = (frame: Frame): void => {
+    ws();
+    if (text[i] !== '"') {
+      if (i >= n || (text[i] === '/' && '/*'.includes(text[i + 1] ?? ''))) unexpected();
+      stop(text[i] === '}' ? jsonProblem.trailingComma() : jsonProblem.propertyName());
+    }
+    const at = i;
+    const raw = string();
+    // Escapes are decoded so that "a" and "\u0061" count as the same key, as JSON.parse sees them.
+    const name = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+    if (frame.keys!.has(name)) stop(jsonProblem.duplicateKey(name), at);
+    frame.keys!.add(name);
+    ws();
+    if (text[i] !== ':') stop(i >= n ? jsonProblem.end() : jsonProblem.colon());
+    i++;
+  };
+
+  /** Reads a scalar, or opens a container (pushing a frame); false when a container was opened. */
+  const valueStart = (): boolean => {
     ws();
     const c = text[i];
-    if (c === '{') return object();
-    if (c === '[') return array();
-    if (c === '"') return string();
+    if (c === '{' || c === '[') {
+      if (stack.length >= maxDepth) stop(jsonProblem.tooDeep(maxDepth));
+      i++;
+      const frame: Frame = c === '{' ? { kind: 'object', keys: new Set() } : { kind: 'array', keys: null };
+      ws();
+      const close = c === '{' ? '}' : ']';
+      if (text[i] === close) {
+        i++;
+        return true;
+      }
+      stack.push(frame);
+      if (frame.kind === 'object') key(frame);
+      else if (text[i] === ']') stop(jsonProblem.trailingComma());
+      return false;
+    }
+    if (c === '"') {
+      string();
+      return true;
+    }
     for (const word of ['true', 'false', 'null']) {
       if (text.startsWith(word, i)) {
         i += word.length;
-        return;
+        return true;
       }
     }
     if (c === '-' || (c >= '0' && c <= '9')) {
       NUMBER.lastIndex = i;
       if (!NUMBER.test(text)) stop(jsonProblem.number());
       i = NUMBER.lastIndex;
-      return;
+      return true;
     }
-    unexpected();
+    return unexpected();
   };
-  const object = (): void => {
-    i++;
+
+  /** After a complete value inside the top frame: a comma (next member) or the closing bracket. */
+  const afterMember = (): void => {
+    const frame = stack[stack.length - 1];
     ws();
-    if (text[i] === '}') {
+    const close = frame.kind === 'object' ? '}' : ']';
+    if (text[i] === ',') {
       i++;
+      if (frame.kind === 'object') key(frame);
+      else {
+        ws();
+        if (text[i] === ']') stop(jsonProblem.trailingComma());
+      }
       return;
     }
-    for (;;) {
-      ws();
-      if (text[i] !== '"') {
-        if (i >= n || (text[i] === '/' && '/*'.includes(text[i + 1] ?? ''))) unexpected();
-        stop(text[i] === '}' ? jsonProblem.trailingComma() : jsonProblem.propertyName());
-      }
-      string();
-      ws();
-      if (text[i] !== ':') stop(i >= n ? jsonProblem.end() : jsonProblem.colon());
+    if (text[i] === close) {
       i++;
-      value();
-      ws();
-      if (text[i] === ',') {
-        i++;
-        continue;
-      }
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      if (i >= n || text[i] === '/') unexpected();
-      stop(jsonProblem.objectNext());
-    }
-  };
-  const array = (): void => {
-    i++;
-    ws();
-    if (text[i] === ']') {
-      i++;
+      stack.pop();
       return;
     }
-    for (;;) {
-      ws();
-      if (text[i] === ']') stop(jsonProblem.trailingComma());
-      value();
-      ws();
-      if (text[i] === ',') {
-        i++;
-        continue;
-      }
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      if (i >= n || text[i] === '/') unexpected();
-      stop(jsonProblem.arrayNext());
-    }
+    if (i >= n || text[i] === '/') unexpected();
+    stop(frame.kind === 'object' ? jsonProblem.objectNext() : jsonProblem.arrayNext());
   };
+
   try {
-    value();
+    let complete = valueStart();
+    while (stack.length > 0) {
+      if (!complete) {
+        // A container was just opened and its first key (if an object) read: read a value.
+        complete = valueStart();
+        continue;
+      }
+      const depth = stack.length;
+      afterMember();
+      // A comma leaves the frame open and expects a value; a close completes the parent's value.
+      complete = stack.length < depth;
+    }
     ws();
     if (i < n) {
       if (text[i] === '/') unexpected();
@@ -144,4 +180,20 @@ export function findJsonError(text: string): JsonSyntaxError | undefined {
 export function lineColumn(text: string, offset: number): [number, number] {
   const lines = text.slice(0, Math.min(offset, text.length)).split('\n');
   return [lines.length, lines[lines.length - 1].length + 1];
+}
+
+/**
+ * The encoding a config file's first bytes reveal when it is not UTF-8: a UTF-16 or UTF-32 byte
+ * order mark, or the NUL bytes of UTF-16 text without one. Undefined for UTF-8 (with or without
+ * its BOM) and for anything else.
+ */
+export function foreignEncoding(bytes: Uint8Array): string | undefined {
+  const b = (k: number): number => bytes[k] ?? -1;
+  if (b(0) === 0x00 && b(1) === 0x00 && b(2) === 0xfe && b(3) === 0xff) return 'UTF-32 (big-endian)';
+  if (b(0) === 0xff && b(1) === 0xfe && b(2) === 0x00 && b(3) === 0x00) return 'UTF-32 (little-endian)';
+  if (b(0) === 0xfe && b(1) === 0xff) return 'UTF-16 (big-endian)';
+  if (b(0) === 0xff && b(1) === 0xfe) return 'UTF-16 (little-endian)';
+  if (bytes.length >= 2 && b(0) !== 0 && b(1) === 0x00) return 'UTF-16 (little-endian)';
+  if (bytes.length >= 2 && b(0) === 0x00 && b(1) !== 0) return 'UTF-16 (big-endian)';
+  return undefined;
 }

@@ -11,7 +11,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as msg from '../messages.js';
 import { ConfigError } from './errors.js';
 import { sortMessages, type Located } from './issues.js';
-import { findJsonError, lineColumn } from './json.js';
+import { findJsonError, foreignEncoding, lineColumn } from './json.js';
 import { formatPath, isPlainObject, knownPaths, setAt } from './paths.js';
 import type { ResolvedConfig } from './schema.js';
 import { nearest } from './suggest.js';
@@ -63,7 +63,15 @@ function applySets(input: unknown, args: readonly string[]): { value: unknown; m
     }
     // A non-object config is reported by validation; there is nothing to set into.
     if (!isPlainObject(value)) continue;
-    const r = setAt(value, path.split('.'), parseSetValue(arg.slice(eq + 1)));
+    const raw = arg.slice(eq + 1);
+    const parsed = parseSetValue(raw);
+    // A value that parsed as JSON is held to the file's rules: no duplicate keys, bounded depth.
+    const problem = parsed !== raw ? findJsonError(raw) : undefined;
+    if (problem !== undefined) {
+      fail(msg.setValueJson(arg, problem.problem));
+      continue;
+    }
+    const r = setAt(value, path.split('.'), parsed);
     if (r.ok) value = r.value;
     else fail(msg.setThroughValue(arg, formatPath(r.at), r.found));
   }
@@ -133,24 +141,31 @@ function findConfig(path: string, cwd: string): string {
 }
 
 function readJson(file: string, name: string): unknown {
-  let text: string;
+  let bytes: Buffer;
   try {
     if (statSync(file).isDirectory()) throw new ConfigError(name, [msg.fileIsDirectory(name)]);
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     const err = e as NodeJS.ErrnoException;
     throw new ConfigError(name, [msg.fileUnreadable(name, err.code ?? err.message)]);
   }
+  const encoding = foreignEncoding(bytes);
+  if (encoding !== undefined) throw new ConfigError(name, [msg.fileEncoding(name, encoding)]);
+  let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') throw new ConfigError(name, [msg.fileEmpty(name)]);
+  // Our own scan runs first: it names the place the same way on every Node version, and refuses
+  // the duplicate keys and the deep nesting that JSON.parse would accept.
+  const found = findJsonError(text);
+  if (found !== undefined) {
+    const [line, column] = lineColumn(text, found.offset);
+    throw new ConfigError(name, [msg.fileNotJson(name, line, column, found.problem)]);
+  }
   try {
     return JSON.parse(text);
   } catch (e) {
-    // Our own scan names the place; V8's wording differs between Node versions.
-    const found = findJsonError(text) ?? { offset: 0, problem: (e as Error).message.split('\n')[0] };
-    const [line, column] = lineColumn(text, found.offset);
-    throw new ConfigError(name, [msg.fileNotJson(name, line, column, found.problem)]);
+    throw new ConfigError(name, [msg.fileNotJson(name, 1, 1, (e as Error).message.split('\n')[0])]);
   }
 }
 

@@ -87,6 +87,7 @@ export interface JsonSchemaNode {
   readonly exclusiveMaximum?: number;
   readonly minItems?: number;
   readonly minLength?: number;
+  readonly maxLength?: number;
   readonly pattern?: string;
   readonly default?: unknown;
 }

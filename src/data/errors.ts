@@ -33,13 +33,15 @@ export const dataMessages = {
   fileUnreadable: (file: string, reason: string): string => `${file}: cannot read the tensors file (${reason})`,
   fileTooShort: (file: string, bytes: number): string =>
     `${file}: not a safetensors file: ${bytes} bytes, fewer than the 8-byte header length`,
-  headerLength: (file: string, n: bigint, bytes: number): string =>
-    `${file}: not a safetensors file: header length ${n} does not fit in a file of ${bytes} bytes`,
+  headerLength: (file: string, bytes: number): string =>
+    `${file}: not a safetensors file: the header length in the first 8 bytes does not fit in a file of ${bytes} bytes`,
   headerJson: (file: string, reason: string): string =>
     `${file}: not a safetensors file: the header is not a JSON object (${reason})`,
   tensorEntry: (file: string, name: string, problem: string): string => `${file}: tensor "${name}": ${problem}`,
   tensorsOverlap: (file: string, a: string, ra: readonly number[], b: string, rb: readonly number[]): string =>
     `${file}: tensors "${a}" [${ra.join(', ')}] and "${b}" [${rb.join(', ')}] overlap in the data buffer (a header that lies about its offsets)`,
+  oneClass: (file: string, label: number): string =>
+    `${file}: tensor "y": every label is ${label}; expected at least two classes for a classification task (float targets [n, k] give a regression)`,
   missingTensor: (file: string, name: string, have: readonly string[], wanted: string): string =>
     `${file}: no tensor "${name}" (${wanted}); the file holds: ${have.length ? have.join(', ') : 'no tensors'}`,
   tensorDtype: (file: string, name: string, dtype: string, allowed: readonly string[]): string =>

@@ -13,7 +13,7 @@
  * The reader here is a minimal one (header, bounds, the four dtypes above), kept inside src/data
  * so the data never waits on the weights reader.
  */
-import { readFileSync } from 'node:fs';
+import { FileReadError, readProblemText, readRegularFile } from '../net/files.js';
 import { resolve } from 'node:path';
 import { DataError, dataMessages } from './errors.js';
 import { standardizeParam, testFractionParam, type DataParamSpecs, type ParamsFrom } from './params.js';
@@ -50,14 +50,15 @@ export function parseTensorsHeader(bytes: Uint8Array, file: string): Map<string,
   if (bytes.length < 8) throw new DataError(dataMessages.fileTooShort(file, bytes.length), file);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);
-  if (n > BigInt(bytes.length - 8)) throw new DataError(dataMessages.headerLength(file, n, bytes.length), file);
+  if (n > BigInt(bytes.length - 8)) throw new DataError(dataMessages.headerLength(file, bytes.length), file);
   const dataStart = 8 + Number(n);
   const bufferLength = bytes.length - dataStart;
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart)));
-  } catch (e) {
-    throw new DataError(dataMessages.headerJson(file, (e as Error).message), file);
+  } catch {
+    // Not the parser's message: it quotes the bytes, which for a file that is not safetensors are its contents.
+    throw new DataError(dataMessages.headerJson(file, 'not valid UTF-8 JSON'), file);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw new DataError(dataMessages.headerJson(file, 'found ' + (Array.isArray(header) ? 'an array' : typeof header)), file);
@@ -125,6 +126,7 @@ function labels(view: DataView, t: TensorEntry, file: string): { y: Int32Array; 
     y[i] = Number(v);
     if (y[i] > max) max = y[i];
   }
+  if (count > 0 && y.every((v) => v === y[0])) throw new DataError(dataMessages.oneClass(file, y[0]), file);
   return { y, classes: max + 1 };
 }
 
@@ -133,10 +135,11 @@ export function readTensorsFile(path: string): RawData {
   const file = resolve(path);
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    bytes = readRegularFile(file);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const reason = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a directory; expected a safetensors file' : err.message;
+    if (!(e instanceof FileReadError)) throw e;
+    const p = e.problem;
+    const reason = p.kind === 'missing' ? 'no such file' : p.kind === 'other' ? p.reason : `it ${readProblemText(p, 'a safetensors file')}`;
     throw new DataError(dataMessages.fileUnreadable(file, reason), file);
   }
   const entries = parseTensorsHeader(bytes, file);

@@ -89,9 +89,8 @@ export class SignalProbe {
   atStep(step: number, recorded: boolean): void {
     if (!this.jacobianAt(step, recorded) || step === this.lastSpectrumStep) return;
     this.lastSpectrumStep = step;
-    const { mlp, probeX } = this.o;
-    const k = this.examples.length;
-    const { lines, summary } = measureSpectra(mlp, probeX.subarray(0, k * mlp.inputDim), k, this.examples, step);
+    const { mlp, probeX, probeRows } = this.o;
+    const { lines, summary } = measureSpectra(mlp, probeX, probeRows, this.examples, step);
     for (const line of lines) this.o.onSpectrum?.(line);
     this.spectra.push(summary);
   }
@@ -104,13 +103,17 @@ export class SignalProbe {
     return { ...c, xiC: fit.xi, fitLayers: fit.layers };
   }
 
-  /** summary.json's `spectra`, or null when `metrics.jacobian` is off. */
+  /**
+   * summary.json's `spectra`, or null when `metrics.jacobian` is off. The mean-field prediction
+   * is the plain MLP's (null with a norm or residual connections).
+   */
   spectraSummary(theory: TheoryBlock | null): SpectraSummary | null {
     if (this.o.jacobian === null) return null;
-    const { depth, width } = this.o.mlp;
+    const { depth, width, norm, residualScale } = this.o.mlp;
+    const plain = norm === null && residualScale === null;
     return {
       examples: this.examples,
-      predictedMeanS2: theory === null ? null : predictedJacobianMeanS2(theory.chi1PerLayer),
+      predictedMeanS2: theory === null || !plain ? null : predictedJacobianMeanS2(theory.chi1PerLayer),
       beta: finiteWidthBeta(depth, width),
       steps: this.spectra,
     };

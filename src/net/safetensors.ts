@@ -11,9 +11,9 @@
  * reference writer does.
  *
  * Every failure throws `WeightsError` naming the file and, where there is one, the tensor.
+ * Writing a file is src/results/weights.ts's job (the one atomic writer).
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { FileReadError, readProblemText, readRegularFile } from './files.js';
 import type { MLP } from './mlp.js';
 
 /** A bad, unreadable or mismatched weights or tensors file; the CLI maps it to exit code 2. */
@@ -80,14 +80,16 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = dv.getBigUint64(0, true);
   if (n > BigInt(bytes.length - 8)) {
-    fail(file, `header length ${n} runs past the end of the file (${bytes.length} bytes; truncated or not safetensors)`);
+    fail(file, `the header length in the first 8 bytes runs past the end of the file (${bytes.length} bytes; truncated or not safetensors)`);
   }
   const headerLen = Number(n);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
-  } catch (e) {
-    fail(file, `header is not valid UTF-8 JSON (${(e as Error).message})`);
+  } catch {
+    // The parser's message quotes the bytes it choked on: for a file that is not safetensors at
+    // all (a password file, a key), those are its contents, so they are not repeated.
+    fail(file, 'header is not valid UTF-8 JSON (truncated or not safetensors)');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail(file, 'header is not a JSON object');
   const dataStart = 8 + headerLen;
@@ -150,10 +152,10 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
 export function readSafetensors(path: string): SafetensorsContents {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readRegularFile(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    fail(path, err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory; expected a safetensors file' : `cannot read (${err.message})`);
+    if (!(e instanceof FileReadError)) throw e;
+    fail(path, readProblemText(e.problem, 'a safetensors file'));
   }
   return parseSafetensors(bytes, path);
 }
@@ -226,31 +228,6 @@ export function serializeSafetensors(
   return out;
 }
 
-/** Writes bytes to `path` atomically: a temporary file in the same folder, then a rename. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // The temporary file may never have been created.
-    }
-    throw new WeightsError(`${path}: cannot write (${(e as Error).message})`);
-  }
-}
-
-/** Writes a safetensors file atomically (see `serializeSafetensors`). */
-export function writeSafetensors(
-  path: string,
-  tensors: ReadonlyMap<string, TensorInput> | Readonly<Record<string, TensorInput>>,
-  metadata: Readonly<Record<string, string>> = {},
-): void {
-  writeFileAtomic(path, serializeSafetensors(tensors, metadata));
-}
-
 const BF16_BITS = new Uint32Array(1);
 const BF16_FLOAT = new Float32Array(BF16_BITS.buffer);
 
@@ -283,15 +260,18 @@ export function toFloat64Array(t: Tensor): Float64Array {
 }
 
 /**
- * Writes the model's weights to `path` (atomically) in the model's dtype (F32 or F64), with
- * PyTorch nn.Linear names: layers.{i}.weight [fan_out, fan_in], layers.{i}.bias [fan_out] for
- * i = 0..depth, and prelu.{i}.weight [1] or [units] for PReLU models. `metadata` is stored in
- * `__metadata__` together with format "pt" (what PyTorch's loaders look for).
+ * The model's weights as safetensors bytes in the model's dtype (F32 or F64), with PyTorch
+ * names: layers.{i}.weight [fan_out, fan_in], layers.{i}.bias [fan_out] for i = 0..depth,
+ * prelu.{i}.weight [1] or [units] for PReLU models, norms.{i}.weight and norms.{i}.bias [units]
+ * for affine norms, and batch norm's running statistics norms.{i}.running_mean,
+ * norms.{i}.running_var [units]. `metadata` is stored in `__metadata__` together with format
+ * "pt" (what PyTorch's loaders look for). The file is written by src/results/weights.ts.
  */
-export function exportWeights(mlp: MLP, path: string, metadata: Readonly<Record<string, string>> = {}): void {
+export function serializeWeights(mlp: MLP, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
   const tensors = new Map<string, TensorInput>();
   for (const p of mlp.params()) tensors.set(p.name, { shape: p.shape, data: p.value });
-  writeSafetensors(path, tensors, { format: 'pt', ...metadata });
+  for (const b of mlp.buffers()) tensors.set(b.name, { shape: b.shape, data: b.value });
+  return serializeSafetensors(tensors, { format: 'pt', ...metadata });
 }
 
 /** One layer as a weights file must match it: `layers.{index}.weight` [fanOut, fanIn], `.bias` [fanOut], PReLU slopes. */
@@ -301,6 +281,12 @@ export interface LayerShape {
   readonly fanOut: number;
   /** The layer has learned PReLU slopes (`prelu.{index}.weight`, [1] or [fanOut]). */
   readonly prelu: boolean;
+  /**
+   * The layer's norm: affine ones have `norms.{index}.weight` and `.bias` [fanOut], batch norm
+   * `norms.{index}.running_mean` and `.running_var` [fanOut] (PyTorch's `num_batches_tracked`
+   * is accepted and ignored). Absent or null: none.
+   */
+  readonly norm?: { readonly name: 'batch' | 'layer'; readonly affine: boolean } | null;
 }
 
 /** A model as a weights file must match it; depth and activation only name it in messages. */
@@ -314,8 +300,26 @@ export interface WeightsLayout {
 export interface WeightsMatch {
   readonly layer: number;
   readonly name: string;
-  readonly kind: 'weight' | 'bias' | 'prelu';
+  readonly kind: 'weight' | 'bias' | 'prelu' | 'normWeight' | 'normBias' | 'runningMean' | 'runningVar';
   readonly tensor: Tensor;
+}
+
+/** The tensors one layer has: name, kind, shape. */
+function layerTensors(layer: LayerShape): [string, WeightsMatch['kind'], number[]][] {
+  const i = layer.index;
+  const out: [string, WeightsMatch['kind'], number[]][] = [
+    [`layers.${i}.weight`, 'weight', [layer.fanOut, layer.fanIn]],
+    [`layers.${i}.bias`, 'bias', [layer.fanOut]],
+  ];
+  if (layer.prelu) out.push([`prelu.${i}.weight`, 'prelu', [layer.fanOut]]);
+  const norm = layer.norm;
+  if (norm) {
+    if (norm.affine) out.push([`norms.${i}.weight`, 'normWeight', [layer.fanOut]], [`norms.${i}.bias`, 'normBias', [layer.fanOut]]);
+    if (norm.name === 'batch') {
+      out.push([`norms.${i}.running_mean`, 'runningMean', [layer.fanOut]], [`norms.${i}.running_var`, 'runningVar', [layer.fanOut]]);
+    }
+  }
+  return out;
 }
 
 /**
@@ -326,14 +330,11 @@ export interface WeightsMatch {
 export function matchWeights(tensors: ReadonlyMap<string, Tensor>, layout: WeightsLayout, path: string): WeightsMatch[] {
   const plan: WeightsMatch[] = [];
   const expected = new Set<string>();
+  const ignored = new Set<string>();
   for (const layer of layout.layers) {
     const i = layer.index;
-    const wanted: [string, WeightsMatch['kind'], number[]][] = [
-      [`layers.${i}.weight`, 'weight', [layer.fanOut, layer.fanIn]],
-      [`layers.${i}.bias`, 'bias', [layer.fanOut]],
-    ];
-    if (layer.prelu) wanted.push([`prelu.${i}.weight`, 'prelu', [layer.fanOut]]);
-    for (const [name, kind, shape] of wanted) {
+    if (layer.norm?.name === 'batch') ignored.add(`norms.${i}.num_batches_tracked`);
+    for (const [name, kind, shape] of layerTensors(layer)) {
       expected.add(name);
       const t = tensors.get(name);
       if (t === undefined) {
@@ -355,14 +356,16 @@ export function matchWeights(tensors: ReadonlyMap<string, Tensor>, layout: Weigh
       const data = t.data as Float32Array | Float64Array;
       for (let k = 0; k < data.length; k++) {
         if (!Number.isFinite(data[k])) fail(path, `tensor "${name}" holds ${data[k]} at element ${k}; weights must be finite`);
+        if (kind === 'runningVar' && data[k] < 0) fail(path, `tensor "${name}" holds ${data[k]} at element ${k}; a running variance must be >= 0`);
       }
       plan.push({ layer: i, name, kind, tensor: t });
     }
   }
-  const extra = [...tensors.keys()].filter((k) => !expected.has(k));
+  const extra = [...tensors.keys()].filter((k) => !expected.has(k) && !ignored.has(k));
   if (extra.length > 0) {
+    const norm = layout.layers.find((l) => l.norm)?.norm?.name;
     fail(path, `unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.map((k) => `"${k}"`).join(', ')} ` +
-      `(the model has depth ${layout.depth}, activation ${layout.activation})`);
+      `(the model has depth ${layout.depth}, activation ${layout.activation}${norm ? `, ${norm} norm` : ''})`);
   }
   return plan;
 }
@@ -370,6 +373,18 @@ export function matchWeights(tensors: ReadonlyMap<string, Tensor>, layout: Weigh
 /** Reads the weights file at `path` and checks it against `layout` without any model (see `matchWeights`). */
 export function checkWeightsFile(path: string, layout: WeightsLayout): void {
   matchWeights(readSafetensors(path).tensors, layout, path);
+}
+
+/** The layout a weights file for `mlp` must have. */
+export function weightsLayoutOf(mlp: MLP): WeightsLayout {
+  return {
+    layers: mlp.layers.map((l) => ({
+      index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, prelu: l.learned !== null,
+      norm: l.norm === null ? null : { name: l.norm.spec.name, affine: l.norm.spec.affine },
+    })),
+    depth: mlp.depth,
+    activation: mlp.activation,
+  };
 }
 
 /**
@@ -380,19 +395,21 @@ export function checkWeightsFile(path: string, layout: WeightsLayout): void {
  */
 export function importWeights(mlp: MLP, path: string): void {
   const { tensors } = readSafetensors(path);
-  const layout: WeightsLayout = {
-    layers: mlp.layers.map((l) => ({ index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, prelu: l.learned !== null })),
-    depth: mlp.depth,
-    activation: mlp.activation,
-  };
-  for (const { layer, kind, tensor } of matchWeights(tensors, layout, path)) {
+  for (const { layer, kind, tensor } of matchWeights(tensors, weightsLayoutOf(mlp), path)) {
     const data = tensor.data as Float32Array | Float64Array;
     const l = mlp.layers[layer];
-    if (kind === 'weight') l.W.set(data);
-    else if (kind === 'bias') l.b.set(data);
-    else {
-      l.setSlopeCount(tensor.shape[0]);
-      l.learned!.value.set(data);
+    const norm = l.norm;
+    switch (kind) {
+      case 'weight': l.W.set(data); break;
+      case 'bias': l.b.set(data); break;
+      case 'prelu':
+        l.setSlopeCount(tensor.shape[0]);
+        l.learned!.value.set(data);
+        break;
+      case 'normWeight': norm!.weight.set(data); break;
+      case 'normBias': norm!.bias.set(data); break;
+      case 'runningMean': norm!.runningMean.set(data); break;
+      case 'runningVar': norm!.runningVar.set(data); break;
     }
   }
 }

@@ -11,7 +11,8 @@
 export { writeRunReport, runPage, statusLine } from './run-report.js';
 export { writeSweepReport, sweepPage, cellRow, numericAxes, vanishingOf, seedSection, seedAxes, chooseOutcome } from './sweep-report.js';
 export { writeFigures } from './gallery.js';
-export { readRun, readSweep, readSweepSummary, runInfo, parseNdjson, type RunData, type SweepData, type RunInfo } from './read.js';
+export { readRun, readSweep, runInfo, type RunData, type SweepData, type RunInfo } from './read.js';
+export { writeReports, type ReportTargets } from './write.js';
 export { downsample, layerBudget, SCALAR_BUDGET, HISTOGRAM_BUDGET } from './downsample.js';
 export { compileSpec, renderSvg, renderView, countMarks } from './render.js';
 export { renderPage, escapeHtml, type Chart, type Section, type Page } from './html.js';
@@ -20,8 +21,10 @@ export {
   deathStepsSpec, revivedSpec, updateRatioSpec, preluSpec, chooseSteps, chooseLayers,
 } from './specs/run.js';
 export {
-  vanishingDepthSpec, deadByActivationSpec, blowupSpec, phaseSpec, proportionSpec, lossBandSpec,
-  type CellRow, type DeadRow, type PhasePoint, type SeedPoint, type ProportionPoint, type LossPoint,
+  vanishingSpec, blowupSpec, blowupRows, phaseSpec, proportionSpec, lossBandSpec,
+  type CellRow, type ScalarRow, type BlowupRow, type PhasePoint, type SeedPoint, type ProportionPoint, type LossPoint,
 } from './specs/sweep.js';
+export { curvesSpec, profileSpec, fractionsSpec, heatmapsSpec } from './specs/sweep-lines.js';
+export { sweepShape, type SweepShape, type Axis } from './sweep-shape.js';
 export { activationFigureSpec, activationAnnotations, POST_ACTIVATIONS, OTHER_ACTIVATIONS } from './specs/figures.js';
 export type { Spec } from './specs/common.js';

@@ -3,14 +3,17 @@
  * per chart and writes <cell>/report.html. No clock is read, so the same folder always gives
  * the same bytes.
  */
-import { writeFile, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { MetricRecord, Summary } from '../metrics/types.js';
+import { REPORT_FILE } from '../results/layout.js';
+import { orNull } from '../results/read.js';
+import { readSpectra, type SpectrumLine } from '../results/read-signal.js';
+import type { MetricRecord, Summary } from '../results/types.js';
+import { writeFileAtomic } from '../results/write.js';
 import { bornDeadLayersOf, bornDeadOf, deadUnitEventsOf, theoryOf } from './blocks.js';
 import { HISTOGRAM_BUDGET, SCALAR_BUDGET, downsample, layerBudget } from './downsample.js';
 import { escapeHtml, renderPage, type Chart, type Section } from './html.js';
 import { readRun, runInfo, type RunData, type RunInfo } from './read.js';
-import { readSpectra, type SpectrumLineData } from './read-signal.js';
+import { remedySections } from './remedies.js';
 import { runSignalSection } from './signal-section.js';
 import { depthOf, hasLayerField } from './specs/common.js';
 import {
@@ -80,7 +83,7 @@ function thin(run: RunData) {
 }
 
 /** The page model of a run's report (sections of charts), before rendering. */
-export function runPage(run: RunData, spectra: readonly SpectrumLineData[] = []): { title: string; header: string; sections: Section[]; footer: string[] } {
+export function runPage(run: RunData, spectra: readonly SpectrumLine[] = []): { title: string; header: string; sections: Section[]; footer: string[] } {
   const info = runInfo(run.config);
   const summary = run.summary;
   const status = statusLine(summary, run.records.length);
@@ -132,6 +135,7 @@ ${factsMarkup(info, summary)}`;
     ],
   });
 
+  sections.push(...remedySections(run.records, t.perLayer, summary));
   const signal = runSignalSection(run, spectra);
   if (signal !== null) sections.push(signal);
 
@@ -189,19 +193,12 @@ ${factsMarkup(info, summary)}`;
   return { title: `${PAGE.runTitle}: ${info.name || basename(run.dir)}`, header, sections, footer };
 }
 
-/** Writes `path` atomically (temp file + rename), so a reader never sees half a report. */
-export async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
-}
-
 /** Renders <cellDir>/report.html from the files in cellDir; returns its path. */
 export async function writeRunReport(cellDir: string): Promise<string> {
-  const run = await readRun(cellDir);
-  const html = await renderPage(runPage(run, await readSpectra(cellDir)));
-  const out = join(cellDir, 'report.html');
-  await writeAtomic(out, html);
+  const run = readRun(cellDir);
+  const html = await renderPage(runPage(run, orNull(() => readSpectra(cellDir)) ?? []));
+  const out = join(cellDir, REPORT_FILE);
+  writeFileAtomic(out, html);
   return out;
 }
 

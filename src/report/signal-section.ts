@@ -10,8 +10,9 @@ import { fitDecayLength } from '../metrics/correlation-probe.js';
 import { scalarActivation } from '../metrics/theory.js';
 import { correlationTrajectory } from '../metrics/theory-signal.js';
 import type { Chart, Section } from './html.js';
+import type { SpectrumLine } from '../results/read-signal.js';
 import type { RunData } from './read.js';
-import { activationOf, correlationOf, spectraBlockOf, type CorrelationData, type SpectrumLineData } from './read-signal.js';
+import { activationOf, correlationOf, type CorrelationData } from './read-signal.js';
 import { correlationSpec, log10Rows, pickSteps, spectrumSpec } from './specs/signal.js';
 import { SIGNAL_CHARTS, SIGNAL_HEADING, SIGNAL_NOTES } from './text-signal.js';
 
@@ -31,10 +32,10 @@ export function predictedCorrelation(run: RunData, c: CorrelationData): (number 
   return correlationTrajectory(scalarActivation(name, params), c.sigmaW2, c.sigmaB2, c.qPerLayer, c0).map((v) => (Number.isFinite(v) ? v : null));
 }
 
-function spectrumChart(run: RunData, lines: readonly SpectrumLineData[]): Chart {
+function spectrumChart(run: RunData, lines: readonly SpectrumLine[]): Chart {
   const steps = pickSteps(lines.map((l) => l.step));
   const shown = new Set(steps);
-  const block = spectraBlockOf(run.summary);
+  const block = run.summary?.spectra ?? null;
   const notes: string[] = [];
   const total = new Set(lines.map((l) => l.step)).size;
   if (steps.length < total) notes.push(SIGNAL_NOTES.stepsShown(steps.length, total));
@@ -63,7 +64,7 @@ function correlationChart(run: RunData, c: CorrelationData): Chart {
 }
 
 /** The section, or null when the run has neither spectra nor measured correlations. */
-export function runSignalSection(run: RunData, lines: readonly SpectrumLineData[]): Section | null {
+export function runSignalSection(run: RunData, lines: readonly SpectrumLine[]): Section | null {
   const c = correlationOf(run.summary);
   if (lines.length === 0 && c === null) return null;
   const charts: Chart[] = [];

@@ -16,7 +16,9 @@ import { scalarActivation } from '../metrics/theory.js';
 import { RELU_HE_LOG_NORM_SLOPE, TRAINABLE_DEPTH_XI, phaseCurves } from '../metrics/theory-signal.js';
 import type { Chart, Section } from './html.js';
 import { runInfo, type SweepCell } from './read.js';
-import { activationOf, spectraBlockOf, theoryNumbersOf, type SpectrumLineData } from './read-signal.js';
+import { isSeedKey } from './sweep-shape.js';
+import type { SpectrumLine } from '../results/read-signal.js';
+import { activationOf, theoryNumbersOf } from './read-signal.js';
 import {
   bandEdges, finiteWidthSpec, log10Rows, signalPhaseSpec, spectraSweepSpec, type FiniteWidthPoint, type SignalPhaseCell,
 } from './specs/signal.js';
@@ -26,8 +28,6 @@ import { SIGNAL_CHARTS, SIGNAL_HEADING, SIGNAL_NOTES, SIGNAL_PHASE_METRIC } from
 export const PHASE_CURVE_POINTS = 25;
 /** Panels (activation, sigma_b^2) drawn at most. */
 const MAX_PANELS = 3;
-
-const isSeedKey = (k: string): boolean => /(^|\.)seeds?$/i.test(k);
 
 /** A cell's group: its id without the seed part ("init=orthogonal,seed=2" -> "init=orthogonal"). */
 export function groupLabel(id: string): string {
@@ -45,7 +45,7 @@ function resolvedActivation(cell: SweepCell): { name: ActivationName; params: Re
   }
 }
 
-function spectraChart(cells: readonly SweepCell[], spectra: ReadonlyMap<string, readonly SpectrumLineData[]>): Chart | null {
+function spectraChart(cells: readonly SweepCell[], spectra: ReadonlyMap<string, readonly SpectrumLine[]>): Chart | null {
   const first: { series: string; step: number; singularValues: readonly number[] }[] = [];
   for (const c of cells) {
     const lines = spectra.get(c.id) ?? [];
@@ -144,13 +144,13 @@ function haninNicaApplies(cell: SweepCell): boolean {
 export function finiteWidthPoints(cells: readonly SweepCell[]): { points: FiniteWidthPoint[]; maxBetaWithTheory: number | null } {
   const groups = new Map<string, { cells: SweepCell[]; values: number[]; beta: number | null }>();
   for (const cell of cells) {
-    const block = spectraBlockOf(cell.run.summary);
+    const block = cell.run.summary?.spectra;
     const first = block?.steps[0];
-    if (block === null || first === undefined || first.step !== 0) continue;
+    if (block === undefined || first === undefined || first.step !== 0) continue;
     const key = JSON.stringify(Object.entries(cell.overrides).filter(([k]) => !isSeedKey(k)).sort());
-    const g = groups.get(key) ?? { cells: [], values: [], beta: block.beta };
+    const g = groups.get(key) ?? { cells: [], values: [], beta: Number.isFinite(block.beta) ? block.beta : null };
     g.cells.push(cell);
-    g.values.push(...first.logJv2);
+    for (const v of first.logJv2) if (v !== null) g.values.push(v);
     groups.set(key, g);
   }
   const points: FiniteWidthPoint[] = [];
@@ -171,7 +171,7 @@ export function finiteWidthPoints(cells: readonly SweepCell[]): { points: Finite
 }
 
 /** The section, or null when no cell carries a theory block or spectra. */
-export function sweepSignalSection(cells: readonly SweepCell[], spectra: ReadonlyMap<string, readonly SpectrumLineData[]>): Section | null {
+export function sweepSignalSection(cells: readonly SweepCell[], spectra: ReadonlyMap<string, readonly SpectrumLine[]>): Section | null {
   if (!cells.some((c) => theoryNumbersOf(c.run.summary) !== null || (spectra.get(c.id)?.length ?? 0) > 0)) return null;
   const charts: Chart[] = [];
   const notes: string[] = [];

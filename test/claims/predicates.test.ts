@@ -8,7 +8,7 @@ import {
 } from '../../src/claims/predicates.js';
 import type { Claim } from '../../src/claims/schema.js';
 import { verdictOf, type Outcome } from '../../src/claims/types.js';
-import type { LayerRecord, MetricRecord, Summary } from '../../src/metrics/types.js';
+import type { LayerRecord, MetricRecord, Summary } from '../../src/results/types.js';
 
 /** A layer record with the given gradient norms (other fields 1). */
 const layer = (l: number, deltaNorm: number, extra: Partial<LayerRecord> = {}): LayerRecord => ({
@@ -139,7 +139,7 @@ describe('checks on hand-made runs', () => {
 
   it('sparsity: reads the mean zero fraction of the hidden layers', async () => {
     const s = summary([1, 1, 1]);
-    const withZeros = { ...s, initial: { ...(s.initial as object), layers: [layer(0, 1, { zeroFraction: 0.4 }), layer(1, 1, { zeroFraction: 0.6 }), layer(2, 1, { zeroFraction: 0 })] } } as Summary;
+    const withZeros = { ...s, initial: { ...s.initial!, layers: [layer(0, 1, { zeroFraction: 0.4 }), layer(1, 1, { zeroFraction: 0.6 }), layer(2, 1, { zeroFraction: 0 })] } } as Summary;
     const o = await CHECKS.sparsity.evaluate(context({ net: cell('claim-x/a', withZeros, 2) }, { minZero: 0.4, maxZero: 0.6 }, {}));
     expect(o.measures[0].value).toBeCloseTo(0.5, 12);
     expect(verdictOf(o)).toBe('reproduced');

@@ -17,7 +17,7 @@ function errorsOf(input: unknown): readonly string[] {
 const ACTS = 'identity, sigmoid, tanh, relu, leaky_relu, prelu, elu, selu, crelu, relu6, softsign, gelu, silu';
 const INITS = 'normal, uniform, standard, glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal, orthogonal, constant, zeros';
 const KINDS = 'spirals, blobs, moons, checkerboard, teacher, mnist, tensors';
-const NAME_RULE = 'a name of letters, digits, ".", "_" and "-" that starts with a letter or digit';
+const NAME_RULE = 'a name of letters, digits, ".", "_" and "-" that starts with a letter or digit, at most 100 characters';
 
 const cases: [string, unknown, string[]][] = [
   ['a misspelt activation, with the nearest name', { ...base, model: { activation: 'rleu' } },
@@ -156,7 +156,6 @@ describe('resolveConfig reports every error at once', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).exitCode).toBe(2);
     expect((err as ConfigError).message).toBe(
       'configs/x.json: invalid config (2 errors)\n' +
         '  model.depth: -1 is not allowed: expected an integer >= 0\n' +

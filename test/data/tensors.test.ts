@@ -125,6 +125,23 @@ describe('split and standardisation of a file', () => {
   });
 });
 
+describe('labels of a single class', () => {
+  it.each([
+    ['all zeros', [0, 0, 0, 0], 0],
+    ['all threes', [3, 3, 3, 3], 3],
+    ['I64 all ones', [1, 1, 1, 1], 1],
+  ] as const)('are refused (%s): a one-class classifier is trivially 100%% accurate', (what, labels, label) => {
+    const dtype = what.startsWith('I64') ? 'I64' : 'I32';
+    const path = file({ x: { dtype: 'F32', shape: [4, 1], data: [1, 2, 3, 4] }, y: { dtype, shape: [4], data: [...labels] } });
+    expect(refusal(() => load(path))).toBe(`<dir>/${path}: tensor "y": every label is ${label}; expected at least two classes for a classification task (float targets [n, k] give a regression)`);
+  });
+
+  it('accept two classes however unbalanced', () => {
+    const path = file({ x: { dtype: 'F32', shape: [4, 1], data: [1, 2, 3, 4] }, y: { dtype: 'I32', shape: [4], data: [0, 0, 0, 1] } });
+    expect(load(path, { testFraction: 0 }).classes).toBe(2);
+  });
+});
+
 describe('refusals name the file and the tensor', () => {
   const x: TestTensor = { dtype: 'F32', shape: [N, D], data: X };
   const y: TestTensor = { dtype: 'I32', shape: [N], data: LABELS };
@@ -194,7 +211,7 @@ describe('refusals name the file and the tensor', () => {
     const big = new Uint8Array(16);
     new DataView(big.buffer).setBigUint64(0, 1000n, true);
     writeFileSync(join(DIR, 'big.safetensors'), big);
-    expect(refusal(() => load('big.safetensors'))).toMatchInlineSnapshot(`"<dir>/big.safetensors: not a safetensors file: header length 1000 does not fit in a file of 16 bytes"`);
+    expect(refusal(() => load('big.safetensors'))).toMatchInlineSnapshot(`"<dir>/big.safetensors: not a safetensors file: the header length in the first 8 bytes does not fit in a file of 16 bytes"`);
     const bad = new Uint8Array(8 + 5);
     new DataView(bad.buffer).setBigUint64(0, 5n, true);
     bad.set(new TextEncoder().encode('{"x":'), 8);

@@ -49,11 +49,11 @@ describe('a run with metrics.jacobian', () => {
     }
     const examples = on.spectra.slice(0, 3).map((l) => l.example);
     expect(on.spectra.slice(3, 6).map((l) => l.example)).toEqual(examples);
-    const block = on.summary.spectra as { examples: number[]; predictedMeanS2: number; beta: number; steps: { step: number; meanS2: number; logJv2: number[] }[] };
+    const block = on.summary.spectra!;
     expect(block.examples).toEqual(examples);
     expect(block.steps.map((s) => s.step)).toEqual([0, 5, 20]);
     expect(block.beta).toBeCloseTo(3 / 12, 15);
-    expect(block.predictedMeanS2).toBeGreaterThan(0);
+    expect(block.predictedMeanS2!).toBeGreaterThan(0);
     const s0 = on.spectra.slice(0, 3).flatMap((l) => l.singularValues as number[]);
     expect(block.steps[0].meanS2).toBeCloseTo(s0.reduce((a, v) => a + v * v, 0) / s0.length, 8);
     expect(block.steps[0].logJv2).toHaveLength(3);
@@ -83,13 +83,12 @@ describe('a run with metrics.jacobian', () => {
 describe('every run with per-layer metrics', () => {
   it('puts the pair correlations of the probe per hidden layer, and their fitted decay length, in the theory block', async () => {
     const r = await run({}, 'corr');
-    const t = r.summary.theory as { measuredCorrelation: { step: number; pairs: number; perLayer: number[]; stdErr: number[]; fitLayers: number; xiC: number | null } };
-    const m = t.measuredCorrelation;
+    const m = r.summary.theory!.measuredCorrelation!;
     expect(m.step).toBe(0);
     expect(m.pairs).toBe(32);
     expect(m.perLayer).toHaveLength(4);
     expect(m.stdErr).toHaveLength(4);
-    for (const c of m.perLayer) expect(Math.abs(c)).toBeLessThanOrEqual(1);
+    for (const c of m.perLayer) expect(Math.abs(c!)).toBeLessThanOrEqual(1);
     expect(Object.keys(r.summary).includes('spectra')).toBe(false);
   });
 });

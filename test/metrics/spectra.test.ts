@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, type ActivationName, type ParamValues } from '../../src/net/activations.js';
 import { tsKernels } from '../../src/net/kernels-ts.js';
 import { MLP, initializeMLP } from '../../src/net/mlp.js';
+import { normSpec } from '../../src/net/norm.js';
 import { createRng } from '../../src/net/rng.js';
 import { hiddenJacobian, measureSpectra } from '../../src/metrics/spectra.js';
 import { theoryFor } from '../../src/metrics/theory.js';
@@ -115,40 +116,127 @@ describe.each([
   });
 });
 
+describe.each([
+  ['batch norm', 'batch', null],
+  ['layer norm', 'layer', null],
+  ['residual connections (alpha 0.5)', 'none', 0.5],
+  ['batch norm and residual connections (alpha 1)', 'batch', 1],
+] as const)('the Jacobian of a tanh MLP with %s', (_what, norm, alpha) => {
+  it('equals central differences of the stack with the batch statistics held fixed, to 1e-7', () => {
+    const depth = 4;
+    const width = 5;
+    const rows = 6;
+    const mlp = new MLP({
+      inputDim: 3, outputDim: 2, depth, width, activation: 'tanh', dtype: 'float64', kernels: tsKernels, maxRows: rows,
+      norm: normSpec(norm), residual: alpha === null ? null : { scale: alpha },
+    });
+    initializeMLP(mlp, { init: { name: 'glorot_normal', gain: 1.2 }, biasInit: { name: 'normal', std: 0.3 } }, createRng(`norm-${norm}-${alpha}`).fork('init'));
+    const rng = createRng('gamma');
+    for (const l of mlp.layers) {
+      if (l.norm === null) continue;
+      for (let c = 0; c < width; c++) {
+        l.norm.weight[c] = 0.5 + rng.next();
+        l.norm.bias[c] = 0.2 * rng.normal();
+      }
+    }
+    const x = Float64Array.from({ length: rows * 3 }, () => rng.normal());
+    mlp.forward(x, rows, 'probe');
+    // The probe batch's statistics per unit of each layer's z, computed here from the cached z.
+    const stats = mlp.layers.slice(0, depth).map((l) => {
+      const mean = new Float64Array(width);
+      const inv = new Float64Array(width);
+      for (let c = 0; c < width; c++) {
+        let m = 0;
+        for (let r = 0; r < rows; r++) m += l.z[r * width + c];
+        m /= rows;
+        let v = 0;
+        for (let r = 0; r < rows; r++) v += (l.z[r * width + c] - m) ** 2;
+        mean[c] = m;
+        inv[c] = 1 / Math.sqrt(v / rows + (l.norm?.spec.eps ?? 0));
+      }
+      return { mean, inv };
+    });
+    const stack = (h0: Float64Array): Float64Array => {
+      let h = h0;
+      for (let l = 1; l < depth; l++) {
+        const layer = mlp.layers[l];
+        const z = new Float64Array(width);
+        for (let r = 0; r < width; r++) {
+          let acc = layer.b[r];
+          for (let k = 0; k < layer.fanIn; k++) acc += layer.W[r * layer.fanIn + k] * h[k];
+          z[r] = acc;
+        }
+        let n = z;
+        if (layer.norm !== null) {
+          const g = layer.norm.weight;
+          const b = layer.norm.bias;
+          if (norm === 'batch') n = z.map((v, c) => g[c] * (v - stats[l].mean[c]) * stats[l].inv[c] + b[c]);
+          else {
+            const mu = z.reduce((a, v) => a + v, 0) / width;
+            const sd = Math.sqrt(z.reduce((a, v) => a + (v - mu) ** 2, 0) / width + layer.norm.spec.eps);
+            n = z.map((v, c) => (g[c] * (v - mu)) / sd + b[c]);
+          }
+        }
+        const a = n.map(Math.tanh);
+        h = alpha === null ? a : h.map((v, i) => v + alpha * a[i]);
+      }
+      return h;
+    };
+    for (let row = 0; row < rows; row += 2) {
+      mlp.forward(x, rows, 'probe');
+      const h0 = Float64Array.from(mlp.layers[0].a.subarray(row * width, (row + 1) * width));
+      const { J, cols } = hiddenJacobian(mlp, row);
+      const eps = 1e-6;
+      for (let k = 0; k < width; k++) {
+        const up = Float64Array.from(h0);
+        const dn = Float64Array.from(h0);
+        up[k] += eps;
+        dn[k] -= eps;
+        const fu = stack(up);
+        const fd = stack(dn);
+        for (let r = 0; r < width; r++) {
+          const num = (fu[r] - fd[r]) / (2 * eps);
+          expect(Math.abs(J[r * cols + k] - num), `row ${row} J[${r}, ${k}]`).toBeLessThan(1e-7 * Math.max(1, Math.abs(num)));
+        }
+      }
+    }
+  });
+});
+
 describe('the mean squared singular value of a wide network at init', () => {
-  // Width 256, 5 hidden layers (J has 4 factors), He-scaled Gaussian weights with a gain: one
-  // example's ||J||_F^2 / n fluctuates by about sqrt(sum 1/n_l) ~ 0.12 of itself (less over 4
-  // examples); seen: -1% to +7% at width 300. The prediction is asked to hold within 15%, which
-  // chi_1 at q* in place of the q_l trajectory misses by 50% for tanh at gain 0.8 (q_0 = 1.33,
-  // q* = 0.31).
+  // Width 256, 5 hidden layers (J has 4 factors), He-scaled Gaussian weights with a gain. One
+  // network's ||J||_F^2 / n fluctuates by about sqrt(sum 1/n_l) ~ 0.12 of itself (seen: 0.87 to
+  // 1.16 over 8 ReLU networks), so the mean over 4 independent networks (one example each) has a
+  // spread near 0.06 (seen: -8% to +2%); the prediction is asked to hold within 20%. chi_1 at q* in place of the
+  // q_l trajectory misses by 50% for tanh at gain 0.8 (q_0 = 1.33, q* = 0.31).
   it.each([
     ['tanh', 0.8, 0.05],
     ['tanh', 1.3, 0.0],
     ['relu', 1.0, 0.0],
     ['elu', 0.9, 0.1],
-  ] as const)('%s (he_normal gain %s, bias std^2 %s) matches the product of chi_1 along the q_l trajectory within 15%%', (activation, gain, sb2) => {
+  ] as const)('%s (he_normal gain %s, bias std^2 %s) matches the product of chi_1 along the q_l trajectory within 20%%', (activation, gain, sb2) => {
     const depth = 5;
     const width = 256;
     const inputDim = 50;
-    const rows = 4;
-    const mlp = model(activation, depth, width, inputDim, rows);
-    const init = { name: 'he_normal', gain };
-    initializeMLP(mlp, { init, biasInit: { name: 'normal', std: Math.sqrt(sb2) } }, createRng(`wide-${activation}-${gain}`).fork('init'));
-    const rng = createRng('inputs');
-    const x = Float64Array.from({ length: rows * inputDim }, () => rng.normal());
-    const x2 = x.reduce((a, v) => a + v * v, 0) / x.length;
+    const networks = 4;
     const sigmaW2 = 2 * gain * gain;
-    const block = theoryFor({
-      activation, activationParams: mlp.activationParams, sigmaW2, sigmaB2: sb2, width, depth, initGaussian: true, widthFactor: 1, q0: sigmaW2 * x2 + sb2,
-    });
-    const predicted = predictedJacobianMeanS2(block.chi1PerLayer)!;
-    mlp.forward(x, rows);
     let sum = 0;
-    for (let r = 0; r < rows; r++) {
-      const { J, cols } = hiddenJacobian(mlp, r);
+    let predicted = 0;
+    for (let k = 0; k < networks; k++) {
+      const mlp = model(activation, depth, width, inputDim, 1);
+      initializeMLP(mlp, { init: { name: 'he_normal', gain }, biasInit: { name: 'normal', std: Math.sqrt(sb2) } }, createRng(`wide-${activation}-${gain}-${k}`).fork('init'));
+      const rng = createRng(`inputs-${k}`);
+      const x = Float64Array.from({ length: inputDim }, () => rng.normal());
+      const x2 = x.reduce((a, v) => a + v * v, 0) / x.length;
+      const block = theoryFor({
+        activation, activationParams: mlp.activationParams, sigmaW2, sigmaB2: sb2, width, depth, initGaussian: true, widthFactor: 1, q0: sigmaW2 * x2 + sb2,
+      });
+      predicted += predictedJacobianMeanS2(block.chi1PerLayer)! / networks;
+      mlp.forward(x, 1);
+      const { J, cols } = hiddenJacobian(mlp, 0);
       sum += J.reduce((a, v) => a + v * v, 0) / cols;
     }
-    const measured = sum / rows;
-    expect(Math.abs(measured / predicted - 1)).toBeLessThan(0.15);
+    const measured = sum / networks;
+    expect(Math.abs(measured / predicted - 1)).toBeLessThan(0.2);
   });
 });

@@ -8,14 +8,13 @@ import { MLP, initializeMLP } from '../../src/net/mlp.js';
 import { createRng } from '../../src/net/rng.js';
 import {
   WeightsError,
-  exportWeights,
   importWeights,
   parseSafetensors,
   readSafetensors,
   serializeSafetensors,
   toFloat64Array,
-  writeSafetensors,
 } from '../../src/net/safetensors.js';
+import { exportWeights, writeSafetensors } from '../../src/results/weights.js';
 import type { DType } from '../../src/net/tensor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradflow-st-'));
@@ -236,7 +235,7 @@ describe('parseSafetensors refusals name the file and the tensor', () => {
       const b = handWritten(header, data);
       new DataView(b.buffer).setBigUint64(0, 10_000n, true);
       return b;
-    }, 'f.st: header length 10000 runs past the end of the file (128 bytes; truncated or not safetensors)'],
+    }, 'f.st: the header length in the first 8 bytes runs past the end of the file (128 bytes; truncated or not safetensors)'],
     ['a truncated data buffer', () => handWritten(header, data).subarray(0, 8 + 108 + 10),
       'f.st: tensor "b": data_offsets [8, 12] lie outside the data buffer of 10 bytes (truncated file or lying header)'],
     ['offsets that disagree with shape and dtype', () => handWritten({ ...header, b: { dtype: 'F32', shape: [2], data_offsets: [8, 12] } }, data),
@@ -250,7 +249,7 @@ describe('parseSafetensors refusals name the file and the tensor', () => {
       b[8] = 0x5b; // '[' ... no longer valid JSON
       b[9] = 0x7b;
       return b;
-    }, /^f\.st: header is not valid UTF-8 JSON \(/],
+    }, /^f\.st: header is not valid UTF-8 JSON \(truncated or not safetensors\)$/],
     ['metadata that is not strings', () => handWritten({ __metadata__: { step: 3 }, ...header }, data),
       'f.st: __metadata__.step is 3, not a string'],
   ] as const)('refuses %s', (_what, bytes, message) => {

@@ -58,8 +58,8 @@ const SPOILS: readonly Spoil[] = [
   {
     what: 'random bytes (not safetensors at all)',
     bytes: () => Uint8Array.from({ length: 64 }, (_, i) => (i * 73 + 41) % 256),
-    weights: /header length \d+ runs past the end of the file \(64 bytes; truncated or not safetensors\)/,
-    data: /not a safetensors file: header length \d+ does not fit in a file of 64 bytes/,
+    weights: /the header length in the first 8 bytes runs past the end of the file \(64 bytes; truncated or not safetensors\)/,
+    data: /not a safetensors file: the header length in the first 8 bytes does not fit in a file of 64 bytes/,
   },
   {
     what: 'a header that is not JSON',
@@ -72,6 +72,24 @@ const SPOILS: readonly Spoil[] = [
     },
     weights: /header is not valid UTF-8 JSON/,
     data: /not a safetensors file: the header is not a JSON object/,
+  },
+  {
+    what: 'a text file (its first 8 bytes read as a length)',
+    bytes: () => new TextEncoder().encode('root:x:0:0:SECRET-LINE:/root:/bin/bash\n'),
+    weights: /^(?!.*SECRET)(?!.*root:x).*the header length in the first 8 bytes runs past the end of the file/m,
+    data: /^(?!.*SECRET)(?!.*root:x).*the header length in the first 8 bytes does not fit in a file of/m,
+  },
+  {
+    what: 'a header whose bytes are private text, not JSON',
+    bytes: () => {
+      const head = new TextEncoder().encode('SECRET-TOKEN=abc123 not json at all');
+      const out = new Uint8Array(8 + head.length);
+      new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
+      out.set(head, 8);
+      return out;
+    },
+    weights: /^(?!.*SECRET).*header is not valid UTF-8 JSON \(truncated or not safetensors\)$/m,
+    data: /^(?!.*SECRET).*not a safetensors file: the header is not a JSON object \(not valid UTF-8 JSON\)$/m,
   },
   {
     what: 'a wrong dtype',
