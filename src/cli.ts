@@ -10,6 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import * as msg from './messages.js';
+import { MAX_THREADS } from './net/kernels-threads.js';
 import { InputError, prepare, runPrepared } from './train/run.js';
 import { OutputError } from './train/io.js';
 import { LockError } from './train/lock.js';
@@ -85,6 +86,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           .positional('config', { type: 'string', array: true, demandOption: true, describe: 'config file(s); also looked up under experiments/' })
           .option('report', { type: 'boolean', default: true, describe: 'write report.html files (--no-report to skip)' })
           .option('workers', { type: 'number', default: availableParallelism(), describe: 'cells trained at once, each on a worker thread' })
+          .option('threads', { type: 'number', describe: 'threads each cell\'s kernel uses (--set model.threads); byte-identical results, default 1' })
           .option('shard', {
             type: 'string',
             describe: 'run only shard I of N of the cells, balanced by cost: --shard 2/4 (1-based), or auto (Kubernetes Indexed Job, Slurm array, GRADFLOW_SHARD_INDEX/COUNT); see docs/scale-out.md',
@@ -93,13 +95,21 @@ export async function main(argv: readonly string[]): Promise<number> {
           .option('init-from', { type: 'string', describe: 'start from the weights in this safetensors file (relative to the current folder): --set model.initFrom' })
           .option('save-weights', { type: 'string', describe: 'save the weights at these steps: --save-weights 0,100,1000 (--set train.saveWeights)' }),
       async (args) => {
-        const a = args as unknown as CommonArgs & { config: string[]; report: boolean; workers: number; shard?: string; resume?: boolean; initFrom?: string; saveWeights?: string };
+        const a = args as unknown as CommonArgs & { config: string[]; report: boolean; workers: number; threads?: number; shard?: string; resume?: boolean; initFrom?: string; saveWeights?: string };
         if (!Number.isInteger(a.workers) || a.workers < 1) {
           fail([msg.badFlag('--workers', a.workers, 'an integer >= 1')]);
           exitCode = EXIT_BAD_INPUT;
           return;
         }
         const sets = [...a.set];
+        if (a.threads !== undefined) {
+          if (!Number.isInteger(a.threads) || a.threads < 1 || a.threads > MAX_THREADS) {
+            fail([msg.badFlag('--threads', a.threads, `an integer from 1 to ${MAX_THREADS}`)]);
+            exitCode = EXIT_BAD_INPUT;
+            return;
+          }
+          sets.push(`model.threads=${a.threads}`);
+        }
         if (a.initFrom !== undefined) {
           if (String(a.initFrom).trim() === '') {
             fail([msg.badFlag('--init-from', a.initFrom, 'a safetensors file')]);

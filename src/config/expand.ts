@@ -114,9 +114,14 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** sha256 (hex) of the canonical JSON of a resolved config: equal configs, equal hashes, whatever the key order. */
+/**
+ * sha256 (hex) of the canonical JSON of a resolved config: equal configs, equal hashes, whatever
+ * the key order. `model.threads` is left out: it changes the speed, never a byte of the results,
+ * so a finished cell is not retrained for another thread count (and older hashes still match).
+ */
 export function configHash(config: ResolvedConfig): string {
-  return createHash('sha256').update(canonicalJson(config)).digest('hex');
+  const { threads: _threads, ...model } = config.model;
+  return createHash('sha256').update(canonicalJson({ ...config, model })).digest('hex');
 }
 
 interface Plan {

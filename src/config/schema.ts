@@ -25,6 +25,7 @@ import { INITIALIZER_NAMES, INITIALIZERS, resolveInitializerName, type Initializ
 import { LOSS_NAMES, LOSSES, resolveLossName, type LossName } from '../net/losses.js';
 import { OPTIMIZER_NAMES, OPTIMIZERS, resolveOptimizerName, type OptimizerName } from '../net/optimizers.js';
 import { DTYPES } from '../net/tensor.js';
+import { MAX_THREADS } from '../net/kernels-threads.js';
 import * as msg from '../messages.js';
 
 /** `name`: letters, digits, `.`, `_`, `-`, starting with a letter or digit (it names a folder). */
@@ -168,6 +169,12 @@ const ModelSchema = z
     biasInit: refSchema(FAMILIES.initializer, 'zeros' as InitializerName, 'initializer of the biases'),
     dtype: z.enum(DTYPES).default('float32').describe('floating-point type of weights and activations'),
     kernel: z.enum(KERNEL_CHOICES).default('auto').describe('compute kernels: auto (wasm when available), wasm or ts'),
+    threads: z
+      .int()
+      .min(1)
+      .max(MAX_THREADS)
+      .default(1)
+      .describe('threads the wasm kernel splits each large product and elementwise pass across; the results are byte-identical for any count (flag --threads)'),
     initFrom: z
       .string()
       .min(1)

@@ -13,6 +13,7 @@
  * result, so that a scheduler does not retry a shard whose cells all finished.
  */
 import { accessSync, constants, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { expandCells, checkAgainstData, configHash, type Cell } from '../config/expand.js';
@@ -292,6 +293,9 @@ async function runLocked(experiments: readonly PreparedExperiment[], opts: RunOp
   const jobs = planJobs(experiments, opts, opts.resume ?? shard !== null);
   const totalCells = jobs.reduce((n, j) => n + j.cells.length - j.skipped.size, 0);
   const workers = Math.max(1, Math.min(opts.workers, totalCells));
+  // model.threads: each cell's kernel threads; more threads than cores only take turns.
+  const threads = Math.max(1, ...jobs.flatMap((j) => j.cells.map((c) => c.cell.config.model.threads)));
+  if (threads > 1 && workers * threads > availableParallelism()) warn(msg.oversubscribed(workers, threads, availableParallelism()));
   const executor: Executor = workers > 1 ? new WorkerPool(workers) : new InlineExecutor();
   let interrupted = false;
   const onSignal = (): void => {

@@ -112,7 +112,7 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
   const maxRows = Math.max(batch, probeRows, EVAL_CHUNK);
 
   const activation = model.activation.name as ActivationName;
-  const kernels = getKernels(model.kernel);
+  const kernels = getKernels(model.kernel, model.threads);
   const mlp = new MLP({
     inputDim: data.inputDim,
     outputDim: data.outputDim,
