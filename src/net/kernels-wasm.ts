@@ -23,6 +23,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ACTIVATIONS, type ActivationName, type ParamValues } from './activations.js';
 import { GEMM_AB, GEMM_ABT, GEMM_ATB, MAX_THREADS, ThreadTeam, type SharedExports } from './kernels-threads.js';
 import { tsKernels } from './kernels-ts.js';
@@ -123,6 +124,27 @@ const arenas = new WeakMap<ArrayBufferLike, Arena>();
 
 /** Tells a memory's helper threads to drop their instances once the model is garbage. */
 const released = new FinalizationRegistry<{ team: ThreadTeam; id: number }>(({ team, id }) => team.detach(id));
+
+/**
+ * Shared memories are not counted as memory pressure by V8, so a thread that makes model after
+ * model (a sweep on one worker) would keep every old one until some unrelated collection. After
+ * this many bytes of new shared memory the thread collects its garbage, which lets `released`
+ * free the old models (their helpers then drop them too).
+ */
+const COLLECT_AFTER_BYTES = 256 * 2 ** 20;
+let sharedSinceCollect = 0;
+let collectGarbage: (() => void) | undefined;
+
+function noteSharedMemory(bytes: number): void {
+  sharedSinceCollect += bytes;
+  if (sharedSinceCollect < COLLECT_AFTER_BYTES) return;
+  sharedSinceCollect = 0;
+  if (collectGarbage === undefined) {
+    setFlagsFromString('--expose-gc');
+    collectGarbage = runInNewContext('gc') as () => void;
+  }
+  collectGarbage();
+}
 
 /**
  * Compiles build/<variant>.wasm once per process (synchronously). Null when the file is missing
@@ -263,6 +285,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     if (pages > MAX_PAGES) return null;
     let memory: WasmMemory;
     let ex: GemmExports;
+    if (shared) noteSharedMemory(pages * PAGE);
     try {
       memory = new api.Memory({ initial: pages, maximum: pages, shared });
       ex = new api.Instance(module, { env: { memory } }).exports as GemmExports;

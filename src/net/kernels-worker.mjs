@@ -3,6 +3,8 @@
 // takes chunks of every job the calling thread posts in the control block, forever, asleep in
 // Atomics.wait between jobs. The layout and the protocol are described in kernels-threads.ts,
 // which keeps the same constants.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 const SEQ = 0;
@@ -34,6 +36,11 @@ const f64 = new Float64Array(control);
 /** Arena id -> this thread's instance of the module on that memory. */
 const instances = new Map();
 
+// A helper allocates almost nothing, so its heap would never be collected and a dropped
+// instance would keep its memory (the model's buffers) alive: it collects after each detach.
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc');
+
 function broadcast(op) {
   if (op === OP_ATTACH) {
     // The calling thread posted { id, memory } before it started the job.
@@ -43,6 +50,7 @@ function broadcast(op) {
     instances.set(id, new WebAssembly.Instance(module, { env: { memory } }).exports);
   } else if (op === OP_DETACH) {
     instances.delete(i32[ARENA]);
+    collect();
   }
 }
 
