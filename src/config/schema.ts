@@ -331,17 +331,7 @@ export type ModelConfig = ResolvedConfig['model'];
 export type TrainConfig = ResolvedConfig['train'];
 export type MetricsConfig = ResolvedConfig['metrics'];
 
-/** The loss of a run: `train.loss`, or for `tensors` data the default of the data's task. */
-export function lossFor(config: ResolvedConfig, task: 'classification' | 'regression'): LossName {
-  return config.train.loss ?? (task === 'classification' ? 'cross_entropy' : 'mse');
-}
-
-/** The parameters of a resolved registry field, without its name. */
-export function paramsOf(ref: Ref<string>): Readonly<Record<string, number | boolean>> {
-  const out: Record<string, number | boolean> = {};
-  for (const [k, v] of Object.entries(ref)) if (k !== 'name') out[k] = v as number | boolean;
-  return out;
-}
+export { lossFor, paramsOf } from './resolved.js';
 
 /** The JSON Schema of a config file (draft 2020-12), as published in experiments/schema.json. */
 export function configJsonSchema(): Record<string, unknown> {

@@ -12,7 +12,7 @@
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ResolvedConfig } from '../config/schema.js';
-import { lossFor, paramsOf } from '../config/schema.js';
+import { lossFor, paramsOf } from '../config/resolved.js';
 import type { Dataset } from '../data/index.js';
 import { loadDataset } from '../data/index.js';
 import { Recorder } from '../metrics/recorder.js';
