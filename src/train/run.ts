@@ -384,11 +384,14 @@ async function runLocked(experiments: readonly PreparedExperiment[], opts: RunOp
         if (opts.reports && fatal === null) await writeCellReport(cellDir, opts.log);
         if (!opts.quiet) opts.log(msg.cellFinished(label, summary, relative(process.cwd(), cellDir) || '.'));
       };
-      // `workers` runners pull cells in order, so at most that many train at once.
+      // `workers` runners pull cells, so at most that many train at once: in order on one, the
+      // costliest first on several (so the run does not end waiting on one long cell).
+      const queue = todo.map((_, i) => i);
+      if (workers > 1) queue.sort((a, b) => todo[b].cost - todo[a].cost || a - b);
       let next = 0;
       const runner = async (): Promise<void> => {
-        while (next < todo.length) {
-          const i = next++;
+        while (next < queue.length) {
+          const i = queue[next++];
           await runOne(todo[i], i);
         }
       };
