@@ -272,7 +272,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'measure speed: kernels vs TensorFlow.js (and PyTorch), metrics overhead, parallel sweeps, scaling',
       (y: Argv) =>
         y
-          .option('only', { type: 'string', describe: 'sections: kernels,torch,overhead,sweep,scaling' })
+          .option('only', { type: 'string', describe: 'sections: kernels,torch,threads,overhead,sweep,scaling' })
           .option('torch', { type: 'boolean', default: false, describe: "also time PyTorch (Debian's python3-torch)" })
           .option('rounds', { type: 'number', default: 5, describe: 'interleaved rounds per measurement' }),
       async (args) => {
