@@ -5,6 +5,11 @@
  * only the time differs.
  *
  *   npx tsx bench/threads.ts [--rounds 9] [--threads 2] [--only matmul,W1,W2] [--fma]
+ *   npx tsx bench/threads.ts --crossover [--rounds 9]
+ *
+ * --crossover times single calls (a product z = x W^T of a batch of 128, a tanh pass) on one
+ * thread and cut in two for a second, at growing sizes: where the ratio passes 1 is where
+ * kernels-threads.ts starts to cut (CHUNK_MIN_MACS, CHUNK_MIN_ELEMENTS).
  *
  * Each round times every contender for >= 200 ms, in an order that alternates from round to
  * round, so a drift of the machine's load (shared with other jobs) hits them alike; the
@@ -106,6 +111,43 @@ export function formatThreadsTable(rows: readonly ThreadsRow[], torch: Readonly<
   return out.join('\n');
 }
 
+/**
+ * Per-call time on 1 thread and on 2 (always cut in two chunks), by size: z = x W^T with
+ * x [128, s], W [s, s] and a tanh pass over 128 s elements, s = 16 ... 512.
+ */
+export function runCrossover(rounds: number, log: (line: string) => void = () => {}): string {
+  const one = createWasmKernels({ threads: 1 });
+  const two = createWasmKernels({ threads: 2, tuning: { chunkMinMacs: 1, chunkMinElements: 8, chunksPerThread: 1 } });
+  if (one === null || two === null) throw new Error('bench: the wasm kernels do not load; run npm run build:wasm');
+  const lines = [
+    '| s | MACs of x W^T | 1 thread us | 2 threads us | x | tanh elements | 1 thread us | 2 threads us | x |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const s of [16, 24, 32, 48, 64, 96, 128, 192, 256, 512]) {
+    const m = 128;
+    const calls = [one, two].map((k) => {
+      const [x, W, b, z, a] = k.allocBuffers('float32', [m * s, s * s, s, m * s, m * s]);
+      for (let i = 0; i < x.length; i++) x[i] = Math.sin(i);
+      for (let i = 0; i < W.length; i++) W[i] = Math.cos(i) / s;
+      return {
+        gemm: () => k.gemmABt(x, W, b, z, m, s, s),
+        tanh: () => k.activationForward('tanh', {}, z, a, m * s),
+      };
+    });
+    const t: number[][] = [[], [], [], []];
+    for (let r = 0; r < rounds; r++) {
+      t[0].push(sample(calls[0].gemm, 50));
+      t[1].push(sample(calls[1].gemm, 50));
+      t[2].push(sample(calls[0].tanh, 50));
+      t[3].push(sample(calls[1].tanh, 50));
+    }
+    const us = t.map((x) => median(x) * 1000);
+    lines.push(`| ${s} | ${m * s * s} | ${us[0].toFixed(1)} | ${us[1].toFixed(1)} | ${(us[0] / us[1]).toFixed(2)} | ${m * s} | ${us[2].toFixed(1)} | ${us[3].toFixed(1)} | ${(us[2] / us[3]).toFixed(2)} |`);
+    log(lines[lines.length - 1]);
+  }
+  return lines.join('\n');
+}
+
 function parseArgs(argv: readonly string[]): ThreadsOptions {
   const opts: { rounds?: number; threads?: number[]; tasks?: string[]; fma?: boolean } = {};
   for (let i = 0; i < argv.length; i++) {
@@ -114,6 +156,7 @@ function parseArgs(argv: readonly string[]): ThreadsOptions {
     else if (a === '--threads') opts.threads = argv[++i].split(',').map(Number);
     else if (a === '--only') opts.tasks = argv[++i].split(',');
     else if (a === '--fma') opts.fma = true;
+    else if (a === '--crossover') continue;
     else throw new Error(`bench/threads.ts: unknown argument ${a}`);
   }
   return opts;
@@ -122,8 +165,12 @@ function parseArgs(argv: readonly string[]): ThreadsOptions {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const opts = parseArgs(process.argv.slice(2));
   console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  const rows = runThreadsBench({ ...opts, log: (s) => console.error(s) });
-  console.log(formatThreadsTable(rows, TORCH_RECORDED, 'recorded'));
+  if (process.argv.includes('--crossover')) {
+    console.log(runCrossover(opts.rounds ?? 7));
+  } else {
+    const rows = runThreadsBench({ ...opts, log: (s) => console.error(s) });
+    console.log(formatThreadsTable(rows, TORCH_RECORDED, 'recorded'));
+  }
   console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   process.exit(0);
 }

@@ -12,8 +12,9 @@
  *   same bits for any N and any split. The fused bias gradient (colSum) goes with the rows, or
  *   whole to the first thread when the columns are cut.
  * - Activations and the SGD update are elementwise: contiguous ranges, trivially the same.
- * Calls below a size threshold (GEMM_MIN_MACS, ELEMENTWISE_MIN) stay on the calling thread, where
- * a wake-up would cost more than the work saves.
+ * A call is cut into at most CHUNKS_PER_THREAD chunks a thread, none smaller than
+ * CHUNK_MIN_MACS multiply-adds (CHUNK_MIN_ELEMENTS elements); a call too small for two chunks
+ * stays on the calling thread, where a hand-off would cost more than it saves.
  *
  * Synchronisation: one control block (a SharedArrayBuffer) holds a sequence number, a count of
  * helpers still at work, the operation and one block of arguments per thread. The caller writes
@@ -56,16 +57,26 @@ const MR = 4;
 const NR = 8;
 
 /**
- * Products with fewer multiply-adds than this run on the calling thread alone: at ~40 GFLOP/s
- * 2^18 of them take ~13 us, about what a job costs to post and join (docs/performance.md).
+ * Fewest multiply-adds in a chunk of a product: at ~40 GFLOP/s 2^18 take ~13 us, well above
+ * what a job costs to post and join (docs/performance.md, "Threads").
  */
-export const GEMM_MIN_MACS = 1 << 18;
-/** Elementwise calls over fewer elements than this run on the calling thread alone. */
-export const ELEMENTWISE_MIN = 1 << 14;
+export const CHUNK_MIN_MACS = 1 << 18;
+/** Fewest elements in a chunk of an activation pass or sgd update. */
+export const CHUNK_MIN_ELEMENTS = 1 << 13;
 /** Chunks a job is cut into, per thread: more balance the load when a thread is late. */
 export const CHUNKS_PER_THREAD = 2;
 /** Iterations of Atomics.load a thread spins before it sleeps (tens of microseconds). */
 export const SPIN_LOADS = 20000;
+
+/** How a team cuts its work; the defaults are the constants above (bench/threads.ts varies them). */
+export interface TeamTuning {
+  readonly chunkMinMacs?: number;
+  readonly chunkMinElements?: number;
+  readonly chunksPerThread?: number;
+  readonly spin?: number;
+  /** Leave every chunk to the helpers, the caller only waits (tests: so their path surely runs). */
+  readonly helpersOnly?: boolean;
+}
 
 /** Most threads a kernel takes (the schema's limit on model.threads). */
 export const MAX_THREADS = 32;
@@ -119,25 +130,28 @@ export class ThreadTeam {
   private readonly ports: MessagePort[] = [];
   private readonly chunksPerJob: number;
   private readonly callerTakesChunks: boolean;
+  private readonly chunkMinMacs: number;
+  private readonly chunkMinElements: number;
+  private readonly spin: number;
   private seq = 0;
   private nextId = 1;
   private closed = false;
 
-  /**
-   * `module`: build/gemm-shared.wasm (or gemm-fma.wasm), compiled; `scratchBytes`: one thread's
-   * scratch. `helpersOnly` leaves every chunk to the helpers (tests: so their path surely runs).
-   */
-  constructor(module: object, threads: number, readonly scratchBytes: number, helpersOnly = false) {
-    this.callerTakesChunks = !helpersOnly;
+  /** `module`: build/gemm-shared.wasm (or gemm-fma.wasm), compiled; `scratchBytes`: one thread's scratch. */
+  constructor(module: object, threads: number, readonly scratchBytes: number, tuning: TeamTuning = {}) {
+    this.callerTakesChunks = tuning.helpersOnly !== true;
+    this.chunkMinMacs = tuning.chunkMinMacs ?? CHUNK_MIN_MACS;
+    this.chunkMinElements = tuning.chunkMinElements ?? CHUNK_MIN_ELEMENTS;
+    this.spin = tuning.spin ?? SPIN_LOADS;
     if (!(Number.isInteger(threads) && threads >= 2 && threads <= MAX_THREADS)) {
       throw new RangeError(`ThreadTeam: threads must be an integer in [2, ${MAX_THREADS}], got ${threads}`);
     }
     this.threads = threads;
-    this.chunksPerJob = Math.min(MAX_CHUNKS, threads * CHUNKS_PER_THREAD);
+    this.chunksPerJob = Math.min(MAX_CHUNKS, threads * (tuning.chunksPerThread ?? CHUNKS_PER_THREAD));
     const control = new SharedArrayBuffer((ARGS + ARG_SLOTS * MAX_CHUNKS) * 8);
     this.i32 = new Int32Array(control);
     this.f64 = new Float64Array(control);
-    this.i32[SPIN] = SPIN_LOADS;
+    this.i32[SPIN] = this.spin;
     for (let t = 1; t < threads; t++) {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(new URL('./kernels-worker.mjs', import.meta.url), {
@@ -181,7 +195,7 @@ export class ThreadTeam {
     C: number, ldc: number, m: number, n: number, k: number, colSum: number, scratch: number): void {
     const byColumns = n >= m;
     const units = byColumns ? Math.ceil(n / NR) : Math.ceil(m / MR);
-    const chunks = Math.min(units, this.chunksPerJob, Math.floor((m * n * k) / GEMM_MIN_MACS));
+    const chunks = Math.min(units, this.chunksPerJob, Math.floor((m * n * k) / this.chunkMinMacs));
     if (chunks < 2) {
       ex.gemmBlock(op, A, lda, B, ldb, bias, C, ldc, m, n, k, colSum, scratch);
       return;
@@ -241,7 +255,7 @@ export class ThreadTeam {
   }
 
   private elementChunks(n: number): number {
-    return Math.min(this.chunksPerJob, Math.floor(n / ELEMENTWISE_MIN) * 2);
+    return Math.min(this.chunksPerJob, Math.floor(n / this.chunkMinElements));
   }
 
   /** Start and length of range c of n elements in `chunks` ranges cut at multiples of 8. */
@@ -314,7 +328,7 @@ export class ThreadTeam {
   private waitFor(slot: number, value: number): void {
     const c = this.i32;
     let v = Atomics.load(c, slot);
-    for (let n = SPIN_LOADS; v !== value && n > 0; n--) v = Atomics.load(c, slot);
+    for (let n = this.spin; v !== value && n > 0; n--) v = Atomics.load(c, slot);
     while (v !== value) {
       Atomics.wait(c, slot, v);
       v = Atomics.load(c, slot);

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ACTIVATIONS, type ActivationName, type ParamValues } from './activations.js';
-import { GEMM_AB, GEMM_ABT, GEMM_ATB, MAX_THREADS, ThreadTeam, type SharedExports } from './kernels-threads.js';
+import { GEMM_AB, GEMM_ABT, GEMM_ATB, MAX_THREADS, ThreadTeam, type SharedExports, type TeamTuning } from './kernels-threads.js';
 import { tsKernels } from './kernels-ts.js';
 import type { DType, FloatArray, Kernels } from './tensor.js';
 
@@ -186,8 +186,8 @@ export interface WasmKernelOptions {
   readonly threads?: number;
   /** Relaxed-SIMD multiply-add in the products: machine-dependent bits (default false). */
   readonly fma?: boolean;
-  /** With threads > 1, the helper threads take every chunk and the caller only waits (tests). */
-  readonly helpersOnly?: boolean;
+  /** With threads > 1, how the calls are cut (default: the measured constants of kernels-threads.ts). */
+  readonly tuning?: TeamTuning;
 }
 
 const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
@@ -294,7 +294,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     }
     let id = 0;
     if (threads > 1) {
-      team ??= new ThreadTeam(module, threads, scratchBytes, options.helpersOnly === true);
+      team ??= new ThreadTeam(module, threads, scratchBytes, options.tuning);
       id = team.attach(memory);
     }
     const buffer = memory.buffer;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWasm, wasmStale } from '../../scripts/build-wasm.mjs';
 import { activationParams } from '../../src/net/activations.js';
-import { ELEMENTWISE_MIN, GEMM_MIN_MACS, threadedJobs } from '../../src/net/kernels-threads.js';
+import { CHUNK_MIN_ELEMENTS, CHUNK_MIN_MACS, threadedJobs } from '../../src/net/kernels-threads.js';
 import { createWasmKernels, resetWasmModule, WASM_ACTIVATION_KINDS, type WasmKernels } from '../../src/net/kernels-wasm.js';
 import { createRng } from '../../src/net/rng.js';
 import type { FloatArray } from '../../src/net/tensor.js';
@@ -16,7 +16,7 @@ beforeAll(async () => {
     resetWasmModule();
   }
   const make = (threads: number, helpersOnly = false): WasmKernels => {
-    const k = createWasmKernels({ threads, helpersOnly });
+    const k = createWasmKernels({ threads, tuning: { helpersOnly } });
     if (k === null) throw new Error('could not load build/gemm*.wasm');
     return k;
   };
@@ -55,7 +55,7 @@ function product(kernels: WasmKernels, p: Product, m: number, n: number, k: numb
   return bits(out);
 }
 
-// Large enough to be split (m n k >= GEMM_MIN_MACS): columns when n >= m, rows otherwise,
+// Large enough to be split (m n k >= 2 CHUNK_MIN_MACS): columns when n >= m, rows otherwise,
 // with edges (n not a multiple of 8, m not of 4) and k over several 256-deep slabs.
 const SPLIT_SIZES: [number, number, number][] = [
   [128, 256, 784],
@@ -68,7 +68,7 @@ const SPLIT_SIZES: [number, number, number][] = [
 
 describe.each(['gemmABt', 'gemmAB', 'gemmAtB'] as const)('%s on several threads', (p) => {
   it.each(SPLIT_SIZES)('gives the bits of one thread at m=%i n=%i k=%i', (m, n, k) => {
-    expect(m * n * k).toBeGreaterThanOrEqual(2 * GEMM_MIN_MACS);
+    expect(m * n * k).toBeGreaterThanOrEqual(2 * CHUNK_MIN_MACS);
     const want = product(one, p, m, n, k);
     for (const [label, kernels] of teams) {
       const before = threadedJobs();
@@ -91,7 +91,7 @@ const FUSED = Object.keys(WASM_ACTIVATION_KINDS) as (keyof typeof WASM_ACTIVATIO
 
 describe.each(FUSED)('fused %s on several threads', (name) => {
   // Odd sizes, so the ranges end off a multiple of 8; one below the split threshold.
-  it.each([ELEMENTWISE_MIN * 3 + 5, ELEMENTWISE_MIN - 1])('gives the bits of one thread forward and backward over %i elements', (n) => {
+  it.each([CHUNK_MIN_ELEMENTS * 6 + 5, CHUNK_MIN_ELEMENTS * 2 - 1])('gives the bits of one thread forward and backward over %i elements', (n) => {
     const p = activationParams(name, {});
     const run = (kernels: WasmKernels): Uint32Array => {
       const [z, a, da, dz] = kernels.allocBuffers('float32', [n, n, n, n]);
@@ -112,14 +112,14 @@ describe.each(FUSED)('fused %s on several threads', (name) => {
     for (const [label, kernels] of teams) {
       const before = threadedJobs();
       expect(firstDiff(run(kernels), want), label).toBe(-1);
-      if (n >= 2 * ELEMENTWISE_MIN) expect(threadedJobs(), `${label}: split`).toBe(before + 2);
+      if (n >= 2 * CHUNK_MIN_ELEMENTS) expect(threadedJobs(), `${label}: split`).toBe(before + 2);
     }
   });
 });
 
 describe('the sgd step on several threads', () => {
   it('gives the bits of one thread, weight decay included', () => {
-    const n = ELEMENTWISE_MIN * 5 + 3;
+    const n = CHUNK_MIN_ELEMENTS * 10 + 3;
     const run = (kernels: WasmKernels): Uint32Array => {
       const [w, g] = kernels.allocBuffers('float32', [n, n]);
       const rng = createRng('sgd');
