@@ -30,7 +30,7 @@ import * as msg from '../messages.js';
 
 /** `name`: letters, digits, `.`, `_`, `-`, starting with a letter or digit (it names a folder). */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-export const KERNEL_CHOICES = ['auto', 'wasm', 'ts'] as const;
+export const KERNEL_CHOICES = ['auto', 'wasm', 'ts', 'wasm-fma'] as const;
 export type KernelChoice = (typeof KERNEL_CHOICES)[number];
 /** `train.steps` when neither steps nor epochs is given. */
 export const DEFAULT_STEPS = 1000;
@@ -168,7 +168,10 @@ const ModelSchema = z
     init: refSchema(FAMILIES.initializer, 'glorot_uniform' as InitializerName, 'initializer of the weights'),
     biasInit: refSchema(FAMILIES.initializer, 'zeros' as InitializerName, 'initializer of the biases'),
     dtype: z.enum(DTYPES).default('float32').describe('floating-point type of weights and activations'),
-    kernel: z.enum(KERNEL_CHOICES).default('auto').describe('compute kernels: auto (wasm when available), wasm or ts'),
+    kernel: z
+      .enum(KERNEL_CHOICES)
+      .default('auto')
+      .describe('compute kernels: auto (wasm when available), wasm or ts; wasm-fma: wasm with fused multiply-adds, ~15% faster, but its bits depend on the machine'),
     threads: z
       .int()
       .min(1)

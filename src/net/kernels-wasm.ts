@@ -95,7 +95,7 @@ interface Arena {
  * its own TypeScript loop.
  */
 export interface WasmKernels extends Kernels {
-  readonly name: 'wasm';
+  readonly name: 'wasm' | 'wasm-fma';
   /** Threads each large call is split across (1: the calling thread only). */
   readonly threads: number;
   /** True for the relaxed-SIMD multiply-add products (machine-dependent bits). */
@@ -114,7 +114,7 @@ export interface WasmKernels extends Kernels {
 
 /** Narrows a kernel to the wasm one, whose fused elementwise methods the caller may use. */
 export function isWasmKernels(k: Kernels): k is WasmKernels {
-  return k.name === 'wasm' && typeof (k as Partial<WasmKernels>).activationForward === 'function';
+  return (k.name === 'wasm' || k.name === 'wasm-fma') && typeof (k as Partial<WasmKernels>).activationForward === 'function';
 }
 
 const cachedModules = new Map<WasmVariant, object | null>();
@@ -313,7 +313,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   }
 
   const kernels: WasmKernels = {
-    name: 'wasm',
+    name: fma ? 'wasm-fma' : 'wasm',
     threads,
     fma,
 

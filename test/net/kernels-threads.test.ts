@@ -147,3 +147,39 @@ describe('a threaded kernel object', () => {
     expect(a[999]).toBe(2);
   });
 });
+
+describe('the relaxed-SIMD multiply-add kernel (wasm-fma)', () => {
+  const U = 2 ** -24;
+
+  it.each(['gemmABt', 'gemmAB', 'gemmAtB'] as const)('%s is within float32 rounding of float64, and the same on 1 and 2 threads', (p) => {
+    const fma1 = createWasmKernels({ fma: true });
+    const fma2 = createWasmKernels({ fma: true, threads: 2 });
+    expect(fma1?.name).toBe('wasm-fma');
+    expect(fma2?.fma).toBe(true);
+    const [m, n, k] = [130, 67, 259];
+    const got = product(fma1!, p, m, n, k);
+    expect(firstDiff(product(fma2!, p, m, n, k), got)).toBe(-1);
+    // The operands as product() fills them, and the float64 sums, with sum |terms| for the bound.
+    const rng = createRng(`${p}/${m}/${n}/${k}`);
+    const fill = (len: number): Float32Array => Float32Array.from({ length: len }, () => rng.uniform(-1, 1));
+    const A = fill(m * k);
+    const B = fill(n * k);
+    const bias = fill(n);
+    const C = new Float32Array(got.buffer, 0, m * n);
+    const a = (i: number, q: number): number => (p === 'gemmAtB' ? A[q * m + i] : A[i * k + q]);
+    const b = (q: number, j: number): number => (p === 'gemmABt' ? B[j * k + q] : B[q * n + j]);
+    let worst = 0;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = p === 'gemmABt' ? bias[j] : 0;
+        let abs = Math.abs(s);
+        for (let q = 0; q < k; q++) {
+          s += a(i, q) * b(q, j);
+          abs += Math.abs(a(i, q) * b(q, j));
+        }
+        worst = Math.max(worst, Math.abs(C[i * n + j] - s) / ((k + 2) * U * abs));
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+});

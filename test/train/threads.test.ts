@@ -53,6 +53,21 @@ describe.each(ACTIVATION_NAMES)('a %s run', (activation) => {
   });
 });
 
+describe('a wasm-fma run', () => {
+  it('writes the same metrics.ndjson bytes with 2 threads as with 1 (on one machine)', async () => {
+    const dir = tmp('gradflow-threads-');
+    const texts: string[] = [];
+    for (const threads of [1, 2]) {
+      const cell = join(dir, `t${threads}`);
+      const c = config('tanh', threads);
+      const summary = await trainCell(resolveConfig({ ...c, model: { ...(c.model as object), kernel: 'wasm-fma' } }), { dir: cell, baseDir: dir });
+      expect(summary.kernel).toBe('wasm-fma');
+      texts.push(readFileSync(join(cell, 'metrics.ndjson'), 'utf8'));
+    }
+    expect(texts[1]).toBe(texts[0]);
+  });
+});
+
 describe('gradflow run --threads', () => {
   it('rejects a count that is not an integer from 1 to 32, writing nothing', async () => {
     const dir = tmp('gradflow-threads-');
