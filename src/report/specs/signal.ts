@@ -181,31 +181,35 @@ export function bandEdges(values: readonly number[]): Map<number, [number, numbe
   return out;
 }
 
+/** One rectangle per (sigma_w^2, depth): its band, the mean of its seeds' values, whether one diverged. */
+function phaseRects(cells: readonly SignalPhaseCell[]) {
+  const xs = bandEdges(cells.map((c) => c.sigmaW2));
+  const ys = bandEdges(cells.map((c) => c.depth));
+  const groups = new Map<string, { sigmaW2: number; depth: number; values: number[]; n: number; diverged: boolean; cell: string }>();
+  for (const c of cells) {
+    const key = `${c.sigmaW2}|${c.depth}`;
+    const g = groups.get(key) ?? { sigmaW2: c.sigmaW2, depth: c.depth, values: [], n: 0, diverged: false, cell: c.cell };
+    g.n++;
+    if (c.value !== null && Number.isFinite(c.value)) g.values.push(c.value);
+    g.diverged ||= c.diverged;
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g) => ({
+    sigmaW2: g.sigmaW2, depth: g.depth,
+    x0: jnum(xs.get(g.sigmaW2)![0]), x1: jnum(xs.get(g.sigmaW2)![1]),
+    y0: jnum(ys.get(g.depth)![0]), y1: jnum(ys.get(g.depth)![1]),
+    value: g.values.length ? jnum(g.values.reduce((a, v) => a + v, 0) / g.values.length) : null,
+    n: g.n, diverged: g.diverged, cell: g.cell,
+  }));
+}
+
 /**
  * Heat map over (sigma_w^2, depth) on continuous axes, each sweep value a band around it,
  * coloured by the metric averaged over seeds (grey: no value), with the chi_1 = 1 rule and the
  * 6 xi_c curve on the same axes. A cross marks cells where some seed diverged.
  */
 export function signalPhaseSpec(cells: readonly SignalPhaseCell[], curves: SignalPhaseCurves, options: SignalPhaseOptions): Spec {
-  const xs = bandEdges(cells.map((c) => c.sigmaW2));
-  const ys = bandEdges(cells.map((c) => c.depth));
-  const groups = new Map<string, { sigmaW2: number; depth: number; values: number[]; n: number; diverged: boolean; cells: string[] }>();
-  for (const c of cells) {
-    const key = `${c.sigmaW2}|${c.depth}`;
-    const g = groups.get(key) ?? { sigmaW2: c.sigmaW2, depth: c.depth, values: [], n: 0, diverged: false, cells: [] };
-    g.n++;
-    if (c.value !== null && Number.isFinite(c.value)) g.values.push(c.value);
-    g.diverged ||= c.diverged;
-    g.cells.push(c.cell);
-    groups.set(key, g);
-  }
-  const rects = [...groups.values()].map((g) => ({
-    sigmaW2: g.sigmaW2, depth: g.depth,
-    x0: jnum(xs.get(g.sigmaW2)![0]), x1: jnum(xs.get(g.sigmaW2)![1]),
-    y0: jnum(ys.get(g.depth)![0]), y1: jnum(ys.get(g.depth)![1]),
-    value: g.values.length ? jnum(g.values.reduce((a, v) => a + v, 0) / g.values.length) : null,
-    n: g.n, diverged: g.diverged, cell: g.cells[0],
-  }));
+  const rects = phaseRects(cells);
   const xDomain = [Math.min(...rects.map((r) => r.x0 ?? 0)), Math.max(...rects.map((r) => r.x1 ?? 0))];
   const yDomain = [Math.min(...rects.map((r) => r.y0 ?? 0)), Math.max(...rects.map((r) => r.y1 ?? 0))];
   const extent = Math.max(1e-12, ...rects.map((r) => Math.abs(r.value ?? 0)));
