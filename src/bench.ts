@@ -9,7 +9,8 @@
  * 2. Threads: W1 and W2 with the wasm kernel on 2 threads against 1 (model.threads), and
  *    against PyTorch on one thread (bench/threads.ts); the relaxed-SIMD multiply-add kernel too.
  * 3. Instrumentation overhead: the same training run with metrics on at the default cadence
- *    and with metrics off, on 1 thread and on 2.
+ *    and with metrics off, on 1 thread and on 2; and with metrics.jacobian at step 0 and at every
+ *    record (bench/jacobian.ts).
  * 4. Parallel sweeps: a 16-cell sweep with --workers 1 and --workers 2, and where the time
  *    goes (bench/sweep.ts).
  * 5. Scaling: step time against width (64 to 1024) and depth (5 to 50).
@@ -23,6 +24,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { jacobianBench } from '../bench/jacobian.js';
 import { median } from '../bench/w1.js';
 import { WORKLOADS, formatBenchTable, gradflowStep, runKernelBench, stepFlops, type Workload } from '../bench/kernels.js';
 import { formatSweep, runSweepBench } from '../bench/sweep.js';
@@ -33,7 +35,7 @@ import { loadCellData, trainCell } from './train/trainer.js';
 
 export interface BenchCliOptions {
   readonly log: (line: string) => void;
-  /** Sections to run (default all): kernels, torch, threads, overhead, sweep, scaling. */
+  /** Sections to run (default all): kernels, torch, threads, overhead, jacobian, sweep, scaling. */
   readonly only?: readonly string[];
   readonly torch?: boolean;
   readonly rounds?: number;
@@ -77,6 +79,11 @@ export async function runBench(opts: BenchCliOptions): Promise<void> {
   if (want('overhead')) {
     log('## Instrumentation overhead (metrics at the default cadence vs off)');
     log(await overheadBench(rounds));
+    log('');
+  }
+  if (want('jacobian')) {
+    log('## Jacobian spectra (metrics.jacobian; off by default)');
+    log(await jacobianBench(rounds));
     log('');
   }
   if (want('sweep')) {

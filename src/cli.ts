@@ -69,7 +69,7 @@ const CHECK_OPTIONS = {
 } as const satisfies OptionTable;
 
 const BENCH_OPTIONS = {
-  only: { type: 'string', describe: 'sections: kernels,torch,threads,overhead,sweep,scaling' },
+  only: { type: 'string', describe: 'sections: kernels,torch,threads,overhead,jacobian,sweep,scaling' },
   torch: { type: 'boolean', default: false, describe: "also time PyTorch (Debian's python3-torch)" },
   rounds: { type: 'number', default: 5, describe: 'interleaved rounds per measurement' },
 } as const satisfies OptionTable;

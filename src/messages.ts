@@ -118,6 +118,11 @@ export function stepsAndEpochs(at: string, steps: number, epochs: number): strin
   return `${at}: steps (${steps}) and epochs (${epochs}) are both set; expected exactly one of them (the other null or absent)`;
 }
 
+/** `metrics.jacobian.examples` above the probe batch it draws from. */
+export function jacobianExamples(at: string, examples: number, probe: number): string {
+  return `${at}: ${examples} is not allowed: the examples are rows of the probe batch; expected at most metrics.probe (${probe})`;
+}
+
 /** A seed listed twice in `seeds`. */
 export function duplicateSeed(at: string, seed: number, firstAt: string): string {
   return `${at}: ${seed} is not allowed: it repeats ${firstAt}; expected distinct seeds`;

@@ -252,12 +252,41 @@ const TrainSchema = z
   )
   .describe('the training recipe');
 
+/** Most examples `metrics.jacobian` may ask for: each costs depth x width^3 multiply-adds and an SVD per step. */
+export const MAX_JACOBIAN_EXAMPLES = 64;
+
+const JacobianSchema = z
+  .strictObject({
+    steps: z
+      .union([z.literal('records'), z.array(z.int().min(0)).min(1)])
+      .describe('steps at which to compute the Jacobian: a list such as [0, 500], or "records" for every record step'),
+    examples: z
+      .int()
+      .min(1)
+      .max(MAX_JACOBIAN_EXAMPLES)
+      .default(4)
+      .describe('examples (the first rows of the probe batch) whose Jacobian is taken at each of those steps'),
+  })
+  .nullable()
+  .describe('the input-output Jacobian of the hidden stack, J = dh_{depth-1} / dh_0, and its singular values, written to spectra.ndjson; absent or null: off');
+
 const MetricsSchema = z
   .strictObject({
     every: z.int().min(1).default(100).describe('steps between metric records (step 0 and the last step are always recorded); 100 keeps the probe pass and the reducers within 10% of training time'),
     probe: z.int().min(1).default(512).describe('size of the fixed probe batch the activation statistics are measured on'),
     histogramsEvery: z.int().min(1).nullable().default(250).describe('steps between histogram records (null: none)'),
     enabled: z.boolean().default(true).describe('record per-layer metrics at all'),
+    jacobian: JacobianSchema.optional(),
+  })
+  // The Jacobian's examples are rows of the probe batch.
+  .superRefine((m, ctx) => {
+    const examples = m.jacobian?.examples;
+    if (examples !== undefined && examples > m.probe) {
+      ctx.addIssue({
+        code: 'custom', path: ['jacobian', 'examples'], message: 'examples > probe',
+        params: { message: (at: string) => msg.jacobianExamples(at, examples, m.probe) },
+      });
+    }
   })
   .describe('what is recorded while training');
 

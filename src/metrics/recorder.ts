@@ -12,6 +12,7 @@
  *    (remedies.ts: those of a norm or residual connections);
  *  - layer-histograms.ts: dW, dz, z and a histograms at histogram steps;
  *  - dead.ts: dead units across records;
+ *  - signal-probe.ts: pair correlations at the first record, the Jacobian's spectra at its steps;
  *  - record.ts, summary.ts, theory-summary.ts: the lines and the summary block (with the
  *    remedies' theory for a model with a norm or residual connections).
  *
@@ -31,6 +32,7 @@ import { gradientMetrics, ProbeMetrics } from './layer-metrics.js';
 import { metricRecord, recordFactors, type StepFrame } from './record.js';
 import { emptyStats } from './reducers.js';
 import { WeightSnapshots } from './snapshots.js';
+import type { SignalProbe } from './signal-probe.js';
 import { SummaryTracker, type RecorderSummary } from './summary.js';
 import type { RemedyTheory } from './theory-remedies.js';
 import { runRemedyTheory, runTheory, type InitRef, type TheoryRun } from './theory-summary.js';
@@ -82,6 +84,8 @@ export interface RecorderOptions {
   readonly histogramBins?: number;
   /** The weights were imported (model.initFrom): the initializer says nothing about them. */
   readonly weightsFromFile?: boolean;
+  /** Pair correlations and Jacobian spectra (signal-probe.ts); absent: neither. */
+  readonly signal?: SignalProbe;
 }
 
 /** The step whose gradients the layers hold, until its record is made or dropped. */
@@ -167,7 +171,16 @@ export class Recorder {
   summary(): RecorderSummary {
     if (!this.ended) this.handle({ type: 'end', status: 'ok' });
     const t = (this.theories ??= this.computeTheories());
-    return this.tracker.build(t.plain, t.remedy, this.dead, this.enabled);
+    const out = this.tracker.build(t.plain, t.remedy, this.dead, this.enabled);
+    const signal = this.o.signal;
+    if (signal === undefined) return out;
+    const correlation = signal.correlationSummary(t.plain);
+    const spectra = signal.spectraSummary(t.plain);
+    return {
+      ...out,
+      ...(out.theory !== null && correlation !== null ? { theory: { ...out.theory, measuredCorrelation: correlation } } : {}),
+      ...(spectra !== null ? { spectra } : {}),
+    };
   }
 
   private diverge(bad: DivergenceInfo): EventResult {
@@ -215,9 +228,13 @@ export class Recorder {
     const p = this.pending;
     if (p === null || p.step !== step) return NOTHING;
     this.pending = null;
-    if (!(this.cadence.sampled(step) || p.eval !== null)) return NOTHING;
+    if (!(this.cadence.sampled(step) || p.eval !== null)) {
+      this.o.signal?.atStep(step, false);
+      return NOTHING;
+    }
     if (!this.enabled) {
       this.o.onRecord(metricRecord(p, null, []));
+      this.o.signal?.atStep(step, true);
       return NOTHING;
     }
     const layers = gradientMetrics(this.layers, this.snapshots, step, p.batchRows, this.stat);
@@ -225,6 +242,7 @@ export class Recorder {
     if (hist) this.histograms.countGradients(p.batchRows);
     const bad = this.probe.measure(step, layers);
     if (bad !== null) return this.diverge(bad);
+    this.o.signal?.afterProbe(step);
     if (hist) this.histograms.countProbe(this.o.probeRows);
     const factors = recordFactors(layers, this.o.depth);
     const record = metricRecord(p, factors, layers);
@@ -232,6 +250,7 @@ export class Recorder {
     const h = hist ? this.histograms.record(step) : null;
     if (h !== null) this.o.onHistogram?.(h);
     this.tracker.observe(record, factors);
+    this.o.signal?.atStep(step, true);
     return NOTHING;
   }
 

@@ -7,6 +7,7 @@ import { ACTIVATIONS, type ActivationName } from '../net/activations.js';
 import type { Dense } from '../net/dense.js';
 import type { DeadLayerSummary, DeadTracker, DeadUnitEvent } from './dead.js';
 import type { Factors } from './record.js';
+import type { SpectraSummary } from './signal-probe.js';
 import type { RemedyTheory } from './theory-remedies.js';
 import { withMeasurement, withRemedyMeasurement, type RemedyTheorySummary, type TheorySummary } from './theory-summary.js';
 import type { TheoryBlock } from './theory.js';
@@ -44,6 +45,8 @@ export interface RecorderSummary {
   readonly theory: TheorySummary | null;
   /** Models with a norm or residual connections: their theory beside the step-0 measurement. */
   readonly remedyTheory?: RemedyTheorySummary;
+  /** The Jacobian's spectra per step (metrics.jacobian only; signal-probe.ts). */
+  readonly spectra?: SpectraSummary;
 }
 
 /** Keeps the first and the latest record of a run, and builds the summary block from them. */

@@ -14,6 +14,7 @@ import { ACTIVATIONS, type ActivationName, type ParamValues } from '../net/activ
 import { INITIALIZERS, initializerParams, resolveInitializerName, type InitializerName } from '../net/initializers.js';
 import type { FloatArray } from '../net/tensor.js';
 import { sumSquares } from './reducers.js';
+import type { CorrelationSummary } from './signal-probe.js';
 import { sigmaB2FromInit, sigmaW2FromInit, theoryFor, type TheoryBlock } from './theory.js';
 import { deltaFactorAbove, remedyTheory, type NormTheory, type RemedyTheory, type ResidualTheory } from './theory-remedies.js';
 import type { LayerRecord } from './types.js';
@@ -30,6 +31,8 @@ export interface TheorySummary extends TheoryBlock {
   readonly measuredDeltaFactor: number | null;
   /** measured / predicted - 1. */
   readonly relativeError: number | null;
+  /** Pair correlations of the probe per hidden layer at the first record, and their decay length (signal-probe.ts). */
+  readonly measuredCorrelation?: CorrelationSummary;
 }
 
 /** summary.json's `remedyTheory`: the remedies' predictions with the step-0 measurement beside them. */

@@ -5,6 +5,8 @@
  */
 import { basename, join } from 'node:path';
 import { REPORT_FILE } from '../results/layout.js';
+import { orNull } from '../results/read.js';
+import { readSpectra, type SpectrumLine } from '../results/read-signal.js';
 import type { MetricRecord, Summary } from '../results/types.js';
 import { writeFileAtomic } from '../results/write.js';
 import { bornDeadLayersOf, bornDeadOf, deadUnitEventsOf, theoryOf } from './blocks.js';
@@ -12,6 +14,7 @@ import { HISTOGRAM_BUDGET, SCALAR_BUDGET, downsample, layerBudget } from './down
 import { escapeHtml, renderPage, type Chart, type Section } from './html.js';
 import { readRun, runInfo, type RunData, type RunInfo } from './read.js';
 import { remedySections } from './remedies.js';
+import { runSignalSection } from './signal-section.js';
 import { depthOf, hasLayerField } from './specs/common.js';
 import {
   activationHistogramSpec, activationStatsSpec, deadSaturatedSpec, deathStepsSpec, gradHeatmapSpec, gradProfileSpec,
@@ -80,7 +83,7 @@ function thin(run: RunData) {
 }
 
 /** The page model of a run's report (sections of charts), before rendering. */
-export function runPage(run: RunData): { title: string; header: string; sections: Section[]; footer: string[] } {
+export function runPage(run: RunData, spectra: readonly SpectrumLine[] = []): { title: string; header: string; sections: Section[]; footer: string[] } {
   const info = runInfo(run.config);
   const summary = run.summary;
   const status = statusLine(summary, run.records.length);
@@ -133,6 +136,8 @@ ${factsMarkup(info, summary)}`;
   });
 
   sections.push(...remedySections(run.records, t.perLayer, summary));
+  const signal = runSignalSection(run, spectra);
+  if (signal !== null) sections.push(signal);
 
   const actCharts: Chart[] = [];
   const actNotes: string[] = [];
@@ -191,7 +196,7 @@ ${factsMarkup(info, summary)}`;
 /** Renders <cellDir>/report.html from the files in cellDir; returns its path. */
 export async function writeRunReport(cellDir: string): Promise<string> {
   const run = readRun(cellDir);
-  const html = await renderPage(runPage(run));
+  const html = await renderPage(runPage(run, orNull(() => readSpectra(cellDir)) ?? []));
   const out = join(cellDir, REPORT_FILE);
   writeFileAtomic(out, html);
   return out;

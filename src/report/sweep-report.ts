@@ -3,14 +3,17 @@
  * <expDir>/report.html: training curves, per-layer gradient profiles and heat maps, dead and
  * saturated units, the per-cell charts at initialisation (sweep-charts.ts, chosen from the
  * sweep's shape), the aggregates over seeds when sweep-summary.json has a group of several seeds
- * (sweep-seeds.ts), the phase diagrams when two swept axes are numeric, and a sortable table
- * linking to each cell's report (sweep-table.ts).
+ * (sweep-seeds.ts), the phase diagrams when two swept axes are numeric, the signal-propagation
+ * section (signal-sweep.ts), and a sortable table linking to each cell's report (sweep-table.ts).
  */
 import { join } from 'node:path';
 import { escapeHtml, renderPage, type Chart, type Section } from './html.js';
 import { readSweep, runInfo, type SweepCell, type SweepData } from './read.js';
 import { REPORT_FILE } from '../results/layout.js';
+import { orNull } from '../results/read.js';
+import { readSpectra, type SpectrumLine } from '../results/read-signal.js';
 import { writeFileAtomic } from '../results/write.js';
+import { sweepSignalSection } from './signal-sweep.js';
 import { curveCharts, profileCharts, scalarCharts, unitCharts } from './sweep-charts.js';
 import { seedSection } from './sweep-seeds.js';
 import { SAFE_KEY, isSeedKey, sweepShape, sweptKeys, valueLabel } from './sweep-shape.js';
@@ -69,7 +72,9 @@ function phaseCharts(sweep: SweepData, rows: readonly CellRow[]): { charts: Char
 }
 
 /** The page model of a sweep's report. */
-export function sweepPage(sweep: SweepData): { title: string; header: string; sections: Section[]; footer: string[] } {
+export function sweepPage(
+  sweep: SweepData, spectra: ReadonlyMap<string, readonly SpectrumLine[]> = new Map(),
+): { title: string; header: string; sections: Section[]; footer: string[] } {
   const rows = sweep.cells.map(cellRow);
   const firstInfo = runInfo(sweep.cells.find((c) => c.run.config)?.run.config ?? null);
   const name = sweep.experiment || firstInfo.name;
@@ -91,6 +96,7 @@ export function sweepPage(sweep: SweepData): { title: string; header: string; se
   const phase = phaseCharts(sweep, rows);
   const missing = sweep.cells.filter((c) => c.run.records.length === 0).map((c) => PAGE.missingCell(c.id));
   const seeds = seedSection(sweep.summary);
+  const signal = sweepSignalSection(sweep.cells, spectra);
   const sections: Section[] = [
     { heading: PAGE.sectionCurves, ...curves },
     { heading: PAGE.sectionProfiles, ...profiles },
@@ -98,6 +104,7 @@ export function sweepPage(sweep: SweepData): { title: string; header: string; se
     { heading: PAGE.sectionCompare, ...scalars },
     ...(seeds ? [seeds] : []),
     { heading: PAGE.sectionPhase, charts: phase.charts, notes: phase.notes },
+    ...(signal ? [signal] : []),
     { heading: PAGE.sectionTable, charts: [], notes: missing, html: tableMarkup(sweep, rows) },
   ];
   return { title: `${PAGE.sweepTitle}: ${name}`, header, sections, footer: [PAGE.footer] };
@@ -106,7 +113,8 @@ export function sweepPage(sweep: SweepData): { title: string; header: string; se
 /** Renders <expDir>/report.html from index.json and the cell folders; returns its path. */
 export async function writeSweepReport(expDir: string): Promise<string> {
   const sweep = await readSweep(expDir);
-  const html = await renderPage(sweepPage(sweep));
+  const spectra = new Map(sweep.cells.map((c) => [c.id, orNull(() => readSpectra(c.run.dir)) ?? []] as const));
+  const html = await renderPage(sweepPage(sweep, spectra));
   const out = join(expDir, REPORT_FILE);
   writeFileAtomic(out, html);
   return out;

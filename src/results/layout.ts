@@ -22,6 +22,8 @@ export const REPORT_FILE = 'report.html';
 export const CONFIG_FILE = 'config.json';
 export const METRICS_FILE = 'metrics.ndjson';
 export const HISTOGRAMS_FILE = 'histograms.ndjson';
+/** The Jacobian's singular values, one line per step and example (metrics.jacobian). */
+export const SPECTRA_FILE = 'spectra.ndjson';
 export const SUMMARY_FILE = 'summary.json';
 
 /** The lock of an unsharded run in its experiment folder. */

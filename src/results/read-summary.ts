@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ACTIVATION_NAMES } from '../net/activations.js';
 import { SUMMARY_FILE } from './layout.js';
 import { finite, isObject, readJson, ResultsFileError, strings, toLayerRecords, toNum } from './read.js';
+import { toCorrelationSummary, toSpectraSummary } from './read-signal.js';
 import {
   RUN_STATUSES, type DeadLayerSummary, type DeadUnitEvent, type DivergenceInfo, type RemedyTheorySummary, type RunStatus,
   type Summary, type StoredTheory, type SummaryPoint,
@@ -68,6 +69,11 @@ export function toTheory(v: unknown): StoredTheory | null | undefined {
     quadraturePoints: finite(v.quadraturePoints) ?? NaN,
     measuredDeltaFactor: finite(v.measuredDeltaFactor),
     relativeError: finite(v.relativeError),
+    cStar: finite(v.cStar),
+    chiC: finite(v.chiC),
+    xiQ: finite(v.xiQ),
+    xiC: finite(v.xiC),
+    ...(isObject(v.measuredCorrelation) ? { measuredCorrelation: toCorrelationSummary(v.measuredCorrelation) } : {}),
   };
 }
 
@@ -177,6 +183,8 @@ function recorderBlocks(v: Readonly<Record<string, unknown>>): Partial<Mutable<S
   if (theory !== undefined) out.theory = theory;
   const remedyTheory = toRemedyTheory(v.remedyTheory);
   if (remedyTheory !== undefined) out.remedyTheory = remedyTheory;
+  const spectra = toSpectraSummary(v.spectra);
+  if (spectra !== undefined) out.spectra = spectra;
   return out;
 }
 

@@ -111,9 +111,14 @@ export class BatchStream {
   }
 }
 
-/** The probe batch [rows, d]: the first `rows` of a permutation of the training rows drawn by `rng`. */
+/** The probe batch's rows of the training split: the first `rows` of a permutation of 0..n-1 drawn by `rng`. */
+export function probeIndices(n: number, rows: number, rng: Rng): Int32Array {
+  return rng.shuffle(Int32Array.from({ length: n }, (_, i) => i)).subarray(0, rows);
+}
+
+/** The probe batch [rows, d]: the training rows `probeIndices` picks with `rng`. */
 export function probeBatch(split: Split, rows: number, rng: Rng, dtype: DType): FloatArray {
-  const idx = rng.shuffle(Int32Array.from({ length: split.n }, (_, i) => i)).subarray(0, rows);
+  const idx = probeIndices(split.n, rows, rng);
   const out = alloc(dtype, rows * split.d);
   gatherRows(split.x, split.d, idx, 0, rows, out);
   return out;

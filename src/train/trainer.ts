@@ -22,7 +22,8 @@ import type { Dataset } from '../data/index.js';
 import { loadDataset } from '../data/index.js';
 import type { EvalValues, EventResult } from '../metrics/events.js';
 import { Recorder } from '../metrics/recorder.js';
-import { CONFIG_FILE, HISTOGRAMS_FILE, METRICS_FILE, SUMMARY_FILE, weightsFile } from '../results/layout.js';
+import { SignalProbe } from '../metrics/signal-probe.js';
+import { CONFIG_FILE, HISTOGRAMS_FILE, METRICS_FILE, SPECTRA_FILE, SUMMARY_FILE, weightsFile } from '../results/layout.js';
 import type { DivergenceInfo, RunStatus, Summary } from '../results/types.js';
 import { exportWeights } from '../results/weights.js';
 import { makeDir, NdjsonWriter, writeJsonAtomic } from '../results/write.js';
@@ -34,7 +35,7 @@ import { OPTIMIZERS, clipGradNorm, type Optimizer } from '../net/optimizers.js';
 import { createRng, type Rng } from '../net/rng.js';
 import { importWeights } from '../net/safetensors.js';
 import { alloc, type FloatArray, type Kernels } from '../net/tensor.js';
-import { BatchStream, probeBatch, splitsOf, type Split } from './batches.js';
+import { BatchStream, probeBatch, probeIndices, splitsOf, type Split } from './batches.js';
 import { evaluate } from './evaluate.js';
 import { cellSizes, type CellSizes } from './sizes.js';
 
@@ -88,6 +89,8 @@ interface Cell {
   readonly recorder: Recorder;
   readonly metricsOut: NdjsonWriter;
   readonly histOut: NdjsonWriter | null;
+  /** spectra.ndjson, when metrics.jacobian is set. */
+  readonly spectraOut: NdjsonWriter | null;
   /** The steps whose weights are saved (`train.saveWeights`), and the files so far, relative to `dir`. */
   readonly saveAt: ReadonlySet<number>;
   readonly saved: string[];
@@ -124,6 +127,7 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
   } finally {
     cell.metricsOut.close();
     cell.histOut?.close();
+    cell.spectraOut?.close();
   }
   const summary = summarize(cell, state, t0);
   writeJsonAtomic(join(opts.dir, SUMMARY_FILE), summary);
@@ -145,6 +149,12 @@ function setUpCell(config: ResolvedConfig, data: Dataset, opts: TrainOptions): C
   const probeX = probeBatch(trainSplit, sizes.probeRows, root.fork('probe'), model.dtype);
   const metricsOut = new NdjsonWriter(join(opts.dir, METRICS_FILE));
   const histOut = metrics.enabled && metrics.histogramsEvery !== null ? new NdjsonWriter(join(opts.dir, HISTOGRAMS_FILE)) : null;
+  const jacobian = metrics.jacobian ?? null;
+  const spectraOut = jacobian !== null ? new NdjsonWriter(join(opts.dir, SPECTRA_FILE)) : null;
+  const signal = new SignalProbe({
+    mlp, probeX, probeRows: sizes.probeRows, probeIds: probeIndices(trainSplit.n, sizes.probeRows, root.fork('probe')), jacobian,
+    onSpectrum: (line) => spectraOut?.write(line),
+  });
   const recorder = new Recorder({
     mlp,
     activation: model.activation.name,
@@ -164,10 +174,11 @@ function setUpCell(config: ResolvedConfig, data: Dataset, opts: TrainOptions): C
     onRecord: (r) => metricsOut.write(r),
     onHistogram: (h) => histOut?.write(h),
     weightsFromFile: model.initFrom !== null,
+    signal,
   });
   return {
     config, dir: opts.dir, task: data.task, sizes, lossName, loss: LOSSES[lossName], kernels, mlp, params, optimizer,
-    train: trainSplit, test, batches, dOut: alloc(model.dtype, sizes.maxRows * data.outputDim), recorder, metricsOut, histOut,
+    train: trainSplit, test, batches, dOut: alloc(model.dtype, sizes.maxRows * data.outputDim), recorder, metricsOut, histOut, spectraOut,
     saveAt: new Set(train.saveWeights), saved: [],
   };
 }

@@ -39,6 +39,12 @@ const SUMMARY = {
     applies: true, reasons: [], notes: [], activation: 'tanh', sigmaW2: 1, sigmaB2: 0, width: 8, depth: 1, qStar: 0.6,
     qGrowthFactor: null, chi1: 0.9, predictedDeltaFactor: 0.9, gradientDepthScale: 9.5, q0: 1, qPerLayer: [1],
     chi1PerLayer: [0.9], trajectoryDeltaFactor: 0.9, quadraturePoints: 160, measuredDeltaFactor: 0.3, relativeError: -0.66,
+    cStar: 1, chiC: 0.9, xiQ: 2.1, xiC: 9.5,
+    measuredCorrelation: { step: 0, pairs: 2, perLayer: [0.4, 0.5], stdErr: [0.01, null], xiC: null, fitLayers: 2 },
+  },
+  spectra: {
+    examples: [4, 1], predictedMeanS2: 0.9, beta: 0,
+    steps: [{ step: 0, examples: 2, meanS2: 1.1, varS2: 0.2, max: 1.5, min: 0.4, condition: null, logJv2: [0.1, null] }],
   },
 };
 
