@@ -7,6 +7,8 @@
 import { join, relative, resolve } from 'node:path';
 import * as msg from '../messages.js';
 import { writeReports } from '../report/write.js';
+import { INDEX_FILE } from '../results/layout.js';
+import { cellFolder } from '../results/names.js';
 import { readRunIndex } from '../results/read-index.js';
 import { readRun, type RunData } from '../results/read-run.js';
 import { isObject } from '../results/read.js';
@@ -102,7 +104,7 @@ export async function readEvidence(experiments: Trained['experiments']): Promise
   for (const exp of experiments) {
     const index = readRunIndex(exp.dir);
     for (const entry of index?.cells ?? []) {
-      const dir = resolve(exp.dir, entry.path);
+      const dir = cellFolder(exp.dir, entry.path, join(exp.dir, INDEX_FILE));
       const run = readRun(dir);
       const model = isObject(run.config) && isObject(run.config.model) ? run.config.model : {};
       const activation = isObject(model.activation) && typeof model.activation.name === 'string' ? model.activation.name : '';

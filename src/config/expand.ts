@@ -17,7 +17,7 @@ import * as msg from '../messages.js';
 import { ConfigError } from './errors.js';
 import { sortMessages, type Located } from './issues.js';
 import { formatPath, formatSegment, getAt, isPlainObject, knownPaths, setAt, type PathSeg } from './paths.js';
-import { MAX_CELLS, REF_FIELDS, type ResolvedConfig } from './schema.js';
+import { MAX_CELL_ID_LENGTH, MAX_CELLS, REF_FIELDS, type ResolvedConfig } from './schema.js';
 import { nearest } from './suggest.js';
 import { inputOf, register, validate } from './validate.js';
 
@@ -110,7 +110,7 @@ function labelsFor(path: string, values: readonly unknown[]): string[] {
 
 /** Long ids keep their start and gain a hash of the whole, so they stay unique and under file-name limits. */
 function capId(id: string): string {
-  return id.length <= 150 ? id : `${id.slice(0, 140)}-${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
+  return id.length <= MAX_CELL_ID_LENGTH ? id : `${id.slice(0, MAX_CELL_ID_LENGTH - 10)}-${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
 }
 
 /** JSON with object keys sorted at every level: the same config gives the same text. */

@@ -13,8 +13,7 @@
  * one, so a resumed run ends as an uninterrupted one would. A shard counts a divergence as a
  * result, so that a scheduler does not retry a shard whose cells all finished.
  */
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { expandCells, checkAgainstData, configHash, type Cell } from '../config/expand.js';
 import type { ResolvedConfig } from '../config/schema.js';
@@ -32,7 +31,7 @@ import { mlpLayerSpecs } from '../net/mlp.js';
 import { checkWeightsFile } from '../net/safetensors.js';
 import { loadCellData, totalSteps, type Progress } from './trainer.js';
 import { ProgressLine } from './progress.js';
-import { virtualFileSystem } from '../results/place.js';
+import { outputProblem } from '../results/place.js';
 import { CellError, InlineExecutor, WorkerPool, type Executor } from './pool.js';
 import type { ActivationName } from '../net/activations.js';
 
@@ -203,38 +202,6 @@ function initFromFits(config: ResolvedConfig, data: Dataset, baseDir: string, ch
     if (problem !== null) errors.push(`model.initFrom: ${problem}`);
   }
   return checked.get(key) === null;
-}
-
-/**
- * Why `expDir` (inside `--out`) cannot be created and written, or null: the nearest part of
- * it that exists must be a folder this process may write into.
- */
-function outputProblem(out: string, expDir: string): string | null {
-  let p = resolve(expDir);
-  for (;;) {
-    let st;
-    try {
-      st = statSync(p, { throwIfNoEntry: false });
-    } catch (err) {
-      // ENOTDIR: a file further up is in the way; the walk up finds it.
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTDIR') return msg.outputUnusable(out, p, `cannot be reached (${code ?? 'error'})`);
-    }
-    if (st !== undefined) {
-      if (!st.isDirectory()) return msg.outputUnusable(out, p, 'is a file, not a folder');
-      const fs = virtualFileSystem(p);
-      if (fs !== undefined) return msg.outputUnusable(out, p, `is on the kernel's ${fs} file system, which holds no files`);
-      try {
-        accessSync(p, constants.W_OK | constants.X_OK);
-      } catch (err) {
-        return msg.outputUnusable(out, p, `is a folder this user cannot write (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-      return null;
-    }
-    const parent = dirname(p);
-    if (parent === p) return null;
-    p = parent;
-  }
 }
 
 function messagesOf(err: unknown): string[] {
