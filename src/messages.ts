@@ -337,8 +337,8 @@ export function cellPathRule(): string {
 }
 
 /** A cell path whose symbolic links lead outside the experiment folder. */
-export function cellOutside(path: string): string {
-  return `path: ${show(path)} is not allowed: with its symbolic links followed it leads outside the experiment folder; expected a cell folder inside it`;
+export function cellOutside(at: string, path: string): string {
+  return `${at}: ${show(path)} is not allowed: with its symbolic links followed it leads outside the experiment folder; expected a cell folder inside it`;
 }
 
 

@@ -103,8 +103,8 @@ export async function readEvidence(experiments: Trained['experiments']): Promise
   const cells = new Map<string, CellEvidence>();
   for (const exp of experiments) {
     const index = readRunIndex(exp.dir);
-    for (const entry of index?.cells ?? []) {
-      const dir = cellFolder(exp.dir, entry.path, join(exp.dir, INDEX_FILE));
+    for (const [i, entry] of (index?.cells ?? []).entries()) {
+      const dir = cellFolder(exp.dir, entry.path, join(exp.dir, INDEX_FILE), `cells[${i}].path`);
       const run = readRun(dir);
       const model = isObject(run.config) && isObject(run.config.model) ? run.config.model : {};
       const activation = isObject(model.activation) && typeof model.activation.name === 'string' ? model.activation.name : '';

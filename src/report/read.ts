@@ -40,8 +40,8 @@ export interface SweepData {
  */
 export function readSweep(expDir: string): SweepData {
   const index = orNull(() => readRunIndex(expDir));
-  const cells: SweepCell[] = (index?.cells ?? []).map((c) => {
-    const abs = cellFolder(expDir, c.path, join(expDir, INDEX_FILE));
+  const cells: SweepCell[] = (index?.cells ?? []).map((c, i) => {
+    const abs = cellFolder(expDir, c.path, join(expDir, INDEX_FILE), `cells[${i}].path`);
     const hrefPath = relative(resolve(expDir), abs).split(sep).map(encodeURIComponent).join('/');
     return {
       id: c.id,

@@ -56,17 +56,17 @@ function realPathOf(p: string): string {
 }
 
 /**
- * The folder of the cell at `path` (from `indexFile`) inside `expDir`. Throws a refused
+ * The folder of the cell at `path` (field `at` of `indexFile`) inside `expDir`. Throws a refused
  * ResultsFileError when the path, its symbolic links followed, leads outside `expDir`.
  */
-export function cellFolder(expDir: string, path: string, indexFile: string): string {
-  const problem = cellPathProblem(path);
+export function cellFolder(expDir: string, path: string, indexFile: string, at = 'path'): string {
+  const problem = cellPathProblem(path, at);
   if (problem !== null) throw new ResultsFileError(indexFile, problem, true);
   const dir = resolve(expDir, path);
   const root = realPathOf(expDir);
   const rel = relative(root, realPathOf(dir));
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw new ResultsFileError(indexFile, msg.cellOutside(path), true);
+    throw new ResultsFileError(indexFile, msg.cellOutside(at, path), true);
   }
   return dir;
 }
