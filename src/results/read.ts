@@ -14,24 +14,28 @@
  *
  * Convention of the `read*` functions: a missing file gives null (or an empty list for the
  * streams); a file that is there but is not JSON, or not the expected shape, throws
- * `ResultsFileError`.
+ * `ResultsFileError`. Every read is bounded (read-file.ts): a file over its size, not a regular
+ * file, or holding more numbers than a reader keeps is refused (`refused`, which `orNull` passes
+ * on); an ndjson line over MAX_LINE_BYTES is skipped and counted.
  */
 import { join } from 'node:path';
 import { isPlainObject as isObject } from '../config/paths.js';
 import * as msg from '../messages.js';
 import { CONFIG_FILE, HISTOGRAMS_FILE, METRICS_FILE } from './layout.js';
-import { MAX_LINE_BYTES, readJson, ResultsFileError, scanNdjsonFile, scanNdjsonText, type Json } from './read-file.js';
+import { MAX_LINE_BYTES, readJson, ResultsFileError, scanNdjsonFile, scanNdjsonText, type Json, type NdjsonScan } from './read-file.js';
 import type { Histogram, HistogramRecord, LayerRecord, MetricRecord } from './types.js';
 
 export { deeperThan, MAX_JSON_FILE_BYTES, MAX_LINE_BYTES, MAX_NDJSON_BYTES, readJson, readText, ResultsFileError, type Json } from './read-file.js';
 export type JsonObject = { [k: string]: Json };
 
 /**
- * Most numbers one ndjson file may put in memory (a record counts every field its type has,
- * a histogram its bins). A run's 1 GiB metrics.ndjson holds about 40 million; a file written to
- * make the reader expand every byte into an object meets this first.
+ * Most numbers a reader keeps from one ndjson file: a metric record counts every field its type
+ * has (whether the line wrote it or not), a histogram record its bins. Real records at the file
+ * limit (MAX_NDJSON_BYTES) hold about 41 million (metrics) and 148 million (histograms); a file
+ * written to make the reader expand a few bytes into an object or a number meets these first.
  */
-export const MAX_NDJSON_NUMBERS = 64_000_000;
+export const MAX_METRICS_NUMBERS = 64_000_000;
+export const MAX_HISTOGRAM_NUMBERS = 160_000_000;
 
 /** A JSON object (not null, not an array): the project's one test for it, from src/config. */
 export { isPlainObject as isObject } from '../config/paths.js';
@@ -103,9 +107,9 @@ export function parseNdjson(text: string, lineLimit = MAX_LINE_BYTES): NdjsonIte
 /**
  * Reads the ndjson file `path` (chunked, see read-file.ts) into what `convert` makes of each
  * line (null: not a record, counted bad), `weigh` giving the numbers each keeps in memory.
- * Throws a refused ResultsFileError once the file's records hold more than MAX_NDJSON_NUMBERS.
+ * Throws a refused ResultsFileError once the file's records hold more than `budget` numbers.
  */
-function readNdjsonRecords<T>(path: string, convert: (v: Json) => T | null, weigh: (r: T) => number, budget = MAX_NDJSON_NUMBERS) {
+export function readNdjsonRecords<T>(path: string, convert: (v: Json) => T | null, weigh: (r: T) => number, budget: number): { records: T[]; scan: NdjsonScan } {
   const records: T[] = [];
   let held = 0;
   const scan = scanNdjsonFile(path, (v) => {
@@ -204,21 +208,21 @@ export interface MetricsFile {
 }
 
 /** Numbers a metric record keeps: its own fields and every layer's. */
-const metricWeight = (r: MetricRecord): number => 3 + RECORD_FIELDS.length + r.layers.length * (1 + LAYER_FIELDS.length);
+export const metricWeight = (r: MetricRecord): number => 3 + RECORD_FIELDS.length + r.layers.length * (1 + LAYER_FIELDS.length);
 
 /**
  * <cell>/metrics.ndjson: no records when missing; an incomplete last line is skipped and
  * flagged, lines over MAX_LINE_BYTES are skipped and counted; throws a refused ResultsFileError
- * for a file over MAX_NDJSON_BYTES or holding more than MAX_NDJSON_NUMBERS numbers.
+ * for a file over MAX_NDJSON_BYTES or holding more than MAX_METRICS_NUMBERS numbers.
  */
 export function readMetrics(cellDir: string): MetricsFile {
-  const { records, scan } = readNdjsonRecords(join(cellDir, METRICS_FILE), toMetricRecord, metricWeight);
+  const { records, scan } = readNdjsonRecords(join(cellDir, METRICS_FILE), toMetricRecord, metricWeight, MAX_METRICS_NUMBERS);
   records.sort((a, b) => a.step - b.step);
   return { records, partialLine: scan.partial, badLines: scan.bad, longLines: scan.long };
 }
 
 /** Numbers a histogram record keeps: the bins of every layer's four histograms. */
-function histogramWeight(r: HistogramRecord): number {
+export function histogramWeight(r: HistogramRecord): number {
   let n = 1;
   for (const l of r.layers) for (const h of [l.z, l.a, l.dW, l.dz]) n += 3 + h.edges.length + h.counts.length;
   return n;
@@ -226,9 +230,10 @@ function histogramWeight(r: HistogramRecord): number {
 
 /**
  * <cell>/histograms.ndjson, by step: empty when missing; lines that are not a record, lines over
- * MAX_LINE_BYTES and an incomplete last line are skipped; limits as readMetrics.
+ * MAX_LINE_BYTES and an incomplete last line are skipped; throws a refused ResultsFileError for a
+ * file over MAX_NDJSON_BYTES or holding more than MAX_HISTOGRAM_NUMBERS numbers.
  */
 export function readHistograms(cellDir: string): HistogramRecord[] {
-  const { records } = readNdjsonRecords(join(cellDir, HISTOGRAMS_FILE), toHistogramRecord, histogramWeight);
+  const { records } = readNdjsonRecords(join(cellDir, HISTOGRAMS_FILE), toHistogramRecord, histogramWeight, MAX_HISTOGRAM_NUMBERS);
   return records.sort((a, b) => a.step - b.step);
 }
