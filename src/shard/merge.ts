@@ -17,7 +17,7 @@
  * not already in place, then writes `DIR/<name>/index.json` and `sweep-summary.json`, and
  * returns the experiment folders it wrote (the CLI renders their sweep reports).
  */
-import { copyFileSync, existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as msg from '../messages.js';
 import { cellState, clearCellFiles } from '../results/cell-state.js';
@@ -77,6 +77,16 @@ function list(dir: string, errors: string[]): string[] {
   } catch (err) {
     errors.push(msg.mergeUnreadable(show(dir), (err as NodeJS.ErrnoException).code ?? String(err)));
     return [];
+  }
+}
+
+/** The error code of stat on `p`, or null when it succeeds. */
+function statCode(p: string): string | null {
+  try {
+    statSync(p);
+    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'EIO';
   }
 }
 
@@ -148,7 +158,8 @@ export function findExperimentFolders(folders: readonly string[]): ExperimentFol
   for (const folder of folders) {
     const dir = resolve(folder);
     if (!isDir(dir)) {
-      errors.push(msg.mergeNotAFolder(folder));
+      const code = statCode(dir);
+      errors.push(code === null || code === 'ENOENT' || code === 'ENOTDIR' ? msg.mergeNotAFolder(folder) : msg.mergeUnreadable(folder, code));
       continue;
     }
     if (indexFiles(dir).length > 0) {
@@ -221,6 +232,38 @@ function seedOf(dir: string): number | null {
   return finite(orNull(() => readConfig(dir))?.seed);
 }
 
+/**
+ * Copies the cells of `p` into place and writes its index.json and sweep-summary.json. When a
+ * write fails (OutputError), the cell folders this merge created are removed again, so a full
+ * disk is left with what it held before plus, at most, cleared cell folders of an older merge.
+ */
+function writeMerged(p: MergePlan, opts: MergeOptions): void {
+  const created: string[] = [];
+  try {
+    const made = !existsSync(p.dest);
+    makeDir(p.dest);
+    if (made) created.push(p.dest);
+    const destReal = realpathSync(p.dest);
+    for (const c of p.cells) {
+      const target = join(destReal, c.cell.id);
+      if (existsSync(target) && realpathSync(c.dir) === realpathSync(target)) continue;
+      if (!existsSync(target)) created.push(target);
+      copyCell(c.dir, target);
+    }
+    const index: RunIndex = {
+      experiment: p.name,
+      cells: p.cells.map((c) => ({ id: c.cell.id, path: c.cell.id, overrides: c.cell.overrides, status: c.status })),
+    };
+    writeJsonAtomic(join(p.dest, INDEX_FILE), index);
+    const summaryFile = writeSweepSummary(p.dest, p.name, p.cells.map((c) => ({ id: c.cell.id, overrides: c.cell.overrides, status: c.status, seed: c.seed })));
+    if (!opts.quiet) opts.log(msg.merged(p.name, p.cells.length, p.sources, show(p.dest)));
+    if (!opts.quiet) opts.log(show(summaryFile));
+  } catch (err) {
+    for (const dir of created.reverse()) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
 /** What merge did: complete (every experiment written) or not (nothing written), and the folders written. */
 export interface MergeResult {
   readonly complete: boolean;
@@ -290,22 +333,6 @@ export function mergeShards(folders: readonly string[], opts: MergeOptions): Mer
   const places = plans.map((p) => outputProblem(opts.out, p.dest)).filter((m): m is string => m !== null);
   if (places.length > 0) throw new MergeInputError([...new Set(places)]);
 
-  for (const p of plans) {
-    makeDir(p.dest);
-    const destReal = realpathSync(p.dest);
-    for (const c of p.cells) {
-      const target = join(destReal, c.cell.id);
-      if (existsSync(target) && realpathSync(c.dir) === realpathSync(target)) continue;
-      copyCell(c.dir, target);
-    }
-    const index: RunIndex = {
-      experiment: p.name,
-      cells: p.cells.map((c) => ({ id: c.cell.id, path: c.cell.id, overrides: c.cell.overrides, status: c.status })),
-    };
-    writeJsonAtomic(join(p.dest, INDEX_FILE), index);
-    const summaryFile = writeSweepSummary(p.dest, p.name, p.cells.map((c) => ({ id: c.cell.id, overrides: c.cell.overrides, status: c.status, seed: c.seed })));
-    if (!opts.quiet) opts.log(msg.merged(p.name, p.cells.length, p.sources, show(p.dest)));
-    if (!opts.quiet) opts.log(show(summaryFile));
-  }
+  for (const p of plans) writeMerged(p, opts);
   return { complete, experiments: plans.map((p) => p.dest) };
 }
