@@ -12,6 +12,8 @@ import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type Io } from './commands/io.js'
 import { ResultsFileError } from './results/read-file.js';
 import { OutputError } from './results/write.js';
 import { LockError } from './train/lock.js';
+import { submitCommands } from './cluster/command.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './watch/options.js';
 
 export { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE_CLOSED } from './commands/io.js';
 
@@ -47,6 +49,12 @@ function count(flag: string): (v: unknown) => number {
 const workers = (describe: string) =>
   ({ type: 'string', default: String(availableParallelism()), coerce: count('--workers'), describe }) as const satisfies Options;
 
+/** Where the live view listens (`gradflow watch`, `run --watch`). */
+const LISTEN_OPTIONS = {
+  port: { type: 'number', describe: `port of the live view (default ${DEFAULT_PORT}, or any free one when it is taken; 0: any free port)` },
+  host: { type: 'string', describe: `address the live view listens on (default ${DEFAULT_HOST}: this machine only)` },
+} as const satisfies OptionTable;
+
 const RUN_OPTIONS = {
   report: { type: 'boolean', default: true, describe: 'write report.html files (--no-report to skip)' },
   workers: workers('cells trained at once, each on a worker thread'),
@@ -57,6 +65,13 @@ const RUN_OPTIONS = {
   resume: { type: 'boolean', describe: 'skip cells already finished with the same config (default with --shard; --no-resume retrains them)' },
   'init-from': { type: 'string', describe: 'start from the weights in this safetensors file (relative to the current folder): --set model.initFrom' },
   'save-weights': { type: 'string', describe: 'save the weights at these steps: --save-weights 0,100,1000 (--set train.saveWeights)' },
+  watch: { type: 'boolean', default: false, describe: 'serve the live view of the run (gradflow watch) beside it, until Ctrl-C after the run' },
+  ...LISTEN_OPTIONS,
+} as const satisfies OptionTable;
+
+const WATCH_OPTIONS = {
+  ...LISTEN_OPTIONS,
+  open: { type: 'boolean', default: false, describe: 'open the page in the desktop browser' },
 } as const satisfies OptionTable;
 
 const MERGE_OPTIONS = {
@@ -116,6 +131,18 @@ const COMMANDS: readonly Registrar[] = [
       y.positional('folder', { type: 'string', array: true, demandOption: true, describe: 'experiment folders (with index.json or index.shard-I-of-N.json), or folders of them' })
         .options(MERGE_OPTIONS),
     run: async (a, io) => (await import('./commands/merge.js')).mergeCommand(a, io),
+  }),
+  (parser, io, done) =>
+    parser.command(
+      'submit',
+      'run a sharded sweep on a cluster: submit slurm (a job array and a merge job) or submit k8s (Indexed Job manifests); see docs/scale-out.md',
+      (y) => submitCommands(y, { log: io.log, fail: io.fail, exit: done }),
+    ),
+  command({
+    usage: 'watch <folder>',
+    describe: 'serve live reports of a results, experiment or cell folder while its runs train (read-only; 127.0.0.1 unless --host); prints the URL first',
+    builder: (y) => y.positional('folder', { type: 'string', demandOption: true, describe: 'the folder to watch' }).options(WATCH_OPTIONS),
+    run: async (a, io) => (await import('./watch/command.js')).watchFolder(a.folder, { port: a.port, host: a.host, open: a.open }, io),
   }),
   command({
     usage: 'report <dir>',

@@ -6,6 +6,7 @@ import { DATA_KINDS, DATASETS } from './data/index.js';
 import { ACTIVATION_NAMES, ACTIVATIONS, activationParams } from './net/activations.js';
 import { INITIALIZER_NAMES, INITIALIZERS } from './net/initializers.js';
 import { LOSS_NAMES, LOSSES } from './net/losses.js';
+import { NORM_NAMES, NORMS } from './net/norm.js';
 import { OPTIMIZER_NAMES, OPTIMIZERS } from './net/optimizers.js';
 import type { ParamSpecs } from './net/params.js';
 
@@ -39,6 +40,7 @@ export function listRegistries(): string {
       }),
     ),
     section('initializers', INITIALIZER_NAMES.map((n) => ({ name: n, ...INITIALIZERS[n] }))),
+    section('norms (model.norm)', NORM_NAMES.map((n) => ({ name: n, ...NORMS[n] }))),
     section('data', DATA_KINDS.map((n) => ({ name: n, aliases: DATASETS[n].aliases, doc: `${DATASETS[n].doc} [${DATASETS[n].task}]`, params: DATASETS[n].params }))),
     section('optimizers', OPTIMIZER_NAMES.map((n) => ({ name: n, ...OPTIMIZERS[n] }))),
     section('losses', LOSS_NAMES.map((n) => ({ name: n, ...LOSSES[n] }))),

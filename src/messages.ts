@@ -278,6 +278,11 @@ export function lossForTask(loss: string, task: string, kind: string, allowed: r
   return `train.loss: "${loss}" is not allowed: data kind "${kind}" is a ${task} task; expected one of ${allowed.join(', ')}`;
 }
 
+/** Batch norm with a batch (or probe) of one example. */
+export function batchNormNeedsRows(at: string, rows: number): string {
+  return `${at}: ${rows} is not allowed with model.norm "batch": batch norm normalises each unit over the batch; expected an integer >= 2`;
+}
+
 // Writing and reading the output (src/results, src/train/lock.ts)
 
 const WRITE_REASONS: Readonly<Record<string, string>> = {
@@ -465,7 +470,7 @@ export function flagTwice(flag: string, times: number): string {
 }
 
 export function needCommand(): string {
-  return 'name a command: run, report, figures, claims, check, merge, list or bench (gradflow --help)';
+  return 'name a command: run, report, figures, claims, check, merge, submit, watch, list or bench (gradflow --help)';
 }
 
 export function notARunFolder(dir: string): string {
@@ -603,4 +608,123 @@ export function mergeIncomplete(experiment: string, problems: number, cells: num
 
 export function merged(experiment: string, cells: number, sources: number, dir: string): string {
   return `${experiment}: merged ${cells} cells from ${sources} folder${sources === 1 ? '' : 's'} -> ${dir}`;
+}
+
+// Cluster submission (src/cluster)
+
+/** Where the submit commands write, and what they refuse. */
+export function submitShardsTooMany(shards: number, cells: number, experiment: string): string {
+  return badFlag('--shards', shards, `an integer in [1, ${cells}]: ${experiment} has ${cells} cell${cells === 1 ? '' : 's'}, and a shard without cells would only start a job that does nothing`);
+}
+
+export function submitRelativeSweptFile(at: string, value: unknown): string {
+  return `${at}: ${show(value)} is a relative path, which a cluster job cannot keep (it reads a copy of the config from another folder, and an absolute value would rename the cell): expected an absolute path`;
+}
+
+export function submitSbatchMissing(): string {
+  return 'sbatch: not found on PATH: run gradflow submit slurm on a machine that submits to Slurm (a login node), or add --dry-run to only write the scripts';
+}
+
+export function submitOutPath(dir: string): string {
+  return badFlag('--out', dir, 'a folder whose absolute path has no blanks or shell characters (letters, digits and _ . / + @ , : = -): Slurm reads the log path from an #SBATCH line, which has no quoting');
+}
+
+export function submitSbatchFailed(script: string, code: number | null, detail: string): string {
+  return `sbatch ${script}: failed (exit ${code ?? 'signal'}): ${detail.trim() || 'no output'}`;
+}
+
+export function submitSbatchNoId(script: string, output: string): string {
+  return `sbatch --parsable ${script}: expected a job id, got ${show(output.trim())}`;
+}
+
+export function submitMergeNotQueued(arrayJob: string): string {
+  return `the array job ${arrayJob} is queued but its merge is not: cancel it (scancel ${arrayJob}) or submit the merge yourself (sbatch --dependency=afterok:${arrayJob} merge.sbatch)`;
+}
+
+export function submitWrote(experiment: string, files: readonly string[], sha: string): string {
+  return `${experiment}: wrote ${files.join(', ')} (config sha256 ${sha.slice(0, 12)})`;
+}
+
+export function submitSlurmQueued(experiment: string, arrayJob: string, shards: number, mergeJob: string): string {
+  return `${experiment}: submitted array job ${arrayJob} (${shards} task${shards === 1 ? '' : 's'}) and merge job ${mergeJob} (runs once every task of ${arrayJob} succeeded)`;
+}
+
+export function submitSlurmFollow(arrayJob: string, mergeJob: string, logs: string, results: string): string[] {
+  return [
+    `  follow:  squeue -j ${arrayJob},${mergeJob}`,
+    `  history: sacct -j ${arrayJob},${mergeJob} --format=JobID,JobName%40,State,ExitCode,Elapsed`,
+    `  logs:    ${logs}`,
+    `  results: ${results}`,
+  ];
+}
+
+export function submitSlurmDryRun(arrayScript: string, mergeScript: string): string[] {
+  return [
+    '  not submitted (--dry-run); to submit:',
+    `  jid=$(sbatch --parsable ${arrayScript}) && sbatch --parsable --dependency=afterok:\${jid%%;*} ${mergeScript}`,
+  ];
+}
+
+export function submitK8sNext(dir: string, job: string, files: { readonly pvc: string; readonly config: string; readonly job: string; readonly merge: string }): string[] {
+  return [
+    `  kubectl apply -f ${files.pvc} -f ${files.config} -f ${files.job}`,
+    `  kubectl wait --for=condition=complete --timeout=24h job/${job}`,
+    `  kubectl apply -f ${files.merge}`,
+    `  kubectl wait --for=condition=complete --timeout=1h job/${job}-merge && kubectl logs job/${job}-merge`,
+    `  (gradflow never calls kubectl; the manifests are in ${dir})`,
+  ];
+}
+
+export function submitK8sImageNote(image: string): string {
+  return `note: --image ${image} is a tag: a pod started later may pull other code; pin it by digest (name@sha256:...) to run exactly this build`;
+}
+
+export function submitK8sFileNote(field: string, file: string): string {
+  return `note: ${field} names ${file} on this machine: the pods must see the same file at the same path (bake it into the image or mount it)`;
+}
+
+/** Lines the generated Slurm scripts print when they refuse to start (bash, with its variables). */
+export const slurmScriptText = {
+  noNode: '$NODE: not an executable Node binary (pinned when the script was written); run gradflow submit slurm again',
+  noRepo: '$REPO: not a gradflow checkout (no bin/gradflow.mjs); run gradflow submit slurm again',
+  unreadable: '$CONFIG: cannot be read',
+  changed: '$CONFIG: changed since the script was written (sha256 $actual, expected $CONFIG_SHA256): nothing run; run gradflow submit slurm again',
+} as const;
+
+export function needScheduler(): string {
+  return 'name a scheduler: gradflow submit slurm <config> --shards N, or gradflow submit k8s <config> --shards N --image IMAGE';
+}
+
+// The live view (src/watch)
+
+export function watchNotAFolder(folder: string): string {
+  return `${folder}: not a folder: expected a results folder, an experiment folder (<out>/<name>) or a cell folder to watch`;
+}
+
+export function watchPortInUse(port: number, host: string): string {
+  return badFlag('--port', port, `a free port: ${port} is in use on ${host}; choose another, or --port 0 for any free one`);
+}
+
+export function watchCannotListen(host: string, port: number, detail: string): string {
+  return badFlag('--host', host, `an address of this machine to listen on (127.0.0.1 by default); listening on ${host}:${port} failed: ${detail}`);
+}
+
+export function watchDefaultPortTaken(port: number, url: string): string {
+  return `note: port ${port} is in use; serving on ${url} instead`;
+}
+
+export function watchServing(folder: string): string {
+  return `serving ${folder} live and read-only; Ctrl-C to stop`;
+}
+
+export function watchPublic(host: string): string {
+  return `warning: --host ${host}: the results folder is readable by anyone who can reach this address (read-only; no authentication)`;
+}
+
+export function watchOpenFailed(url: string, detail: string): string {
+  return `note: could not open a browser (${detail}); open ${url} yourself`;
+}
+
+export function watchRunEnded(url: string): string {
+  return `the run has ended; still serving ${url} (Ctrl-C to stop)`;
 }

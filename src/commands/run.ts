@@ -11,6 +11,7 @@ import { planShards } from '../shard/plan.js';
 import { parseShard, ShardSpecError, type Shard } from '../shard/spec.js';
 import { LockError } from '../train/lock.js';
 import { InputError, prepare, runPrepared, type PreparedExperiment, type ShardRun } from '../train/run.js';
+import type { BesideRun } from '../watch/command.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE_CLOSED, type ExitCode, type Io } from './io.js';
 
 export interface RunCommandOptions {
@@ -28,6 +29,10 @@ export interface RunCommandOptions {
   readonly initFrom?: string;
   /** `--save-weights 0,100,1000`. */
   readonly saveWeights?: string;
+  /** `--watch`: serve the live view beside the run (and after it, until Ctrl-C). */
+  readonly watch?: boolean;
+  readonly port?: number;
+  readonly host?: string;
 }
 
 /** The `--set` overrides the flags add, or the message of a bad flag. */
@@ -91,12 +96,24 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<ExitCode
     else throw err;
     return EXIT_BAD_INPUT;
   }
+  let beside: BesideRun | null = null;
+  if (o.watch === true) {
+    const { startBesideRun } = await import('../watch/command.js');
+    beside = await startBesideRun(experiments.length === 1 ? experiments[0].dir : o.out, { port: o.port, host: o.host }, io);
+    if (beside === null) return EXIT_BAD_INPUT;
+  }
+  const code = await trainAndReport(o, io, experiments, flags.sets, shard);
+  if (beside !== null) await beside.untilStopped();
+  return code;
+}
+
+async function trainAndReport(o: RunCommandOptions, io: Io, experiments: PreparedExperiment[], sets: readonly string[], shard: Shard | null): Promise<ExitCode> {
   const abort = new AbortController();
   const unwatch = io.onStdoutClosed(() => abort.abort());
   let result;
   try {
     result = await runPrepared(experiments, {
-      out: o.out, set: flags.sets, quiet: o.quiet, reports: o.report, log: io.log, warn: (line) => io.fail([line]),
+      out: o.out, set: sets, quiet: o.quiet, reports: o.report, log: io.log, warn: (line) => io.fail([line]),
       workers: o.workers, shard: shard === null ? null : shardRun(shard, experiments), resume: o.resume, abort: abort.signal,
       onCellWritten: async (cellDir, log) => {
         const { writeReports } = await import('../report/write.js');

@@ -19,6 +19,7 @@ import { DATA_KINDS, DATASETS, resolveDataKind, type DataKind, type ParamsFrom }
 import { ACTIVATION_NAMES, ACTIVATIONS, resolveActivationName, type ActivationName } from '../net/activations.js';
 import { INITIALIZER_NAMES, INITIALIZERS, resolveInitializerName, type InitializerName } from '../net/initializers.js';
 import { LOSS_NAMES, LOSSES, resolveLossName, type LossName } from '../net/losses.js';
+import { NORM_NAMES, NORMS, resolveNormName, type NormName } from '../net/norm.js';
 import { OPTIMIZER_NAMES, OPTIMIZERS, resolveOptimizerName, type OptimizerName } from '../net/optimizers.js';
 import {
   brokenRule,
@@ -67,6 +68,7 @@ export const FAMILIES = {
   activation: { noun: 'activation', names: ACTIVATION_NAMES, registry: ACTIVATIONS, resolve: resolveActivationName },
   initializer: { noun: 'initializer', names: INITIALIZER_NAMES, registry: INITIALIZERS, resolve: resolveInitializerName },
   optimizer: { noun: 'optimizer', names: OPTIMIZER_NAMES, registry: OPTIMIZERS, resolve: resolveOptimizerName },
+  norm: { noun: 'normalization', names: NORM_NAMES, registry: NORMS, resolve: resolveNormName },
 } as const satisfies Record<string, Family<string>>;
 
 /** The config fields that name a registry entry (a name or `{"name": ..., <params>}`). */
@@ -75,6 +77,7 @@ export const REF_FIELDS: readonly { readonly path: readonly string[]; readonly f
   { path: ['model', 'init'], family: FAMILIES.initializer },
   { path: ['model', 'biasInit'], family: FAMILIES.initializer },
   { path: ['train', 'optimizer'], family: FAMILIES.optimizer },
+  { path: ['model', 'norm'], family: FAMILIES.norm },
 ];
 
 /** Every accepted spelling of a family's entries: canonical names, then aliases. */
@@ -171,6 +174,16 @@ const DataSchema = z
   .transform((v) => ({ ...v, kind: resolveDataKind(v.kind as string)! }) as DataConfig)
   .describe('the data set: "kind" and the options of that kind') as unknown as z.ZodType<DataConfig, DataInput>;
 
+const ResidualSchema = z
+  .union([
+    z.literal(false),
+    z
+      .strictObject({ scale: z.number().min(0).default(1).describe('alpha in h_l = h_{l-1} + alpha a_l') })
+      .describe('residual connections around every hidden layer after the first'),
+  ])
+  .default(false)
+  .describe('residual connections: false (default) or {"scale": alpha}, h_l = h_{l-1} + alpha a_l for hidden layers l >= 1');
+
 const ModelSchema = z
   .strictObject({
     depth: z.int().min(0).default(10).describe('hidden layers; 0 is a linear model (input straight to output)'),
@@ -186,6 +199,12 @@ const ModelSchema = z
       .nullable()
       .default(null)
       .describe('safetensors file to start from instead of the initializers, relative to the config file'),
+    norm: refSchema(
+      FAMILIES.norm,
+      'none' as NormName,
+      "normalization between each hidden layer's linear map and its activation: batch (PyTorch's BatchNorm1d) or layer (LayerNorm)",
+    ),
+    residual: ResidualSchema,
   })
   .describe('the multilayer perceptron');
 
@@ -260,7 +279,8 @@ const SweepSchema = z
   .default({})
   .describe('config paths ("model.depth") to lists of values; the run covers every combination');
 
-const RootSchema = z.strictObject({
+const RootSchema = z
+  .strictObject({
   $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
   name: z
     .string()
@@ -275,7 +295,28 @@ const RootSchema = z.strictObject({
   train: TrainSchema.prefault({}),
   metrics: MetricsSchema.prefault({}),
   sweep: SweepSchema,
-});
+})
+  .superRefine((v, ctx) => {
+    // Batch norm divides by the batch's standard deviation: one example has none.
+    if (v.model.norm.name !== 'batch') return;
+    const small: [string[], number][] = [[['train', 'batchSize'], v.train.batchSize], [['metrics', 'probe'], v.metrics.probe]];
+    for (const [path, n] of small) {
+      if (n < 2) ctx.addIssue({ code: 'custom', path, message: 'batch norm', params: { message: (at: string) => msg.batchNormNeedsRows(at, n) } });
+    }
+  });
+
+/**
+ * The resolved model: `norm` and `residual` only when they are on, so a config without them
+ * resolves (and hashes, and writes config.json) exactly as before they existed.
+ */
+function modelOf(m: z.output<typeof ModelSchema>) {
+  const { norm, residual, ...rest } = m;
+  return {
+    ...rest,
+    ...(norm.name === 'none' ? {} : { norm: norm as Ref<'batch' | 'layer'> }),
+    ...(residual === false ? {} : { residual }),
+  };
+}
 
 /** Steps, epochs, loss and seeds as the rest of the config decides them. */
 function finish(v: z.output<typeof RootSchema>) {
@@ -294,7 +335,7 @@ function finish(v: z.output<typeof RootSchema>) {
     seed: v.seed,
     seeds,
     data: v.data,
-    model: v.model,
+    model: modelOf(v.model),
     train: {
       steps,
       epochs,

@@ -395,14 +395,11 @@ export interface TheoryBlock {
   readonly quadraturePoints: number;
 }
 
-/** The mean-field block of summary.json for one cell. */
-export function theoryFor(input: TheoryInput): TheoryBlock {
-  const { activation, activationParams, sigmaW2, sigmaB2, width, depth } = input;
-  const n = input.quadraturePoints ?? DEFAULT_QUADRATURE_POINTS;
-  const rule = gaussHermite(n);
-  const act = scalarActivation(activation, activationParams);
+/** Why the theory does not apply to the run (`reasons`), and caveats that do not void it (`notes`). */
+function assumptions(input: TheoryInput): { reasons: string[]; notes: string[] } {
   const reasons: string[] = [];
   const notes: string[] = [];
+  const { activation, sigmaW2, width, depth } = input;
   const init = input.initName;
   if (init === 'orthogonal') {
     reasons.push('orthogonal weights: rows are not independent, and the gradient spectrum follows free probability (dynamical isometry), not the i.i.d. mean-field map');
@@ -431,6 +428,16 @@ export function theoryFor(input: TheoryInput): TheoryBlock {
   if (ACTIVATIONS[activation].learned) {
     notes.push('prelu: the theory uses the initial slope; it changes in training');
   }
+  return { reasons, notes };
+}
+
+/** The mean-field block of summary.json for one cell. */
+export function theoryFor(input: TheoryInput): TheoryBlock {
+  const { activation, activationParams, sigmaW2, sigmaB2, width, depth } = input;
+  const n = input.quadraturePoints ?? DEFAULT_QUADRATURE_POINTS;
+  const rule = gaussHermite(n);
+  const act = scalarActivation(activation, activationParams);
+  const { reasons, notes } = assumptions(input);
 
   const V = (q: number): number => lengthMap(act, sigmaW2, sigmaB2, q, rule);
   const q0 = input.q0 ?? 1;

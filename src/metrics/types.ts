@@ -43,6 +43,26 @@ export interface LayerRecord {
   readonly revivedCount?: number;
   /** PReLU: the learned slopes' mean (and the slopes when per unit). */
   readonly preluSlope?: number;
+  /**
+   * Hidden layers of a model with `model.norm` or `model.residual` only (see src/metrics/remedies.ts
+   * and docs/metrics.md). Norm, training batch: ||dL/dgamma||, ||dL/dbeta||, their update
+   * ratios (as updateRatio), mean gamma and beta.
+   */
+  readonly gammaGradNorm?: number;
+  readonly betaGradNorm?: number;
+  readonly gammaUpdateRatio?: number;
+  readonly betaUpdateRatio?: number;
+  readonly gammaMean?: number;
+  readonly betaMean?: number;
+  /** Norm, probe batch: mean and std of n = Norm(z), the activation's input. */
+  readonly normMean?: number;
+  readonly normStd?: number;
+  /** Residual, probe batch: rms of h_l (the next layer's input). */
+  readonly hiddenRms?: number;
+  /** Residual layers l >= 1: rms of alpha a_l, rms of h_{l-1}, and their ratio. */
+  readonly branchRms?: number;
+  readonly skipRms?: number;
+  readonly branchRatio?: number;
 }
 
 /** One line of metrics.ndjson. Step 0 is always recorded, before any update. */

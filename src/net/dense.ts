@@ -3,8 +3,10 @@
  * fills grads, `params()` lists them by name).
  *
  *   forward:  z = x W^T + b          x: [rows, fanIn], W: [fanOut, fanIn], b: [fanOut], z: [rows, fanOut]
- *             a = f(z)               a: [rows, fanOut * widthFactor] (CReLU emits 2 fanOut)
- *   backward: dz = da ⊙ f'(z)        da = dL/da, dz = dL/dz: [rows, fanOut]
+ *             n = Norm(z)            n: [rows, fanOut]; n is z itself without a norm (see norm.ts)
+ *             a = f(n)               a: [rows, fanOut * widthFactor] (CReLU emits 2 fanOut)
+ *   backward: dn = da ⊙ f'(n)        da = dL/da, dn = dL/dn: [rows, fanOut]
+ *             dz = Norm'(dn)         dz = dL/dz: [rows, fanOut] (dz is dn without a norm)
  *             dW = dz^T x            [fanOut, fanIn]
  *             db = sum over rows of dz
  *             dx = dz W              [rows, fanIn] (dL/dx, the previous layer's da)
@@ -15,11 +17,12 @@
  * what the metrics read.
  */
 import { ACTIVATIONS, type ActivationDef, type ActivationName, type Learned, type ParamValues } from './activations.js';
+import { NormLayer, normBufferSizes, type ForwardMode, type NormSpec } from './norm.js';
 import type { FloatArray, Kernels } from './tensor.js';
 
 /** One trainable tensor, with its PyTorch name and shape. */
 export interface NamedParam {
-  /** "layers.{i}.weight", "layers.{i}.bias" or "prelu.{i}.weight". */
+  /** "layers.{i}.weight", "layers.{i}.bias", "prelu.{i}.weight", "norms.{i}.weight" or "norms.{i}.bias". */
   readonly name: string;
   readonly value: FloatArray;
   /** dL/dvalue of the last backward pass; same length as value. */
@@ -28,7 +31,8 @@ export interface NamedParam {
   readonly shape: readonly number[];
   /** The layer index (0 = first hidden layer, depth = output layer). */
   readonly layer: number;
-  readonly kind: 'weight' | 'bias' | 'prelu';
+  /** normWeight, normBias: the norm's gamma and beta. */
+  readonly kind: 'weight' | 'bias' | 'prelu' | 'normWeight' | 'normBias';
 }
 
 export interface DenseSpec {
@@ -45,11 +49,13 @@ export interface DenseSpec {
   readonly ownInput: boolean;
   /** Compute dx in backward (every layer but the first, unless the input gradient is wanted). */
   readonly inputGrad: boolean;
+  /** A normalization between z and the activation (none when absent or null). */
+  readonly norm?: NormSpec | null;
 }
 
 /**
  * Element counts of a layer's buffers, in the order the constructor takes them:
- * W, b, dW, db, z, a, dz, [x], [dx], [slopes, slope grads].
+ * W, b, dW, db, z, a, dz, [x], [dx], [slopes, slope grads], [n, dn, the norm's buffers].
  */
 export function denseBufferSizes(s: DenseSpec): number[] {
   const def = ACTIVATIONS[s.activation];
@@ -60,6 +66,7 @@ export function denseBufferSizes(s: DenseSpec): number[] {
   if (s.ownInput) sizes.push(s.maxRows * s.fanIn);
   if (s.inputGrad) sizes.push(s.maxRows * s.fanIn);
   if (def.learned) sizes.push(s.fanOut, s.fanOut);
+  if (s.norm) sizes.push(s.maxRows * s.fanOut, s.maxRows * s.fanOut, ...normBufferSizes(s.norm, s.fanOut, s.maxRows));
   return sizes;
 }
 
@@ -87,6 +94,12 @@ export class Dense {
   readonly dz: FloatArray;
   /** dL/dx of the last backward pass, [rows, fanIn]; null when the layer skips it (the first). */
   readonly dx: FloatArray | null;
+  /** The normalization between z and the activation, or null. */
+  readonly norm: NormLayer | null;
+  /** The activation's input of the last forward pass, [rows, fanOut]: Norm(z), or z itself without a norm. */
+  readonly n: FloatArray;
+  /** dL/dn of the last backward pass, [rows, fanOut]; dz itself without a norm. */
+  readonly dn: FloatArray;
   /** Rows of the last forward pass (0 before any). */
   lastRows = 0;
 
@@ -143,6 +156,15 @@ export class Dense {
       this.slopeGradStore = null;
       this.slopes = null;
     }
+    if (spec.norm) {
+      this.n = buffers[i++];
+      this.dn = buffers[i++];
+      this.norm = new NormLayer(spec.norm, spec.fanOut, spec.maxRows, buffers.slice(i));
+    } else {
+      this.n = this.z;
+      this.dn = this.dz;
+      this.norm = null;
+    }
   }
 
   /** PReLU's slopes and their gradient ([1] or [fanOut]); null for other activations. */
@@ -174,11 +196,12 @@ export class Dense {
   }
 
   /**
-   * z = x W^T + b, a = f(z) for `rows` rows. Copies `x` into the layer's input buffer unless
-   * it is that buffer (as for every layer after the first). Changes x (own input), z, a,
-   * lastRows. Returns a.
+   * z = x W^T + b, n = Norm(z), a = f(n) for `rows` rows. Copies `x` into the layer's input
+   * buffer unless it is that buffer (as for every layer after the first). Changes x (own
+   * input), z, n, a, lastRows and the norm's caches (in `train` mode also batch norm's running
+   * statistics; see ForwardMode). Returns a.
    */
-  forward(x: FloatArray, rows: number): FloatArray {
+  forward(x: FloatArray, rows: number, mode: ForwardMode = 'train'): FloatArray {
     checkRows(rows, this.maxRows, `layer ${this.index}`);
     const n = rows * this.fanIn;
     if (x !== this.x) {
@@ -187,17 +210,19 @@ export class Dense {
       else for (let i = 0; i < n; i++) this.x[i] = x[i];
     }
     this.kernels.gemmABt(this.x, this.W, this.b, this.z, rows, this.fanOut, this.fanIn);
-    if (this.kernels.activationForward?.(this.activation, this.activationParams, this.z, this.a, rows * this.fanOut) !== true) {
-      this.def.forward(this.z, this.a, rows, this.fanOut, this.activationParams, this.slopes);
+    this.norm?.forward(this.z, this.n, rows, mode);
+    if (this.kernels.activationForward?.(this.activation, this.activationParams, this.n, this.a, rows * this.fanOut) !== true) {
+      this.def.forward(this.n, this.a, rows, this.fanOut, this.activationParams, this.slopes);
     }
     this.lastRows = rows;
     return this.a;
   }
 
   /**
-   * From da = dL/da ([rows, fanOut * widthFactor]) of the last forward pass: dz = da ⊙ f'(z),
-   * dW = dz^T x, db = column sums of dz, PReLU slope grads (zeroed first, so of this pass only),
-   * and dx = dz W when the layer computes it. Changes dz, dW, db, dx, slope grads.
+   * From da = dL/da ([rows, fanOut * widthFactor]) of the last forward pass: dn = da ⊙ f'(n),
+   * the norm's dgamma, dbeta and dz = Norm'(dn) (dz = dn without a norm), dW = dz^T x,
+   * db = column sums of dz, PReLU slope grads (zeroed first, so of this pass only), and
+   * dx = dz W when the layer computes it. Changes dn, dz, dW, db, dx, slope and norm grads.
    * Returns dx (null for a layer that skips it).
    */
   backward(da: FloatArray, rows: number): FloatArray | null {
@@ -207,21 +232,29 @@ export class Dense {
     const need = rows * this.fanOut * this.widthFactor;
     if (da.length < need) throw new RangeError(`layer ${this.index}: dL/da has ${da.length} entries, ${rows} rows need ${need}`);
     if (this.slopes !== null) this.slopes.grad.fill(0);
-    if (this.kernels.activationBackward?.(this.activation, this.activationParams, this.z, this.a, da, this.dz, rows * this.fanOut) !== true) {
-      this.def.backward(this.z, this.a, da, this.dz, rows, this.fanOut, this.activationParams, this.slopes);
+    if (this.kernels.activationBackward?.(this.activation, this.activationParams, this.n, this.a, da, this.dn, rows * this.fanOut) !== true) {
+      this.def.backward(this.n, this.a, da, this.dn, rows, this.fanOut, this.activationParams, this.slopes);
     }
+    this.norm?.backward(this.dn, this.dz, rows);
     this.kernels.gemmAtB(this.dz, this.x, this.dW, this.fanOut, this.fanIn, rows, this.db);
     if (this.dx !== null) this.kernels.gemmAB(this.dz, this.W, this.dx, rows, this.fanIn, this.fanOut);
     return this.dx;
   }
 
-  /** The layer's trainable tensors: weight, bias, then PReLU's slopes (if any). */
+  /** The layer's trainable tensors: weight, bias, the norm's gamma and beta (if affine), then PReLU's slopes (if any). */
   params(): NamedParam[] {
     const i = this.index;
     const out: NamedParam[] = [
       { name: `layers.${i}.weight`, value: this.W, grad: this.dW, shape: [this.fanOut, this.fanIn], layer: i, kind: 'weight' },
       { name: `layers.${i}.bias`, value: this.b, grad: this.db, shape: [this.fanOut], layer: i, kind: 'bias' },
     ];
+    const nl = this.norm;
+    if (nl !== null && nl.spec.affine) {
+      out.push(
+        { name: `norms.${i}.weight`, value: nl.weight, grad: nl.weightGrad, shape: [this.fanOut], layer: i, kind: 'normWeight' },
+        { name: `norms.${i}.bias`, value: nl.bias, grad: nl.biasGrad, shape: [this.fanOut], layer: i, kind: 'normBias' },
+      );
+    }
     if (this.slopes !== null) {
       const s = this.slopes;
       out.push({ name: `prelu.${i}.weight`, value: s.value, grad: s.grad, shape: [s.value.length], layer: i, kind: 'prelu' });

@@ -262,14 +262,16 @@ export function toFloat64Array(t: Tensor): Float64Array {
 
 /**
  * The model's weights as safetensors bytes in the model's dtype (F32 or F64), with PyTorch
- * nn.Linear names: layers.{i}.weight [fan_out, fan_in], layers.{i}.bias [fan_out] for
- * i = 0..depth, and prelu.{i}.weight [1] or [units] for PReLU models. `metadata` is stored in
- * `__metadata__` together with format "pt" (what PyTorch's loaders look for). The file is
- * written by src/results/weights.ts.
+ * names: layers.{i}.weight [fan_out, fan_in], layers.{i}.bias [fan_out] for i = 0..depth,
+ * prelu.{i}.weight [1] or [units] for PReLU models, norms.{i}.weight and norms.{i}.bias [units]
+ * for affine norms, and batch norm's running statistics norms.{i}.running_mean,
+ * norms.{i}.running_var [units]. `metadata` is stored in `__metadata__` together with format
+ * "pt" (what PyTorch's loaders look for). The file is written by src/results/weights.ts.
  */
 export function serializeWeights(mlp: MLP, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
   const tensors = new Map<string, TensorInput>();
   for (const p of mlp.params()) tensors.set(p.name, { shape: p.shape, data: p.value });
+  for (const b of mlp.buffers()) tensors.set(b.name, { shape: b.shape, data: b.value });
   return serializeSafetensors(tensors, { format: 'pt', ...metadata });
 }
 
@@ -280,6 +282,12 @@ export interface LayerShape {
   readonly fanOut: number;
   /** The layer has learned PReLU slopes (`prelu.{index}.weight`, [1] or [fanOut]). */
   readonly prelu: boolean;
+  /**
+   * The layer's norm: affine ones have `norms.{index}.weight` and `.bias` [fanOut], batch norm
+   * `norms.{index}.running_mean` and `.running_var` [fanOut] (PyTorch's `num_batches_tracked`
+   * is accepted and ignored). Absent or null: none.
+   */
+  readonly norm?: { readonly name: 'batch' | 'layer'; readonly affine: boolean } | null;
 }
 
 /** A model as a weights file must match it; depth and activation only name it in messages. */
@@ -293,8 +301,26 @@ export interface WeightsLayout {
 export interface WeightsMatch {
   readonly layer: number;
   readonly name: string;
-  readonly kind: 'weight' | 'bias' | 'prelu';
+  readonly kind: 'weight' | 'bias' | 'prelu' | 'normWeight' | 'normBias' | 'runningMean' | 'runningVar';
   readonly tensor: Tensor;
+}
+
+/** The tensors one layer has: name, kind, shape. */
+function layerTensors(layer: LayerShape): [string, WeightsMatch['kind'], number[]][] {
+  const i = layer.index;
+  const out: [string, WeightsMatch['kind'], number[]][] = [
+    [`layers.${i}.weight`, 'weight', [layer.fanOut, layer.fanIn]],
+    [`layers.${i}.bias`, 'bias', [layer.fanOut]],
+  ];
+  if (layer.prelu) out.push([`prelu.${i}.weight`, 'prelu', [layer.fanOut]]);
+  const norm = layer.norm;
+  if (norm) {
+    if (norm.affine) out.push([`norms.${i}.weight`, 'normWeight', [layer.fanOut]], [`norms.${i}.bias`, 'normBias', [layer.fanOut]]);
+    if (norm.name === 'batch') {
+      out.push([`norms.${i}.running_mean`, 'runningMean', [layer.fanOut]], [`norms.${i}.running_var`, 'runningVar', [layer.fanOut]]);
+    }
+  }
+  return out;
 }
 
 /**
@@ -305,14 +331,11 @@ export interface WeightsMatch {
 export function matchWeights(tensors: ReadonlyMap<string, Tensor>, layout: WeightsLayout, path: string): WeightsMatch[] {
   const plan: WeightsMatch[] = [];
   const expected = new Set<string>();
+  const ignored = new Set<string>();
   for (const layer of layout.layers) {
     const i = layer.index;
-    const wanted: [string, WeightsMatch['kind'], number[]][] = [
-      [`layers.${i}.weight`, 'weight', [layer.fanOut, layer.fanIn]],
-      [`layers.${i}.bias`, 'bias', [layer.fanOut]],
-    ];
-    if (layer.prelu) wanted.push([`prelu.${i}.weight`, 'prelu', [layer.fanOut]]);
-    for (const [name, kind, shape] of wanted) {
+    if (layer.norm?.name === 'batch') ignored.add(`norms.${i}.num_batches_tracked`);
+    for (const [name, kind, shape] of layerTensors(layer)) {
       expected.add(name);
       const t = tensors.get(name);
       if (t === undefined) {
@@ -334,14 +357,16 @@ export function matchWeights(tensors: ReadonlyMap<string, Tensor>, layout: Weigh
       const data = t.data as Float32Array | Float64Array;
       for (let k = 0; k < data.length; k++) {
         if (!Number.isFinite(data[k])) fail(path, `tensor "${name}" holds ${data[k]} at element ${k}; weights must be finite`);
+        if (kind === 'runningVar' && data[k] < 0) fail(path, `tensor "${name}" holds ${data[k]} at element ${k}; a running variance must be >= 0`);
       }
       plan.push({ layer: i, name, kind, tensor: t });
     }
   }
-  const extra = [...tensors.keys()].filter((k) => !expected.has(k));
+  const extra = [...tensors.keys()].filter((k) => !expected.has(k) && !ignored.has(k));
   if (extra.length > 0) {
+    const norm = layout.layers.find((l) => l.norm)?.norm?.name;
     fail(path, `unexpected tensor${extra.length > 1 ? 's' : ''} ${showList(extra, 12, true)} ` +
-      `(the model has depth ${layout.depth}, activation ${layout.activation})`);
+      `(the model has depth ${layout.depth}, activation ${layout.activation}${norm ? `, ${norm} norm` : ''})`);
   }
   return plan;
 }
@@ -349,6 +374,18 @@ export function matchWeights(tensors: ReadonlyMap<string, Tensor>, layout: Weigh
 /** Reads the weights file at `path` and checks it against `layout` without any model (see `matchWeights`). */
 export function checkWeightsFile(path: string, layout: WeightsLayout): void {
   matchWeights(readSafetensors(path).tensors, layout, path);
+}
+
+/** The layout a weights file for `mlp` must have. */
+export function weightsLayoutOf(mlp: MLP): WeightsLayout {
+  return {
+    layers: mlp.layers.map((l) => ({
+      index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, prelu: l.learned !== null,
+      norm: l.norm === null ? null : { name: l.norm.spec.name, affine: l.norm.spec.affine },
+    })),
+    depth: mlp.depth,
+    activation: mlp.activation,
+  };
 }
 
 /**
@@ -359,19 +396,21 @@ export function checkWeightsFile(path: string, layout: WeightsLayout): void {
  */
 export function importWeights(mlp: MLP, path: string): void {
   const { tensors } = readSafetensors(path);
-  const layout: WeightsLayout = {
-    layers: mlp.layers.map((l) => ({ index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, prelu: l.learned !== null })),
-    depth: mlp.depth,
-    activation: mlp.activation,
-  };
-  for (const { layer, kind, tensor } of matchWeights(tensors, layout, path)) {
+  for (const { layer, kind, tensor } of matchWeights(tensors, weightsLayoutOf(mlp), path)) {
     const data = tensor.data as Float32Array | Float64Array;
     const l = mlp.layers[layer];
-    if (kind === 'weight') l.W.set(data);
-    else if (kind === 'bias') l.b.set(data);
-    else {
-      l.setSlopeCount(tensor.shape[0]);
-      l.learned!.value.set(data);
+    const norm = l.norm;
+    switch (kind) {
+      case 'weight': l.W.set(data); break;
+      case 'bias': l.b.set(data); break;
+      case 'prelu':
+        l.setSlopeCount(tensor.shape[0]);
+        l.learned!.value.set(data);
+        break;
+      case 'normWeight': norm!.weight.set(data); break;
+      case 'normBias': norm!.bias.set(data); break;
+      case 'runningMean': norm!.runningMean.set(data); break;
+      case 'runningVar': norm!.runningVar.set(data); break;
     }
   }
 }

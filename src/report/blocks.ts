@@ -36,6 +36,17 @@ export function theoryOf(summary: Summary | null): Theory | null {
 }
 
 /**
+ * summary.theory's forward numbers: q_l, the pre-activation variance of hidden layer l
+ * (l = 0..depth-1), and sigma_b^2. Null when the block is absent or either is not finite.
+ */
+export function lengthsOf(summary: Summary | null): { readonly qPerLayer: readonly number[]; readonly sigmaB2: number } | null {
+  const t = summary?.theory;
+  if (t === undefined || t === null || t.qPerLayer.length === 0) return null;
+  if (!Number.isFinite(t.sigmaB2) || !t.qPerLayer.every((v) => Number.isFinite(v))) return null;
+  return { qPerLayer: t.qPerLayer, sigmaB2: t.sigmaB2 };
+}
+
+/**
  * summary.deadUnitEvents: when each unit died (and came back), as the recorder kept them (at
  * most MAX_DEAD_EVENTS; `dropped` counts the rest). Null when the block is absent.
  */

@@ -151,7 +151,13 @@ export function pageData(specs: Readonly<Record<string, Spec>>): PageData {
  * Embeds every chart: vega-embed renders into a new element; the fallback SVG sits in a
  * <noscript>, so with JavaScript on the browser never builds its DOM (it stays text, used only if
  * embedding fails), and with JavaScript off it is what the reader sees. data-marks records the
- * number of mark items drawn (tests read it); body[data-charts] is set when all have settled.
+ * number of mark items drawn and data-counts the marks and items per mark type (tests read
+ * them); body[data-charts] is set when all have settled.
+ *
+ * Charts that define the selection `pick` (a sweep's charts, specs/series.ts) share it: when its
+ * store changes in one chart, the page copies the store's tuples into every other chart that
+ * has one, so picking a series in one legend highlights it everywhere. data-pick holds the
+ * picked values as JSON on every chart ("[]" when nothing is picked).
  */
 const PAGE_SCRIPT = `
 (function () {
@@ -181,6 +187,46 @@ const PAGE_SCRIPT = `
     for (var i = 0; i < items.length; i++) n += count(items[i]);
     return n;
   }
+  function counts(node, acc) {
+    if (node && node.marktype && node.role === 'mark') {
+      var c = acc[node.marktype] || (acc[node.marktype] = { marks: 0, items: 0 });
+      c.marks++;
+      c.items += (node.items || []).length;
+    }
+    var items = (node && node.items) || [];
+    for (var i = 0; i < items.length; i++) counts(items[i], acc);
+    return acc;
+  }
+  var STORE = 'pick_store';
+  var views = [];
+  var picked = null, tuples = [];
+  function storeOf(view) {
+    try { return view.data(STORE); } catch (e) { return null; }
+  }
+  function copy(t) { return { unit: t.unit, fields: t.fields, values: t.values.slice() }; }
+  function share(from, ts) {
+    // One tuple per unit that defines the selection: the picked values are the distinct ones.
+    var seen = {}, values = [];
+    ts.forEach(function (t) {
+      var k = JSON.stringify(t.values);
+      if (!seen[k]) { seen[k] = true; values.push(t.values); }
+    });
+    var key = JSON.stringify(values);
+    if (key === picked) return;
+    picked = key;
+    tuples = ts.map(copy);
+    views.forEach(function (v) {
+      v.el.setAttribute('data-pick', key);
+      if (v.view !== from) v.view.data(STORE, tuples.map(copy)).runAsync();
+    });
+  }
+  function join(el, view) {
+    if (!storeOf(view)) return;
+    views.push({ el: el, view: view });
+    el.setAttribute('data-pick', picked === null ? '[]' : picked);
+    if (tuples.length) view.data(STORE, tuples.map(copy)).runAsync();
+    view.addDataListener(STORE, function (name, value) { share(view, value || []); });
+  }
   var charts = document.querySelectorAll('[data-chart]');
   // One chart at a time, in page order, so the browser paints the top of the page first.
   function draw(k) {
@@ -194,7 +240,10 @@ const PAGE_SCRIPT = `
     target.className = 'live';
     el.insertBefore(target, el.firstChild);
     vegaEmbed(target, spec(id), options).then(function (result) {
-      el.setAttribute('data-marks', String(count(result.view.scenegraph().root)));
+      var root = result.view.scenegraph().root;
+      el.setAttribute('data-marks', String(count(root)));
+      el.setAttribute('data-counts', JSON.stringify(counts(root, {})));
+      join(el, result.view);
     }).catch(function (err) {
       // Show the static SVG instead (kept in <noscript>, whose content is text while scripts run).
       var fallback = el.querySelector('noscript');
@@ -275,6 +324,16 @@ th[aria-sort="descending"]::after { content: " \\25BC"; }
 footer { color: var(--muted); font-size: 13px; padding-top: 16px; padding-bottom: 32px; border-top: 1px solid var(--line); margin-top: 32px; }
 `;
 
+/**
+ * The SVG with the quotes of its text content written as entities. vega escapes < and & in text
+ * but leaves quotes, which are harmless there; written as entities, no string from a results
+ * file (a swept value in a legend) appears in the page source with its quotes, as it would in
+ * an attribute.
+ */
+export function quoteTextEntities(svg: string): string {
+  return svg.replace(/>([^<]+)</g, (_m, text: string) => `>${text.replace(/"/g, '&quot;').replace(/'/g, '&#39;')}<`);
+}
+
 function chartMarkup(chart: Chart, svg: string): string {
   const notes = [
     ...(chart.callouts ?? []).map((n) => `<p class="post-note">${escapeHtml(n)}</p>`),
@@ -296,7 +355,7 @@ export async function renderPage(page: Page): Promise<string> {
       if (!/^[a-z0-9-]+$/.test(chart.id) || chart.id in specs) throw new Error(`gradflow report: bad or repeated chart id ${chart.id}`);
       specs[chart.id] = chart.spec;
       const { svg } = await renderSvg(chart.spec);
-      body.push(chartMarkup(chart, renumberIds(svg, `svg-${chart.id}`)));
+      body.push(chartMarkup(chart, quoteTextEntities(renumberIds(svg, `svg-${chart.id}`))));
     }
     for (const n of section.notes ?? []) body.push(`<p class="note">${escapeHtml(n)}</p>`);
     if (section.html) body.push(section.html);

@@ -21,8 +21,10 @@ export {
   deathStepsSpec, revivedSpec, updateRatioSpec, preluSpec, chooseSteps, chooseLayers,
 } from './specs/run.js';
 export {
-  vanishingDepthSpec, deadByActivationSpec, blowupSpec, phaseSpec, proportionSpec, lossBandSpec,
-  type CellRow, type DeadRow, type PhasePoint, type SeedPoint, type ProportionPoint, type LossPoint,
+  vanishingSpec, blowupSpec, blowupRows, phaseSpec, proportionSpec, lossBandSpec,
+  type CellRow, type ScalarRow, type BlowupRow, type PhasePoint, type SeedPoint, type ProportionPoint, type LossPoint,
 } from './specs/sweep.js';
+export { curvesSpec, profileSpec, fractionsSpec, heatmapsSpec } from './specs/sweep-lines.js';
+export { sweepShape, type SweepShape, type Axis } from './sweep-shape.js';
 export { activationFigureSpec, activationAnnotations, POST_ACTIVATIONS, OTHER_ACTIVATIONS } from './specs/figures.js';
 export type { Spec } from './specs/common.js';

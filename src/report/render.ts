@@ -64,10 +64,17 @@ export async function renderView(spec: Spec): Promise<Rendered> {
 /** Mark instances and items per mark type (role "mark" only: no axes, legends, titles). */
 export type MarkCounts = Record<string, { marks: number; items: number }>;
 
-interface SceneNode {
-  marktype?: string;
-  role?: string;
-  items?: SceneNode[];
+/** A node of a view's scene graph: a mark ({marktype, role, items}) or an item (text items carry `text`). */
+export interface SceneNode {
+  readonly marktype?: string;
+  readonly role?: string;
+  readonly text?: unknown;
+  readonly items?: readonly SceneNode[];
+}
+
+/** The root of a view's scene graph (its public type is opaque; its nodes are SceneNodes). */
+export function sceneRoot(view: vega.View): SceneNode {
+  return (view.scenegraph() as unknown as { root: SceneNode }).root;
 }
 
 export function countMarks(view: vega.View): MarkCounts {
@@ -80,8 +87,7 @@ export function countMarks(view: vega.View): MarkCounts {
     }
     for (const child of node.items ?? []) visit(child);
   };
-  // The scene graph's public type is opaque; its nodes are {marktype, role, items}.
-  visit((view.scenegraph() as unknown as { root: SceneNode }).root);
+  visit(sceneRoot(view));
   return counts;
 }
 

@@ -12,6 +12,7 @@ import { bornDeadLayersOf, bornDeadOf, deadUnitEventsOf, theoryOf } from './bloc
 import { HISTOGRAM_BUDGET, SCALAR_BUDGET, downsample, layerBudget } from './downsample.js';
 import { escapeHtml, renderPage, type Chart, type Section } from './html.js';
 import { readRun, runInfo, type RunData, type RunInfo } from './read.js';
+import { remedySections } from './remedies.js';
 import { depthOf, hasLayerField } from './specs/common.js';
 import {
   activationHistogramSpec, activationStatsSpec, deadSaturatedSpec, deathStepsSpec, gradHeatmapSpec, gradProfileSpec,
@@ -132,6 +133,8 @@ ${factsMarkup(info, summary)}`;
       },
     ],
   });
+
+  sections.push(...remedySections(run.records, t.perLayer, summary));
 
   const actCharts: Chart[] = [];
   const actNotes: string[] = [];

@@ -53,6 +53,14 @@ export const AXIS = {
   proportionDiverged: 'share of seeds that diverged (k/n, bars: Wilson 95% interval)',
   lossOverSeeds: 'final loss, mean over seeds (band: p5 to p95)',
   otherAxes: 'other swept values',
+  allCells: 'all cells',
+  lossSmoothed: 'training loss (batch, smoothed)',
+  testLoss: 'test loss',
+  evalLoss: 'training loss (evaluation)',
+  testAcc: 'test accuracy',
+  trainAccEval: 'training accuracy',
+  deltaNorm: '‖dL/dz‖ (Frobenius norm, log scale)',
+  fractionAtEnd: 'fraction (0 to 1)',
 } as const;
 
 /** Short tooltip keys (the tooltip box is narrow). */
@@ -81,6 +89,14 @@ export const TIP = {
   std: 'std',
   p5: 'p5',
   p95: 'p95',
+  p25: 'p25',
+  p75: 'p75',
+  cell: 'cell',
+  seedGroup: 'group (median over seeds)',
+  cellGroup: 'group (median over cells)',
+  cellsInLine: 'cells in the median',
+  deltaNorm: '‖dL/dz‖',
+  curve: 'curve',
   /** The bin of a histogram as its tooltip shows it: [from, to), or outside the fixed range. */
   binIn: (from: number, to: number, last: boolean): string => `[${exact(from)}, ${exact(to)}${last ? ']' : ')'}`,
   binUnder: (lo: number): string => `below the range (< ${exact(lo)})`,
@@ -112,6 +128,8 @@ export const SERIES = {
   divergedMark: '×',
   updateRatio: 'update ratio',
   slope: 'slope',
+  atInit: 'step 0 (initialisation)',
+  atEnd: 'end of training (last finite record)',
 } as const;
 
 export const RUN_CHARTS = {
@@ -187,18 +205,54 @@ export const RUN_CHARTS = {
 export type RunChartId = keyof typeof RUN_CHARTS;
 
 export const SWEEP_CHARTS = {
-  vanishingDepth: {
-    title: 'Vanishing index against depth at initialisation',
+  curves: {
+    title: 'Training curves across cells',
     caption:
-      'One colour per activation and one dash pattern per initializer; 0 means the first and ' +
-      'last hidden layers get gradients of the same size, each step of -1 is ten times less ' +
-      'gradient at the input.',
+      'The batch loss smoothed as TensorBoard smooths it (moving average over the records, weight ' +
+      '0.6, debiased), the loss and the accuracy on the held-out split, against step; one colour per ' +
+      'swept value. Click a legend entry to pick it out in every chart (shift-click adds one, a ' +
+      'click on an empty spot clears); hover for the cell and the value. A loss flat from the start is a ' +
+      'network whose gradient never reached its early layers.',
   },
-  deadByActivation: {
-    title: 'Dead units over training, per activation',
+  profileGrad: {
+    title: 'Weight-gradient norm against layer, at initialisation and at the end',
     caption:
-      'One line per cell, coloured by activation; lines that rise during training are networks ' +
-      'losing units for good.',
+      'Solid lines are measured, dashed lines the mean-field prediction at initialisation (dotted ' +
+      'where an assumption of the theory is not met); on this log axis a line that falls toward ' +
+      'layer 0 is a gradient that vanishes on its way to the input, one that rises explodes.',
+  },
+  profileDelta: {
+    title: 'Backpropagated signal ‖dL/dz‖ against layer, at initialisation and at the end',
+    caption:
+      'The error signal each layer passes down before it meets the layer’s input; mean-field ' +
+      'theory predicts a factor √χ₁ per layer toward the input (dashed), so a straight falling ' +
+      'line is the ordered phase, a rising one the chaotic phase, a flat one the edge of chaos.',
+  },
+  heatmaps: {
+    title: 'Weight-gradient norm per layer over training, every cell',
+    caption:
+      'One panel per cell on one shared log colour scale: each row a layer (input at the bottom), ' +
+      'each column a recorded step; dark rows at the bottom are layers whose gradient has died, ' +
+      'and a panel darker than another had less gradient everywhere.',
+  },
+  fractionsEnd: {
+    title: 'Dead and saturated units per layer at the end of training',
+    caption:
+      'Dead: share of a layer’s units whose derivative is zero on every probe example; ' +
+      "saturated: share of (example, unit) pairs with |f'| below 5% of its peak; both from the " +
+      'last record with finite values, hidden layers only.',
+  },
+  deadOverTime: {
+    title: 'Dead units over training',
+    caption:
+      'Dead fraction averaged over the hidden layers, against step; lines that rise during ' +
+      'training are networks losing units for good.',
+  },
+  vanishing: {
+    title: 'Vanishing index at initialisation',
+    caption:
+      'One point per cell; 0 means the first and last hidden layers get gradients of the same ' +
+      'size, each step of -1 is ten times less gradient at the input.',
   },
   blowup: {
     title: 'Blow-up factor: per-layer growth of the signal at initialisation',
@@ -347,6 +401,9 @@ export const PAGE = {
   sectionUpdates: 'Updates',
   sectionPrelu: 'Learned slopes',
   sectionCompare: 'Comparison across cells',
+  sectionCurves: 'Training curves',
+  sectionProfiles: 'Gradient flow across layers',
+  sectionUnits: 'Dead and saturated units',
   sectionPhase: 'Phase diagrams',
   sectionTable: 'All cells',
   sectionSeeds: 'Over seeds',
@@ -435,6 +492,39 @@ export const NOTES = {
   divergedMarker: (step: number): string => `The red rule marks step ${step}, where the run diverged.`,
   noPhase: 'A phase diagram needs two numeric sweep axes (for example model.depth and model.init.gain); this sweep has fewer.',
   noVanishing: 'No cell has a vanishing index at step 0.',
+  linesCells: 'Each line is one cell.',
+  linesSeeds: (groups: number): string =>
+    `Each line is the median over the seeds of one of ${groups} group(s) (cells that differ only in their seed); ` +
+    'the band spans the 25th to the 75th percentile of the seeds.',
+  linesGroups: (cells: number, perPanel: number, max: number, panels: boolean): string =>
+    `${cells} cells would draw up to ${perPanel} lines in one panel (more than ${max}), so each line is the ` +
+    `median over every cell of one colour${panels ? ' in one panel' : ''}, with a band from the 25th to the ` +
+    '75th percentile of those cells; hover for how many cells a point has, and see each cell’s own report.',
+  medianLine: 'Lines join the median over the cells of each colour at each value of the x axis.',
+  noCurves: 'No cell recorded a loss yet, so the training curves are not drawn.',
+  noProfiles: 'No cell recorded per-layer gradient norms, so the profiles are not drawn.',
+  noFractions: 'The records carry no deadFraction/saturatedFraction, so the per-layer fractions are not drawn.',
+  noTheorySweep: 'No cell’s summary.json has a theory block, so no mean-field prediction is drawn.',
+  theoryCaveat: (cells: number, reason: string): string =>
+    `For ${cells} cell(s) an assumption of mean-field theory fails${reason ? ` (${reason})` : ''}; ` +
+    'their prediction is drawn dotted, for reference only.',
+  profileTheory:
+    'The prediction starts from the measured value of the last hidden layer at step 0 and, layer by layer ' +
+    'toward the input, multiplies ‖dL/dz‖ by √χ₁(q_l) and ‖dL/dW‖ also by the change in size of the layer’s ' +
+    'input, √((q_l − σ_b²) / (q_{l+1} − σ_b²)), down to layer 1 (layer 0’s input is the data); it leaves out ' +
+    'the correlation between the examples of a batch, worth up to about 30% over a dozen layers.',
+  zeroNorms: (cells: number): string =>
+    `In ${cells} cell(s) some layer had a norm of exactly 0 (no gradient at all: dead units); a log axis ` +
+    'cannot show 0, so those points are missing here and black in the heat maps.',
+  heatColours: (zero: boolean, nonFinite: boolean): string =>
+    [zero ? 'Black: a gradient of exactly 0 (the layer passes nothing back).' : '', nonFinite ? 'Grey: not finite (the run diverged).' : '']
+      .filter((t) => t !== '').join(' '),
+  heatmapsOmitted: (cells: number, max: number): string =>
+    `The per-cell heat maps are drawn for sweeps of up to ${max} cells; this one has ${cells}, so see each cell’s own report.`,
+  heatmapThinned: (kept: number): string =>
+    `Each heat map keeps at most ${kept} records of its cell (every k-th, plus the first and the last).`,
+  noScalarAxis:
+    'Charts with one point per cell need a swept value that takes two values or more; this sweep has none.',
   noDeadSweep: 'No cell recorded deadFraction.',
   noBlowup: 'No cell recorded deltaGrowth or actGrowth.',
   noSeedAxis:

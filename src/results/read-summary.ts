@@ -9,8 +9,8 @@ import { ACTIVATION_NAMES } from '../net/activations.js';
 import { SUMMARY_FILE } from './layout.js';
 import { finite, isObject, readJson, ResultsFileError, strings, toLayerRecords, toNum } from './read.js';
 import {
-  RUN_STATUSES, type DeadLayerSummary, type DeadUnitEvent, type DivergenceInfo, type RunStatus, type Summary,
-  type StoredTheory, type SummaryPoint,
+  RUN_STATUSES, type DeadLayerSummary, type DeadUnitEvent, type DivergenceInfo, type RemedyTheorySummary, type RunStatus,
+  type Summary, type StoredTheory, type SummaryPoint,
 } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -68,6 +68,49 @@ export function toTheory(v: unknown): StoredTheory | null | undefined {
     quadraturePoints: finite(v.quadraturePoints) ?? NaN,
     measuredDeltaFactor: finite(v.measuredDeltaFactor),
     relativeError: finite(v.relativeError),
+  };
+}
+
+/**
+ * summary.remedyTheory (src/metrics/theory-remedies.ts and the measurement beside it): the norm
+ * part kept when it names batch or layer norm, the residual part when it is an object; a part
+ * whose `applies` is not true reads as not applying.
+ */
+export function toRemedyTheory(v: unknown): RemedyTheorySummary | undefined {
+  if (!isObject(v)) return undefined;
+  const n = v.norm;
+  const r = v.residual;
+  return {
+    norm: isObject(n) && (n.name === 'batch' || n.name === 'layer')
+      ? {
+          name: n.name,
+          applies: n.applies === true,
+          reasons: strings(n.reasons),
+          notes: strings(n.notes),
+          dphi2: finite(n.dphi2) ?? NaN,
+          phiMean: finite(n.phiMean) ?? NaN,
+          phi2: finite(n.phi2) ?? NaN,
+          predictedDeltaFactor: finite(n.predictedDeltaFactor) ?? NaN,
+          deltaFactorPerLayer: numbers(n.deltaFactorPerLayer),
+          measuredDeltaFactor: finite(n.measuredDeltaFactor),
+          relativeError: finite(n.relativeError),
+        }
+      : null,
+    residual: isObject(r)
+      ? {
+          scale: finite(r.scale) ?? NaN,
+          applies: r.applies === true,
+          reasons: strings(r.reasons),
+          notes: strings(r.notes),
+          qPerLayer: numbers(r.qPerLayer),
+          meanPerLayer: numbers(r.meanPerLayer),
+          meanSquarePerLayer: numbers(r.meanSquarePerLayer),
+          hiddenRmsPerLayer: numbers(r.hiddenRmsPerLayer),
+          meanSquareGrowth: finite(r.meanSquareGrowth),
+          measuredHiddenRms: Array.isArray(r.measuredHiddenRms) ? r.measuredHiddenRms.map(finite) : [],
+          measuredMeanSquareGrowth: finite(r.measuredMeanSquareGrowth),
+        }
+      : null,
   };
 }
 
@@ -132,6 +175,8 @@ function recorderBlocks(v: Readonly<Record<string, unknown>>): Partial<Mutable<S
   if (slopes !== undefined) out.preluSlopes = slopes;
   const theory = toTheory(v.theory);
   if (theory !== undefined) out.theory = theory;
+  const remedyTheory = toRemedyTheory(v.remedyTheory);
+  if (remedyTheory !== undefined) out.remedyTheory = remedyTheory;
   return out;
 }
 

@@ -128,6 +128,9 @@ export const LAYER_FIELDS = [
   'gradNorm', 'biasGradNorm', 'deltaNorm', 'weightNorm', 'updateRatio', 'gradDataRatio', 'actMean',
   'actStd', 'actRms', 'actMaxAbs', 'preactMean', 'preactStd', 'zeroFraction', 'deadFraction',
   'saturatedFraction', 'revivedCount', 'preluSlope',
+  // A model with a norm or residual connections (src/metrics/remedies.ts).
+  'gammaGradNorm', 'betaGradNorm', 'gammaUpdateRatio', 'betaUpdateRatio', 'gammaMean', 'betaMean', 'normMean', 'normStd',
+  'hiddenRms', 'branchRms', 'skipRms', 'branchRatio',
 ] as const satisfies readonly (keyof LayerRecord)[];
 export type LayerField = (typeof LAYER_FIELDS)[number];
 

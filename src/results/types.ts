@@ -8,12 +8,13 @@
  * Layer indexing: layer 0 is the first hidden layer (next to the input); layer `depth` is the
  * output layer.
  */
-import type { RecorderSummary, TheorySummary } from '../metrics/recorder.js';
+import type { RecorderSummary, RemedyTheorySummary, TheorySummary } from '../metrics/recorder.js';
 import type { DivergenceInfo, RunStatus } from '../metrics/types.js';
 import type { ActivationName } from '../net/activations.js';
 
 export type { DivergenceInfo, Histogram, HistogramRecord, LayerRecord, MetricRecord, RunStatus } from '../metrics/types.js';
-export type { RecorderSummary, SummaryPoint, TheorySummary } from '../metrics/recorder.js';
+export type { RecorderSummary, RemedyTheorySummary, SummaryPoint, TheorySummary } from '../metrics/recorder.js';
+export type { NormTheory, ResidualTheory } from '../metrics/theory-remedies.js';
 export type { TheoryBlock } from '../metrics/theory.js';
 export type { DeadLayerSummary, DeadUnitEvent } from '../metrics/dead.js';
 
@@ -35,8 +36,14 @@ export interface StoredTheory extends Omit<TheorySummary, 'activation'> {
  * (initial, final, dead units, theory, ...) are always written by the trainer; a reader of an
  * older or hand-made file may find any of them absent.
  */
-export interface Summary extends Partial<Omit<RecorderSummary, 'theory'>> {
+export interface Summary extends Partial<Omit<RecorderSummary, 'theory' | 'remedyTheory'>> {
   readonly theory?: StoredTheory | null;
+  /**
+   * The theory of a model with a norm or residual connections (absent for a plain MLP): batch
+   * or layer norm's gradient factor and the residual forward recursion, each with the step-0
+   * measurement beside it (src/metrics/theory-remedies.ts).
+   */
+  readonly remedyTheory?: RemedyTheorySummary;
   readonly status: RunStatus;
   /** Steps completed (updates applied). */
   readonly steps: number;

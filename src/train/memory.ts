@@ -20,14 +20,15 @@
  */
 import { totalmem } from 'node:os';
 import type { DataConfig, ResolvedConfig } from '../config/schema.js';
+import { normOf } from '../config/model.js';
 import type { DataKind, Dataset } from '../data/index.js';
 import { MNIST_CLASSES, MNIST_PIXELS, MNIST_SIZE } from '../data/mnist.js';
-import { ACTIVATIONS, resolveActivationName, type ActivationName } from '../net/activations.js';
+import { ACTIVATIONS, resolveActivationName } from '../net/activations.js';
 import { denseBufferSizes } from '../net/dense.js';
 import { mlpLayerSpecs } from '../net/mlp.js';
 import { OPTIMIZERS } from '../net/optimizers.js';
 import * as msg from '../messages.js';
-import { EVAL_CHUNK } from './trainer.js';
+import { cellSizes } from './sizes.js';
 
 /** The fixed part of the limit: 8 GiB. */
 export const MEMORY_CAP_BYTES = 8 * 2 ** 30;
@@ -58,7 +59,7 @@ const SHAPES: { readonly [K in DataKind]: (p: DataOf<K>) => DataShape | null } =
   // Each tile is a small JS array of two numbers (about 48 bytes with its slot).
   checkerboard: (p) => ({ rows: p.samples, inputDim: 2, outputDim: 2, task: 'classification', extraBytes: 48 * p.tiles * p.tiles }),
   teacher: (p) => {
-    const wf = ACTIVATIONS[(resolveActivationName(p.teacherActivation) ?? 'tanh') as ActivationName].widthFactor;
+    const wf = ACTIVATIONS[resolveActivationName(p.teacherActivation) ?? 'tanh'].widthFactor;
     const w = p.teacherWidth;
     const weights = p.teacherDepth === 0
       ? p.inputDim * p.outputDim
@@ -108,18 +109,15 @@ export interface MemoryEstimate {
 export function estimateCellMemory(config: ResolvedConfig, shape: DataShape): MemoryEstimate {
   const { model, train, metrics } = config;
   const s = model.dtype === 'float64' ? 8 : 4;
-  const nTrain = Math.max(1, shape.rows);
-  const batch = Math.min(train.batchSize, nTrain);
-  const probe = Math.min(metrics.probe, nTrain);
-  const maxRows = Math.max(batch, probe, EVAL_CHUNK);
-  const activation = model.activation.name as ActivationName;
+  const { probeRows: probe, maxRows } = cellSizes(config, Math.max(1, shape.rows));
   const specs = mlpLayerSpecs({
     inputDim: shape.inputDim,
     outputDim: shape.outputDim,
     depth: model.depth,
     width: model.width,
-    activation,
+    activation: model.activation.name,
     maxRows,
+    norm: normOf(model),
   });
   let params = 0;
   let weightElems = 0;
@@ -136,6 +134,8 @@ export function estimateCellMemory(config: ResolvedConfig, shape: DataShape): Me
     buffers += denseBufferSizes(spec).reduce((a, b) => a + b, 0) - 2 * (w + spec.fanOut + slopes);
     widest = Math.max(widest, spec.fanOut * ACTIVATIONS[spec.activation].widthFactor);
   }
+  // Residual connections keep h_l for layers 1..depth-1 and one alpha dL/dh buffer.
+  if (model.residual !== undefined && model.depth > 1) buffers += model.depth * maxRows * model.width * ACTIVATIONS[model.activation.name].widthFactor;
   const targets = shape.task === 'classification' ? 1 : shape.outputDim;
   // xb [maxRows, d], yb, dOut [maxRows, k], the probe batch [probe, d].
   buffers += maxRows * shape.inputDim + maxRows * targets + maxRows * shape.outputDim + probe * shape.inputDim;

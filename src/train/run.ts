@@ -17,6 +17,7 @@ import { join, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { expandCells, checkAgainstData, configHash, type Cell } from '../config/expand.js';
 import type { ResolvedConfig } from '../config/schema.js';
+import { normOf } from '../config/model.js';
 import type { Dataset } from '../data/index.js';
 import * as msg from '../messages.js';
 import { cellState, clearCellFiles } from '../results/cell-state.js';
@@ -185,13 +186,13 @@ export function prepare(paths: readonly string[], opts: Pick<RunOptions, 'out' |
 function initFromFits(config: ResolvedConfig, data: Dataset, baseDir: string, checked: Map<string, string | null>, errors: string[]): boolean {
   const m = config.model;
   const file = resolve(baseDir, m.initFrom ?? '');
-  const specs = mlpLayerSpecs({ inputDim: data.inputDim, outputDim: data.outputDim, depth: m.depth, width: m.width, activation: m.activation.name as ActivationName, maxRows: 1 });
-  const key = JSON.stringify([file, specs.map((l) => [l.fanIn, l.fanOut, l.activation])]);
+  const specs = mlpLayerSpecs({ inputDim: data.inputDim, outputDim: data.outputDim, depth: m.depth, width: m.width, activation: m.activation.name as ActivationName, maxRows: 1, norm: normOf(m) });
+  const key = JSON.stringify([file, specs.map((l) => [l.fanIn, l.fanOut, l.activation, l.norm ?? null])]);
   if (!checked.has(key)) {
     let problem: string | null = null;
     try {
       checkWeightsFile(file, {
-        layers: specs.map((l) => ({ index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, prelu: ACTIVATIONS[l.activation].learned })),
+        layers: specs.map((l) => ({ index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, prelu: ACTIVATIONS[l.activation].learned, norm: l.norm ?? null })),
         depth: m.depth,
         activation: m.activation.name,
       });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { EventResult } from '../../src/metrics/events.js';
 import { Recorder, type RecorderOptions, type RecorderSummary } from '../../src/metrics/recorder.js';
 import type { HistogramRecord, LayerRecord, MetricRecord } from '../../src/metrics/types.js';
 import { ACTIVATION_NAMES, ACTIVATIONS, type ActivationName } from '../../src/net/activations.js';
@@ -64,24 +65,30 @@ function backprop(mlp: MLP, x: Float64Array | Float32Array, t: Float64Array | Fl
   return L;
 }
 
+/** The gradients event of step s (epoch 0). */
+function gradients(rec: Recorder, step: number, loss: number): EventResult {
+  return rec.handle({ type: 'gradients', step, epoch: 0, loss });
+}
+
 /** One step of the documented event order, with plain SGD in between. */
 function step(rec: Recorder, mlp: MLP, s: number, x: Float64Array | Float32Array, t: Float64Array | Float32Array, rows: number, lr: number | null): MetricRecord | void {
   const L = backprop(mlp, x, t, rows);
-  expect(rec.gradients(s, 0, L).diverged).toBeUndefined();
-  rec.flush(s);
+  expect(rec.handle({ type: 'loss', step: s, loss: L }).diverged).toBeUndefined();
+  expect(gradients(rec, s, L).diverged).toBeUndefined();
+  rec.handle({ type: 'flush', step: s });
   if (lr === null) return;
-  rec.beforeUpdate(s);
+  rec.handle({ type: 'beforeUpdate', step: s });
   for (const l of mlp.layers) {
     for (let i = 0; i < l.W.length; i++) l.W[i] -= lr * l.dW[i];
     for (let i = 0; i < l.b.length; i++) l.b[i] -= lr * l.db[i];
   }
-  rec.updated(s);
+  rec.handle({ type: 'updated', step: s });
 }
 
 describe('every metric on the tiny network, against the hand computation', () => {
   const { mlp, x, t } = tiny();
   const { rec, sink } = recorderFor(mlp, x, 2);
-  rec.start();
+  rec.handle({ type: 'start' });
   step(rec, mlp, 0, x, t, 2, 0.1);
   const r0 = sink.records[0];
   const [a, b, c] = r0.layers as [LayerRecord, LayerRecord, LayerRecord];
@@ -167,7 +174,7 @@ describe('every metric on the tiny network, against the hand computation', () =>
   it('counts saturation against 5% of the maximum derivative (tanh: |z| > atanh(sqrt(0.95)))', () => {
     const n = tiny('tanh');
     const r = recorderFor(n.mlp, n.x, 2);
-    r.rec.start();
+    r.rec.handle({ type: 'start' });
     step(r.rec, n.mlp, 0, n.x, n.t, 2, null);
     // z0 = [1, 2, -3.5, -1, 1, -0.5]: only |-3.5| > 2.178
     const l0 = r.sink.records[0].layers[0];
@@ -193,11 +200,11 @@ describe('dead units', () => {
     const dead = [7, 2, 5, 0, 1, 3, 4, 6].slice(0, k);
     const { mlp, x, t } = withDeadUnits(dead);
     const { rec, sink } = recorderFor(mlp, x, 16);
-    rec.start();
+    rec.handle({ type: 'start' });
     step(rec, mlp, 0, x, t, 16, null);
     expect(sink.records[0].layers[0].deadFraction).toBe(k / 8);
     expect(sink.records[0].layers[0].zeroFraction).toBe(k / 8);
-    const s = rec.summaryBlock('ok');
+    const s = rec.summary();
     expect(s.deadUnits[0].deadAtInit).toBe(k);
     expect(s.initial!.deadUnits).toBeGreaterThanOrEqual(k);
     expect(s.bornDead).toBe(k === 8);
@@ -208,7 +215,7 @@ describe('dead units', () => {
   it('counts a unit that dies and comes back in revivedCount, and records when it died', () => {
     const { mlp, x, t } = withDeadUnits([]);
     const { rec, sink } = recorderFor(mlp, x, 16);
-    rec.start();
+    rec.handle({ type: 'start' });
     const b = mlp.layers[0].b;
     step(rec, mlp, 0, x, t, 16, null);
     b[4] = -100; // dies
@@ -221,7 +228,7 @@ describe('dead units', () => {
     step(rec, mlp, 4, x, t, 16, null);
     expect(sink.records.map((r) => r.layers[0].deadFraction)).toEqual([0, 1 / 8, 0, 1 / 8, 0]);
     expect(sink.records.map((r) => r.layers[0].revivedCount)).toEqual([0, 0, 1, 1, 2]);
-    const s = rec.summaryBlock('ok');
+    const s = rec.summary();
     expect(s.deadUnits[0]).toMatchObject({ deadAtInit: 0, died: 1, revivals: 2, unitsRevived: 1, deadNow: 0, permanentlyDead: 0 });
     expect(s.deadUnitEvents.filter((e) => e.layer === 0)).toEqual([
       { step: 1, layer: 0, unit: 4, kind: 'died' },
@@ -236,7 +243,7 @@ describe('histograms', () => {
   it('add up to the number of values and keep their bins across records', () => {
     const { mlp, x, t } = withDeadUnits([1]);
     const { rec, sink } = recorderFor(mlp, x, 16, { histogramsEvery: 2, every: 1 });
-    rec.start();
+    rec.handle({ type: 'start' });
     for (let s = 0; s < 5; s++) step(rec, mlp, s, x, t, 16, 0.05);
     expect(sink.histograms.map((h) => h.step)).toEqual([0, 2, 4]);
     const sum = (h: { counts: readonly number[]; under?: number; over?: number; nan?: number }): number =>
@@ -266,13 +273,13 @@ describe('cadence and events', () => {
   it('records step 0 and every `every` steps, plus steps with an evaluation', () => {
     const { mlp, x, t } = withDeadUnits([]);
     const { rec, sink } = recorderFor(mlp, x, 16, { every: 3 });
-    rec.start();
+    rec.handle({ type: 'start' });
     for (let s = 0; s <= 7; s++) {
-      if (s === 5) rec.eval(5, { trainAcc: 0.5, testAcc: null, trainLoss: 1.5, testLoss: null });
+      if (s === 5) rec.handle({ type: 'eval', step: 5, trainAcc: 0.5, testAcc: null, trainLoss: 1.5, testLoss: null });
       const L = backprop(mlp, x, t, 16);
-      rec.gradients(s, 0, L);
-      if (s === 7) rec.eval(7, { trainAcc: 0.75, testAcc: 0.625, trainLoss: 1, testLoss: 2 });
-      rec.flush(s);
+      gradients(rec, s, L);
+      if (s === 7) rec.handle({ type: 'eval', step: 7, trainAcc: 0.75, testAcc: 0.625, trainLoss: 1, testLoss: 2 });
+      rec.handle({ type: 'flush', step: s });
     }
     expect(sink.records.map((r) => r.step)).toEqual([0, 3, 5, 6, 7]);
     expect(sink.records[2]).toMatchObject({ trainAcc: 0.5, trainLoss: 1.5 });
@@ -282,10 +289,37 @@ describe('cadence and events', () => {
     expect(Object.keys(sink.records[4]).at(-1)).toBe('layers');
   });
 
+  it('asks for an evaluation at the evaluation steps of a run of known length, unless one came early', () => {
+    const { mlp, x, t } = withDeadUnits([]);
+    const { rec, sink } = recorderFor(mlp, x, 16, { every: 4, steps: 6, evalEvery: 3 });
+    rec.handle({ type: 'start' });
+    const asked: number[] = [];
+    for (let s = 0; s <= 6; s++) {
+      if (s === 3) rec.handle({ type: 'eval', step: 3, trainAcc: 1, testAcc: null, trainLoss: 0, testLoss: null });
+      if (gradients(rec, s, backprop(mlp, x, t, 16)).evaluate) {
+        asked.push(s);
+        rec.handle({ type: 'eval', step: s, trainAcc: 0.5, testAcc: null, trainLoss: 1, testLoss: null });
+      }
+      rec.handle({ type: 'flush', step: s });
+    }
+    expect(asked).toEqual([0, 6]);
+    expect(sink.records.map((r) => [r.step, r.trainAcc])).toEqual([[0, 0.5], [3, 1], [4, undefined], [6, 0.5]]);
+  });
+
+  it('copies the weights before an update only when the next step is recorded', () => {
+    const { mlp, x, t } = tiny('tanh');
+    const { rec, sink } = recorderFor(mlp, x, 2, { every: 3 });
+    rec.handle({ type: 'start' });
+    for (let s = 0; s <= 6; s++) step(rec, mlp, s, x, t, 2, 0.01);
+    // Steps 3 and 6 follow a copy (a record without one would say 0); steps in between are not recorded.
+    expect(sink.records.map((r) => r.step)).toEqual([0, 3, 6]);
+    for (const r of sink.records.slice(1)) expect(r.layers.every((l) => l.updateRatio > 0)).toBe(true);
+  });
+
   it('records only step, epoch, loss and evaluations when disabled', () => {
     const { mlp, x, t } = withDeadUnits([]);
     const { rec, sink } = recorderFor(mlp, x, 16, { every: 2, enabled: false, histogramsEvery: 1 });
-    rec.start();
+    rec.handle({ type: 'start' });
     for (let s = 0; s < 4; s++) step(rec, mlp, s, x, t, 16, 0.1);
     expect(sink.records.map((r) => [r.step, r.layers.length])).toEqual([[0, 0], [2, 0]]);
     expect(sink.histograms).toEqual([]);
@@ -294,9 +328,9 @@ describe('cadence and events', () => {
   it('flushes a pending record at the end', () => {
     const { mlp, x, t } = withDeadUnits([]);
     const { rec, sink } = recorderFor(mlp, x, 16);
-    rec.start();
-    rec.gradients(0, 0, backprop(mlp, x, t, 16));
-    const s = rec.summaryBlock('ok');
+    rec.handle({ type: 'start' });
+    gradients(rec, 0, backprop(mlp, x, t, 16));
+    const s = rec.summary();
     expect(sink.records.length).toBe(1);
     expect(s.initial).not.toBeNull();
     expect(s.final!.step).toBe(0);
@@ -307,38 +341,48 @@ describe('divergence', () => {
   it('reports the first layer whose activation is not finite', () => {
     const { mlp, x, t } = withDeadUnits([]);
     const { rec, sink } = recorderFor(mlp, x, 16);
-    rec.start();
+    rec.handle({ type: 'start' });
     step(rec, mlp, 0, x, t, 16, null);
     mlp.layers[1].W[3] = 3e38; // finite, but z = 3e38 * ~100 overflows float32
     const L = backprop(mlp, x, t, 16);
-    expect(rec.gradients(1, 0, L).diverged).toEqual({ step: 1, layer: 1, what: 'activation' });
-    rec.flush(1);
+    expect(gradients(rec, 1, L).diverged).toEqual({ step: 1, layer: 1, what: 'activation' });
+    rec.handle({ type: 'flush', step: 1 });
     // The record before the divergence is kept, none is made for the diverged step.
     expect(sink.records.map((r) => r.step)).toEqual([0]);
-    expect(rec.summaryBlock('diverged').final!.step).toBe(0);
+    expect(rec.summary().final!.step).toBe(0);
+  });
+
+  it('answers a non-finite loss event with the first layer whose activations went bad', () => {
+    const { mlp, x, t } = withDeadUnits([]);
+    const { rec } = recorderFor(mlp, x, 16);
+    rec.handle({ type: 'start' });
+    expect(rec.handle({ type: 'loss', step: 0, loss: backprop(mlp, x, t, 16) })).toEqual({});
+    expect(rec.handle({ type: 'loss', step: 1, loss: Infinity }).diverged).toEqual({ step: 1, layer: null, what: 'loss' });
+    mlp.layers[1].a[5] = NaN;
+    expect(rec.handle({ type: 'loss', step: 2, loss: NaN }).diverged).toEqual({ step: 2, layer: 1, what: 'loss' });
   });
 
   it('reports a non-finite loss without a layer, and a non-finite gradient with its layer', () => {
     const { mlp, x, t } = withDeadUnits([]);
     const { rec } = recorderFor(mlp, x, 16);
-    rec.start();
+    rec.handle({ type: 'start' });
     backprop(mlp, x, t, 16);
-    expect(rec.gradients(0, 0, NaN).diverged).toEqual({ step: 0, layer: null, what: 'loss' });
+    expect(gradients(rec, 0, NaN).diverged).toEqual({ step: 0, layer: null, what: 'loss' });
     backprop(mlp, x, t, 16);
     mlp.layers[2].db[0] = NaN;
-    expect(rec.gradients(1, 0, 1).diverged).toEqual({ step: 1, layer: 2, what: 'gradient' });
+    expect(gradients(rec, 1, 1).diverged).toEqual({ step: 1, layer: 2, what: 'gradient' });
   });
 
   it('names a weight the update made non-finite at the next step, whose weights they are', () => {
     const { mlp, x, t } = withDeadUnits([]);
     const { rec } = recorderFor(mlp, x, 16);
-    rec.start();
-    rec.gradients(0, 0, backprop(mlp, x, t, 16));
-    rec.flush(0);
-    rec.beforeUpdate(0);
+    rec.handle({ type: 'start' });
+    gradients(rec, 0, backprop(mlp, x, t, 16));
+    rec.handle({ type: 'flush', step: 0 });
+    rec.handle({ type: 'beforeUpdate', step: 0 });
     mlp.layers[1].W[0] = NaN;
-    expect(rec.updated(0).diverged).toBeUndefined();
-    expect(rec.gradients(1, 0, backprop(mlp, x, t, 16)).diverged).toEqual({ step: 1, layer: 1, what: 'weight' });
+    expect(rec.handle({ type: 'updated', step: 0 }).diverged).toBeUndefined();
+    expect(gradients(rec, 1, backprop(mlp, x, t, 16)).diverged).toEqual({ step: 1, layer: 1, what: 'weight' });
   });
 });
 
@@ -358,9 +402,9 @@ describe('theory beside the measurement', () => {
     const x = Float32Array.from({ length: rows * 16 }, () => rng.normal());
     const t = Float32Array.from({ length: rows * 4 }, () => rng.normal());
     const { rec } = recorderFor(mlp, x, rows, { init, every: 10 });
-    rec.start();
+    rec.handle({ type: 'start' });
     step(rec, mlp, 0, x, t, rows, null);
-    return rec.summaryBlock('ok');
+    return rec.summary();
   }
 
   it.each([0.5, 1.5])('measures the deltaNorm^2 factor within 10 percent of chi1 for sigma_w^2 = %f', (sigmaW2) => {
@@ -379,9 +423,9 @@ describe('theory beside the measurement', () => {
   it('uses the initializers of the run and the probe inputs for sigma_w^2, sigma_b^2 and q0', () => {
     const { mlp, x, t } = withDeadUnits([]);
     const { rec } = recorderFor(mlp, x, 16, { init: { name: 'glorot_normal', gain: 2 }, biasInit: { name: 'normal', std: 0.5 } });
-    rec.start();
+    rec.handle({ type: 'start' });
     step(rec, mlp, 0, x, t, 16, null);
-    const th = rec.summaryBlock('ok').theory!;
+    const th = rec.summary().theory!;
     // glorot: Var = gain^2 * 2 / (fan_in + fan_out), times fan_in = 8: 4 * 2 * 8 / 16
     expect(th.sigmaW2).toBeCloseTo(4, 12);
     expect(th.sigmaB2).toBeCloseTo(0.25, 12);
@@ -402,7 +446,7 @@ describe.each(ACTIVATION_NAMES)('the recorder on a %s network', (activation) => 
     const x = Float32Array.from({ length: 12 * 3 }, () => rng.normal());
     const t = Float32Array.from({ length: 12 * 2 }, () => rng.normal());
     const { rec, sink } = recorderFor(mlp, x, 12, { histogramsEvery: 1 });
-    rec.start();
+    rec.handle({ type: 'start' });
     for (let s = 0; s < 3; s++) step(rec, mlp, s, x, t, 12, 0.05);
     expect(sink.records.length).toBe(3);
     for (const r of sink.records) {
@@ -418,7 +462,7 @@ describe.each(ACTIVATION_NAMES)('the recorder on a %s network', (activation) => 
     }
     expect(sink.histograms[0].layers[0].a.counts.reduce((a, c) => a + c, 0) + (sink.histograms[0].layers[0].a.under ?? 0) + (sink.histograms[0].layers[0].a.over ?? 0))
       .toBe(12 * 6 * ACTIVATIONS[activation].widthFactor);
-    const s = rec.summaryBlock('ok');
+    const s = rec.summary();
     expect(s.theory).not.toBeNull();
     expect(s.theory!.reasons.join(' ')).toMatch(/narrow/);
     expect(s.final!.step).toBe(2);

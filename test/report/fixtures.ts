@@ -352,3 +352,48 @@ export async function writeSeedSweep(dir: string): Promise<FakeSweep> {
   writeSweepSummary(dir, name, cells);
   return { dir, cells: cells.map((c) => c.id) };
 }
+
+/** An experiment folder over activation alone: sigmoid, tanh, relu at depth 6 (the first thing a user sweeps). */
+export async function writeActivationSweep(dir: string): Promise<FakeSweep> {
+  const name = 'activations';
+  const cells: { id: string; path: string; overrides: Record<string, unknown>; status: string }[] = [];
+  for (const activation of ['sigmoid', 'tanh', 'relu'] as const) {
+    const id = `activation=${activation}`;
+    await writeFakeRun(join(dir, id), {
+      name, activation, depth: 6, width: 16, steps: 200, every: 10, histEvery: 0, evalEvery: 50, dying: activation === 'relu',
+    });
+    cells.push({ id, path: id, overrides: { 'model.activation': activation }, status: 'ok' });
+  }
+  await writeFile(join(dir, 'index.json'), JSON.stringify({ experiment: name, cells }, null, 2));
+  return { dir, cells: cells.map((c) => c.id) };
+}
+
+/** Activations, depths and gains of writeBigSweep: 5 x 4 x 5 = 100 cells. */
+export const BIG_SWEEP = {
+  activations: ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu'],
+  depths: [4, 8, 12, 16],
+  gains: [0.5, 1, 1.5, 2, 2.5],
+} as const;
+
+/**
+ * 100 cells over activation x depth x init gain (BIG_SWEEP), 300 steps recorded every 5 (61
+ * records a cell): a panel per depth would hold 25 lines, so the report draws medians.
+ */
+export async function writeBigSweep(dir: string): Promise<FakeSweep> {
+  const name = 'big-sweep';
+  const cells: { id: string; path: string; overrides: Record<string, unknown>; status: string }[] = [];
+  for (const activation of BIG_SWEEP.activations) {
+    for (const depth of BIG_SWEEP.depths) {
+      for (const gain of BIG_SWEEP.gains) {
+        const id = `activation=${activation},depth=${depth},gain=${gain}`;
+        await writeFakeRun(join(dir, id), {
+          name, activation, depth, width: 16, steps: 300, every: 5, histEvery: 0, evalEvery: 25, gain,
+          gradShrink: activation === 'sigmoid' ? 4 / gain : 1.2 / gain, dying: activation === 'relu',
+        });
+        cells.push({ id, path: id, overrides: { 'model.activation': activation, 'model.depth': depth, 'model.init.gain': gain }, status: 'ok' });
+      }
+    }
+  }
+  await writeFile(join(dir, 'index.json'), JSON.stringify({ experiment: name, cells }, null, 2));
+  return { dir, cells: cells.map((c) => c.id) };
+}

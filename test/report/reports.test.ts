@@ -138,7 +138,7 @@ describe('writeSweepReport', () => {
     const path = await writeSweepReport(exp);
     expect(path).toBe(join(exp, 'report.html'));
     const html = await readFile(path, 'utf8');
-    for (const id of ['vanishing-depth', 'dead-activation', 'blowup']) expect(() => figure(html, id)).not.toThrow();
+    for (const id of ['curves', 'profile-grad', 'profile-delta', 'heatmaps', 'fractions-end', 'dead-over-time', 'vanishing', 'blowup']) expect(() => figure(html, id)).not.toThrow();
     expect(html).toContain('<table class="sortable">');
     expect(html.match(/<tr><td><a href="/g)).toHaveLength(10);
     expect(html).toContain('<a href="sigmoid-d5/report.html">model.activation=sigmoid,model.depth=5</a>');

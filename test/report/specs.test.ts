@@ -13,10 +13,11 @@ import {
   gradHeatmapSpec, gradProfileSpec, histogramLayers, lossSpec, preluSpec, revivedSpec, updateRatioSpec,
 } from '../../src/report/specs/run.js';
 import {
-  blowupSpec, deadByActivationSpec, lossBandSpec, phaseSpec, proportionSpec, vanishingDepthSpec,
-  type CellRow, type LossPoint, type ProportionPoint,
+  blowupRows, blowupSpec, lossBandSpec, phaseSpec, proportionSpec, vanishingSpec,
+  type CellRow, type LossPoint, type ProportionPoint, type ScalarRow,
 } from '../../src/report/specs/sweep.js';
-import { SERIES, TIP } from '../../src/report/text.js';
+import { curvesSpec, fractionsSpec, heatmapsSpec, profileSpec } from '../../src/report/specs/sweep-lines.js';
+import { SERIES, SWEEP_CHARTS, TIP } from '../../src/report/text.js';
 import { writeDivergedRun, writeFakeRun, writePreluRun } from './fixtures.js';
 
 let dir: string;
@@ -170,6 +171,14 @@ const CASES: readonly Case[] = [
   },
 ];
 
+const COLOUR = { title: 'model.activation', domain: ['sigmoid', 'relu'], numeric: false };
+const SCALARS: ScalarRow[] = [
+  { cell: 'a', series: 'sigmoid', panel: '', x: '5', value: -2 },
+  { cell: 'b', series: 'sigmoid', panel: '', x: '10', value: -5 },
+  { cell: 'c', series: 'relu', panel: '', x: '5', value: 0.1 },
+  { cell: 'd', series: 'relu', panel: '', x: '10', value: null },
+];
+const DEPTH_X = { title: 'model.depth', labels: ['5', '10'], medianLines: true };
 const CELLS: CellRow[] = [
   { cell: 'a', activation: 'sigmoid', init: 'glorot_uniform', depth: 5, status: 'ok', vanishing: -2, deltaGrowth: 0.06, actGrowth: 1, overTime: 1.1 },
   { cell: 'b', activation: 'sigmoid', init: 'glorot_uniform', depth: 10, status: 'ok', vanishing: -5, deltaGrowth: 0.06, actGrowth: 1, overTime: null },
@@ -177,11 +186,22 @@ const CELLS: CellRow[] = [
   { cell: 'd', activation: 'relu', init: 'he_normal', depth: 10, status: 'diverged', vanishing: null, deltaGrowth: 1.2, actGrowth: 1.1, overTime: null },
 ];
 
+/** Rows of a line chart: two cells (or two medians), `xs` points each, for every `fields` combination. */
+function lineRowsOf(xField: string, fields: readonly Record<string, string>[], xs: readonly number[], band: boolean): Record<string, string | number | null>[] {
+  return ['sigmoid', 'relu'].flatMap((series, i) => fields.flatMap((f) => xs.map((x) => ({
+    line: `activation=${series}`, series, panel: '', ...f, [xField]: x, n: band ? 3 : 1,
+    value: (i + 1) * (x + 1), lo: band ? (i + 1) * (x + 0.5) : null, hi: band ? (i + 1) * (x + 2) : null,
+  }))));
+}
+
+const CURVE_METRICS = [{ label: 'loss', positive: true, unit: false }, { label: 'accuracy', positive: false, unit: true }];
+const LINES = { colour: COLOUR, panel: null, mode: 'cells' as const };
+
 const SWEEP_CASES: readonly Case[] = [
   {
-    name: 'vanishingDepthSpec',
-    spec: () => vanishingDepthSpec(CELLS),
-    // One point per cell with a value (3), a line per (activation, init) group (2), the zero rule.
+    name: 'vanishingSpec on a numeric x',
+    spec: () => vanishingSpec(SCALARS, { colour: COLOUR, x: DEPTH_X, panel: null }),
+    // One point per cell with a value (3), a line through the medians per series (2), the zero rule.
     expect: (c) => {
       expect(items(c, 'symbol')).toBe(3);
       expect(marks(c, 'line')).toBe(2);
@@ -189,23 +209,84 @@ const SWEEP_CASES: readonly Case[] = [
     },
   },
   {
-    name: 'deadByActivationSpec',
-    spec: () => deadByActivationSpec([
-      { cell: 'a', activation: 'relu', step: 0, dead: 0 }, { cell: 'a', activation: 'relu', step: 10, dead: 0.2 },
-      { cell: 'b', activation: 'tanh', step: 0, dead: 0 }, { cell: 'b', activation: 'tanh', step: 10, dead: 0 },
-    ]),
+    name: 'vanishingSpec on a category axis, in panels',
+    spec: () => vanishingSpec(SCALARS.map((r) => ({ ...r, x: r.series, panel: r.x })), {
+      colour: COLOUR, x: { title: 'model.activation', labels: ['sigmoid', 'relu'], medianLines: false }, panel: { title: 'model.depth', labels: ['5', '10'] },
+    }),
+    // No median line on categories; a rule in each of the two panels.
     expect: (c) => {
-      expect(marks(c, 'line')).toBe(2);
-      expect(items(c, 'line')).toBe(4);
+      expect(items(c, 'symbol')).toBe(3);
+      expect(marks(c, 'line')).toBe(0);
+      expect(items(c, 'rule')).toBe(2);
     },
   },
   {
     name: 'blowupSpec',
-    spec: () => blowupSpec(CELLS),
+    spec: () => blowupSpec(blowupRows(CELLS.map((row, i) => ({ row, series: SCALARS[i].series, x: SCALARS[i].x }))), { colour: COLOUR, x: DEPTH_X }),
     // 4 backward + 3 forward + 2 over-training factors; a rule at 1 in each of the 3 panels.
     expect: (c) => {
       expect(items(c, 'symbol')).toBe(9);
       expect(items(c, 'rule')).toBe(3);
+    },
+  },
+  {
+    name: 'curvesSpec, one line per cell',
+    spec: () => curvesSpec(lineRowsOf('step', CURVE_METRICS.map((m) => ({ metric: m.label })), [0, 10, 20], false), CURVE_METRICS, SWEEP_CHARTS.curves, LINES),
+    // Two metrics side by side, two lines each, invisible hover points on every point.
+    expect: (c) => {
+      expect(marks(c, 'line')).toBe(4);
+      expect(items(c, 'line')).toBe(12);
+      expect(items(c, 'symbol')).toBe(12);
+      expect(marks(c, 'area')).toBe(0);
+    },
+  },
+  {
+    name: 'curvesSpec, medians with bands in panels',
+    spec: () => curvesSpec(
+      lineRowsOf('step', [{ metric: 'loss', panel: '4' }, { metric: 'loss', panel: '8' }], [0, 10], true),
+      CURVE_METRICS.slice(0, 1), SWEEP_CHARTS.curves, { ...LINES, mode: 'seeds', panel: { title: 'model.depth', labels: ['4', '8'] } },
+    ),
+    expect: (c) => {
+      expect(marks(c, 'line')).toBe(4);
+      expect(marks(c, 'area')).toBe(4);
+    },
+  },
+  {
+    name: 'profileSpec with the mean-field lines',
+    spec: () => profileSpec(
+      lineRowsOf('layer', [
+        { when: SERIES.atInit, kind: SERIES.measured }, { when: SERIES.atEnd, kind: SERIES.measured },
+        { when: SERIES.atInit, kind: SERIES.predicted },
+      ], [0, 1, 2], false),
+      { ...LINES, text: SWEEP_CHARTS.profileGrad, yTitle: 'g', tip: 'g' },
+    ),
+    // Measured at step 0 and at the end for two cells, a prediction for each at step 0; dots on measured lines only.
+    expect: (c) => {
+      expect(marks(c, 'line')).toBe(2 * 2 + 2);
+      expect(items(c, 'symbol')).toBe(2 * 2 * 3);
+    },
+  },
+  {
+    name: 'fractionsSpec',
+    spec: () => fractionsSpec(
+      lineRowsOf('layer', [{ quantity: SERIES.dead }, { quantity: SERIES.saturated }], [0, 1], false).map((r) => ({ ...r, value: Number(r.value) / 10 })),
+      { ...LINES, text: SWEEP_CHARTS.fractionsEnd },
+    ),
+    expect: (c) => expect(marks(c, 'line')).toBe(4),
+  },
+  {
+    name: 'heatmapsSpec with a zero and a non-finite norm',
+    spec: () => heatmapsSpec(
+      ['a', 'b'].flatMap((cell) => [0, 10].flatMap((step) => [0, 1].map((layer) => ({
+        cell, series: cell === 'a' ? 'sigmoid' : 'relu', step, s1: step + 10, layer,
+        gradNorm: cell === 'b' && step === 10 ? (layer === 0 ? 0 : null) : 0.1 * (layer + 1),
+      })))),
+      { cells: ['a', 'b'], colour: COLOUR },
+    ),
+    // Every rect drawn (zero black, non-finite grey), one rect mark per cell panel.
+    expect: (c) => {
+      expect(marks(c, 'rect')).toBe(2);
+      expect(items(c, 'rect')).toBe(8);
     },
   },
   {
@@ -320,7 +401,9 @@ describe.each([...CASES, ...SWEEP_CASES, ...SEED_CASES])('$name', ({ spec, expec
 describe('strings from results files', () => {
   it('reach the static SVG as text, escaped', async () => {
     const hostile = '<img src=x onerror=alert(1)>';
-    const { svg } = await renderSvg(vanishingDepthSpec([{ ...CELLS[0], activation: hostile, cell: hostile }]));
+    const { svg } = await renderSvg(vanishingSpec([{ ...SCALARS[0], series: hostile, cell: hostile }, SCALARS[2]], {
+      colour: { ...COLOUR, domain: [hostile, 'relu'] }, x: DEPTH_X, panel: null,
+    }));
     expect(svg).not.toContain('<img');
     expect(svg).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });

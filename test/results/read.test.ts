@@ -84,6 +84,36 @@ describe('readSummary', () => {
   it('keeps no field the contract does not name', () => {
     expect(Object.keys(toSummary({ ...SUMMARY, surprise: 1 })!)).not.toContain('surprise');
   });
+
+  it('keeps the remedyTheory block and the remedy layer fields of a model with a norm and residual connections', () => {
+    const remedyLayer = (l: number) => ({
+      ...layer(l), gammaGradNorm: 0.1, betaGradNorm: 0.2, gammaUpdateRatio: 0, betaUpdateRatio: 0, gammaMean: 1, betaMean: 0,
+      normMean: 0, normStd: 1, hiddenRms: 0.7 + l, ...(l > 0 ? { branchRms: 0.5, skipRms: 0.7, branchRatio: 0.5 / 0.7 } : {}),
+    });
+    const remedyTheory = {
+      norm: {
+        name: 'batch', applies: false, reasons: ['narrow layers'], notes: [], dphi2: 0.5, phiMean: 0.4, phi2: 0.5,
+        predictedDeltaFactor: 1.467, deltaFactorPerLayer: [2, 1.467], measuredDeltaFactor: 1.5, relativeError: 0.02,
+      },
+      residual: {
+        scale: 1, applies: true, reasons: [], notes: ['q_0'], qPerLayer: [1, 2], meanPerLayer: [0.4, 0.8], meanSquarePerLayer: [0.5, 1.5],
+        hiddenRmsPerLayer: [Math.sqrt(0.5), Math.sqrt(1.5)], meanSquareGrowth: 3, measuredHiddenRms: [0.7, 1.7], measuredMeanSquareGrowth: 5.9,
+      },
+    };
+    const withRemedies = { ...SUMMARY, initial: { ...point, layers: [remedyLayer(0), remedyLayer(1)] }, remedyTheory };
+    expect(readSummary(folder({ 'summary.json': JSON.stringify(withRemedies) }))).toEqual(withRemedies);
+  });
+
+  it('reads a remedyTheory block defensively: unknown norms and non-objects left out, missing numbers as NaN or null', () => {
+    expect(toSummary({ ...SUMMARY, remedyTheory: 'x' })!.remedyTheory).toBeUndefined();
+    expect(toSummary({ ...SUMMARY, remedyTheory: { norm: { name: 'group' }, residual: 3 } })!.remedyTheory).toEqual({ norm: null, residual: null });
+    const t = toSummary({
+      ...SUMMARY,
+      remedyTheory: { norm: { name: 'layer', applies: 'yes', reasons: ['a', 2], predictedDeltaFactor: 'x', deltaFactorPerLayer: [1, null] }, residual: { measuredHiddenRms: [1, null] } },
+    })!.remedyTheory!;
+    expect(t.norm).toMatchObject({ name: 'layer', applies: false, reasons: ['a'], notes: [], predictedDeltaFactor: NaN, deltaFactorPerLayer: [1, NaN], measuredDeltaFactor: null });
+    expect(t.residual).toMatchObject({ scale: NaN, applies: false, meanSquarePerLayer: [], meanSquareGrowth: null, measuredHiddenRms: [1, null] });
+  });
 });
 
 describe('readMetrics and readHistograms', () => {

@@ -2,12 +2,24 @@
  * A worker thread that dies while it trains a cell (an uncaught exception, or process.exit)
  * fails that cell only: the pool replaces the worker, the other cells of the sweep finish, the
  * index says `failed` for the one cell, and the run exits 1. A cell handed to a worker that was
- * already dying is not blamed: a fresh worker trains it. The crashes are injected with the
- * test-only GRADFLOW_TEST_CRASH_CELL hook of src/train/worker.ts.
+ * already dying is not blamed: a fresh worker trains it. The crashes are injected from here:
+ * crash-worker.mjs, preloaded into the CLI's threads, wraps the worker's message port.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { completeLines, gradflow, listFiles, readJson, STACK_FRAME, tmp, writeConfig } from './helpers.js';
+
+/** The environment that preloads the crash hook into every thread of the CLI, set to `spec`; it logs to `log`. */
+function crashEnv(spec: string, log: string): NodeJS.ProcessEnv {
+  const hook = `--import=${pathToFileURL(join(import.meta.dirname, 'crash-worker.mjs')).href}`;
+  return { NODE_OPTIONS: [process.env.NODE_OPTIONS, hook].filter(Boolean).join(' '), CRASH_CELL: spec, CRASH_LOG: log };
+}
+
+function logLines(path: string): string[] {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '') : [];
+}
 
 const CONFIG = {
   name: 'crash',
@@ -20,13 +32,14 @@ const CONFIG = {
 const VICTIM = 'activation=tanh';
 
 describe.each([
-  ['an uncaught exception', `throw:${VICTIM}`, /its worker thread crashed \(GRADFLOW_TEST_CRASH_CELL: simulated crash\) and exited with code 1/],
+  ['an uncaught exception', `throw:${VICTIM}`, /its worker thread crashed \(CRASH_CELL: simulated crash\) and exited with code 1/],
   ['process.exit', `exit:${VICTIM}`, /its worker thread crashed and exited with code 70/],
 ])('a worker that dies of %s', (_what, hook, reason) => {
   it('fails its cell, not the sweep: the other cells finish, exit 1', async () => {
     const dir = tmp();
     const out = join(dir, 'results');
-    const r = await gradflow(['run', writeConfig(dir, CONFIG), '--out', out, '--workers', '2', '--no-report'], { env: { GRADFLOW_TEST_CRASH_CELL: hook } });
+    const r = await gradflow(['run', writeConfig(dir, CONFIG), '--out', out, '--workers', '2', '--no-report'], { env: crashEnv(hook, join(dir, 'crash.log')) });
+    expect(logLines(join(dir, 'crash.log'))).toEqual([hook.replace(':', ' ')]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`^crash/${VICTIM}: failed: ${reason.source}$`, 'm'));
     expect(r.stdout + r.stderr).not.toMatch(STACK_FRAME);
@@ -52,8 +65,10 @@ describe('a worker that dies after finishing a cell, holding the next one', () =
   it('hands that next cell to a fresh worker instead of failing it: every cell ends ok', async () => {
     const dir = tmp();
     const out = join(dir, 'results');
-    const r = await gradflow(['run', writeConfig(dir, CONFIG), '--out', out, '--workers', '2', '--no-report', '--quiet'], { env: { GRADFLOW_TEST_CRASH_CELL: 'after:activation=relu' } });
+    const r = await gradflow(['run', writeConfig(dir, CONFIG), '--out', out, '--workers', '2', '--no-report', '--quiet'], { env: crashEnv('after:activation=relu', join(dir, 'crash.log')) });
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    // The dying worker was handed the next cell and dropped it.
+    expect(logLines(join(dir, 'crash.log'))).toEqual([expect.stringMatching(/^ignored activation=(elu|gelu)$/)]);
     const index = readJson<{ cells: { id: string; status: string }[] }>(join(out, 'crash/index.json'));
     expect(index.cells.map((c) => c.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
   });

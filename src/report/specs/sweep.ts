@@ -1,10 +1,11 @@
 /**
- * Spec builders of a sweep's report: pure functions from per-cell rows (built by
- * sweep-report.ts from each cell's files) to Vega-Lite specs. Cell ids, activation names and
+ * Spec builders of a sweep's report with a point per cell or per group: pure functions from
+ * rows (built by sweep-report.ts from each cell's files) to Vega-Lite specs. Cell ids, activation names and
  * axis values are data values only.
  */
 import { AXIS, PHASE_METRIC, SERIES, SWEEP_CHARTS, TIP } from '../text.js';
 import { CONFIG, EXACT, HEIGHT, PANEL_HEIGHT, SCHEMA, WIDTH, jnum, title, type Spec } from './common.js';
+import { hasLegend, highlight, panelFacet, pickParam, seriesColor, type PanelAxis, type SeriesScale } from './series.js';
 
 /** What the sweep charts know about one cell. */
 export interface CellRow {
@@ -23,136 +24,145 @@ export interface CellRow {
   readonly overTime: number | null;
 }
 
-/** Vanishing index at step 0 against depth: points per cell, a line per (activation, initializer) through the means. */
-export function vanishingDepthSpec(cells: readonly CellRow[]): Spec {
-  const rows = cells
-    .filter((c) => c.depth !== null && c.vanishing !== null)
-    .map((c) => ({ cell: c.cell, depth: c.depth, vanishing: c.vanishing, activation: c.activation, init: c.init }));
-  const x = { field: 'depth', type: 'quantitative' as const, title: AXIS.depth, scale: { zero: false } };
-  const color = { field: 'activation', type: 'nominal' as const, title: AXIS.activation, scale: { scheme: 'tableau10' } };
-  return {
-    $schema: SCHEMA,
-    title: title(SWEEP_CHARTS.vanishingDepth.title),
-    description: SWEEP_CHARTS.vanishingDepth.caption,
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    datasets: { cells: rows },
-    data: { name: 'cells' },
+/** One value of one cell on a chart with a point per cell. */
+export interface ScalarRow {
+  readonly cell: string;
+  readonly series: string;
+  readonly panel: string;
+  /** The cell's label on the x axis. */
+  readonly x: string;
+  readonly value: number | null;
+}
+
+export interface ScalarOptions {
+  readonly colour: SeriesScale;
+  /**
+   * The x axis: a swept key's title and its labels in order; `medianLines` joins each series'
+   * medians across it (a numeric key that is not also the colour).
+   */
+  readonly x: { readonly title: string; readonly labels: readonly string[]; readonly medianLines: boolean };
+  readonly panel: PanelAxis | null;
+}
+
+/** A dashed horizontal reference line at y (one per panel: the rows are counted down to one first). */
+const referenceRule = (y: number) => ({
+  transform: [{ aggregate: [{ op: 'count' as const, as: 'cells' }] }],
+  mark: { type: 'rule' as const, color: '#555', strokeDash: [4, 3] },
+  encoding: { y: { datum: y } },
+});
+
+const scalarX = (o: ScalarOptions) => ({
+  field: 'x', type: 'ordinal' as const, title: o.x.title, scale: { domain: [...o.x.labels] }, axis: { labelAngle: 0 },
+});
+
+/**
+ * Vanishing index at step 0, a point per cell at its swept value (x, evenly spaced design
+ * points), coloured by series; with medianLines a line joins each series' medians; the rule at 0
+ * is equal gradients at both ends. One panel per panel value when the sweep has one.
+ */
+export function vanishingSpec(rows: readonly ScalarRow[], o: ScalarOptions): Spec {
+  const x = scalarX(o);
+  const color = seriesColor(o.colour);
+  const inner = {
+    width: Math.min(WIDTH, Math.max(200, 90 * o.x.labels.length)),
+    height: o.panel === null ? HEIGHT : PANEL_HEIGHT,
     layer: [
+      ...(o.x.medianLines
+        ? [{
+            mark: { type: 'line' as const, strokeWidth: 2 },
+            encoding: {
+              x, color, opacity: highlight(0.8),
+              y: { aggregate: 'median' as const, field: 'value', type: 'quantitative' as const, title: AXIS.vanishing },
+            },
+          }]
+        : []),
       {
-        mark: { type: 'line', strokeWidth: 2 },
+        params: [pickParam(hasLegend(o.colour))],
+        mark: { type: 'point' as const, filled: true, size: 60 },
         encoding: {
-          x,
-          y: { aggregate: 'mean', field: 'vanishing', type: 'quantitative', title: AXIS.vanishing },
-          color,
-          strokeDash: { field: 'init', type: 'nominal', title: AXIS.initializer },
-        },
-      },
-      {
-        mark: { type: 'point', filled: true, size: 60 },
-        encoding: {
-          x,
-          y: { field: 'vanishing', type: 'quantitative' },
-          color,
-          shape: { field: 'init', type: 'nominal', title: AXIS.initializer },
+          x, color, opacity: highlight(0.9),
+          y: { field: 'value', type: 'quantitative' as const, title: AXIS.vanishing },
           tooltip: [
-            { field: 'cell', type: 'nominal', title: AXIS.cell },
-            { field: 'activation', type: 'nominal', title: AXIS.activation },
-            { field: 'init', type: 'nominal', title: AXIS.initializer },
-            { field: 'depth', type: 'quantitative', title: AXIS.depth },
-            { field: 'vanishing', type: 'quantitative', title: TIP.vanishing, format: EXACT },
+            { field: 'cell', type: 'nominal' as const, title: TIP.cell },
+            { field: 'x', type: 'nominal' as const, title: o.x.title },
+            { field: 'value', type: 'quantitative' as const, title: TIP.vanishing, format: EXACT },
           ],
         },
       },
-      {
-        data: { values: [{ zero: 0 }] },
-        mark: { type: 'rule', color: '#555', strokeDash: [4, 3] },
-        encoding: { y: { field: 'zero', type: 'quantitative' } },
-      },
+      referenceRule(0),
     ],
   };
-}
-
-/** One point of a dead-fraction series: the mean over hidden layers at one record of one cell. */
-export interface DeadRow {
-  readonly cell: string;
-  readonly activation: string;
-  readonly step: number;
-  readonly dead: number;
-}
-
-/** Mean dead fraction against step, one line per cell, coloured by activation. */
-export function deadByActivationSpec(rows: readonly DeadRow[]): Spec {
-  return {
+  const common = {
     $schema: SCHEMA,
-    title: title(SWEEP_CHARTS.deadByActivation.title),
-    description: SWEEP_CHARTS.deadByActivation.caption,
+    title: title(SWEEP_CHARTS.vanishing.title),
+    description: SWEEP_CHARTS.vanishing.caption,
     config: CONFIG,
-    width: WIDTH,
-    height: PANEL_HEIGHT,
-    datasets: { dead: rows.map((r) => ({ ...r })) },
-    data: { name: 'dead' },
-    mark: { type: 'line', strokeWidth: 1.5, opacity: 0.85 },
-    encoding: {
-      x: { field: 'step', type: 'quantitative', title: AXIS.step },
-      y: { field: 'dead', type: 'quantitative', title: AXIS.deadMean, scale: { domain: [0, 1] } },
-      color: { field: 'activation', type: 'nominal', title: AXIS.activation, scale: { scheme: 'tableau10' } },
-      detail: { field: 'cell', type: 'nominal' },
-      tooltip: [
-        { field: 'cell', type: 'nominal', title: AXIS.cell },
-        { field: 'step', type: 'quantitative', title: TIP.step },
-        { field: 'dead', type: 'quantitative', title: TIP.deadFraction, format: EXACT },
-      ],
-    },
+    datasets: { cells: rows.filter((r) => r.value !== null).map((r) => ({ ...r, value: jnum(r.value!) })) },
+    data: { name: 'cells' },
   };
+  if (o.panel !== null) return { ...common, facet: panelFacet(o.panel), columns: Math.min(3, o.panel.labels.length), spec: inner };
+  return { ...common, ...inner };
+}
+
+/** One growth factor of one cell (`kind`: backward, forward or over training). */
+export interface BlowupRow {
+  readonly cell: string;
+  readonly series: string;
+  readonly x: string;
+  readonly kind: string;
+  readonly factor: number;
+}
+
+/** The blow-up factors of each cell from its CellRow (positive ones only: the axis is log). */
+export function blowupRows(cells: readonly { readonly row: CellRow; readonly series: string; readonly x: string }[]): BlowupRow[] {
+  const out: BlowupRow[] = [];
+  for (const { row, series, x } of cells) {
+    const add = (kind: string, v: number | null): void => {
+      if (v !== null && v > 0 && Number.isFinite(v)) out.push({ cell: row.cell, series, x, kind, factor: jnum(v)! });
+    };
+    add(SERIES.backward, row.deltaGrowth);
+    add(SERIES.forward, row.actGrowth);
+    add(SERIES.overTime, row.overTime);
+  }
+  return out;
 }
 
 /**
- * Blow-up factor, per cell, log y, with the neutral line at 1: the fitted per-layer growth at
- * step 0 of the backward signal (deltaGrowth, ||dL/dz||^2 per layer toward the input) and of the
- * forward one (actGrowth), and the growth over training (activation RMS end / start, largest layer).
+ * Blow-up factor, per cell, log y, with the neutral line at 1, one panel per kind: the fitted
+ * per-layer growth at step 0 of the backward signal (deltaGrowth, ||dL/dz||^2 per layer toward
+ * the input) and of the forward one (actGrowth), and the growth over training (activation RMS
+ * end / start, largest layer). x is the sweep's x axis, colour its series.
  */
-export function blowupSpec(cells: readonly CellRow[]): Spec {
-  const rows: Record<string, string | number | null>[] = [];
-  for (const c of cells) {
-    const base = { cell: c.cell, activation: c.activation, init: c.init, depth: c.depth };
-    if (c.deltaGrowth !== null && c.deltaGrowth > 0) rows.push({ ...base, kind: SERIES.backward, factor: c.deltaGrowth });
-    if (c.actGrowth !== null && c.actGrowth > 0) rows.push({ ...base, kind: SERIES.forward, factor: c.actGrowth });
-    if (c.overTime !== null && c.overTime > 0) rows.push({ ...base, kind: SERIES.overTime, factor: c.overTime });
-  }
+export function blowupSpec(rows: readonly BlowupRow[], o: Omit<ScalarOptions, 'panel'>): Spec {
+  const x = scalarX({ ...o, panel: null });
   return {
     $schema: SCHEMA,
     title: title(SWEEP_CHARTS.blowup.title),
     description: SWEEP_CHARTS.blowup.caption,
     config: CONFIG,
-    datasets: { factors: rows.map((r) => ({ ...r, factor: r.factor === null ? null : Number(Number(r.factor).toPrecision(6)) })) },
+    datasets: { factors: rows.map((r) => ({ ...r })) },
     data: { name: 'factors' },
     facet: { column: { field: 'kind', type: 'nominal', title: AXIS.factorKind, sort: [SERIES.backward, SERIES.forward, SERIES.overTime] } },
     spec: {
-      width: 220,
+      width: Math.max(160, Math.min(260, 60 * o.x.labels.length)),
       height: PANEL_HEIGHT,
       layer: [
         {
-          mark: { type: 'point', filled: true, size: 70, opacity: 0.85 },
+          params: [pickParam(hasLegend(o.colour))],
+          mark: { type: 'point', filled: true, size: 70 },
           encoding: {
-            x: { field: 'activation', type: 'nominal', title: AXIS.activation, axis: { labelAngle: 0 } },
-            xOffset: { field: 'init', type: 'nominal' },
+            x,
             y: { field: 'factor', type: 'quantitative', title: AXIS.blowup, scale: { type: 'log' } },
-            color: { field: 'init', type: 'nominal', title: AXIS.initializer, scale: { scheme: 'dark2' } },
+            color: seriesColor(o.colour),
+            opacity: highlight(0.85),
             tooltip: [
-              { field: 'cell', type: 'nominal', title: AXIS.cell },
+              { field: 'cell', type: 'nominal', title: TIP.cell },
               { field: 'kind', type: 'nominal', title: AXIS.factorKind },
-              { field: 'depth', type: 'quantitative', title: AXIS.depth },
               { field: 'factor', type: 'quantitative', title: TIP.factor, format: EXACT },
             ],
           },
         },
-        {
-          data: { values: [{ one: 1 }] },
-          mark: { type: 'rule', color: '#555', strokeDash: [4, 3] },
-          encoding: { y: { field: 'one', type: 'quantitative' } },
-        },
+        referenceRule(1),
       ],
     },
   };
@@ -275,7 +285,7 @@ export interface ProportionOptions extends SeedChartOptions {
 
 /** Swept values are design points: one evenly spaced position per value, ascending. */
 const seedX = (xTitle: string) => ({ field: 'x', type: 'ordinal' as const, title: xTitle, sort: 'ascending' as const, axis: { labelAngle: 0 } });
-const seriesColor = (seriesTitle: string) => ({ field: 'series', type: 'nominal' as const, title: seriesTitle, scale: { scheme: 'tableau10' } });
+const seedSeriesColor = (seriesTitle: string) => ({ field: 'series', type: 'nominal' as const, title: seriesTitle, scale: { scheme: 'tableau10' } });
 const SINGLE_COLOR = '#4c78a8';
 
 /**
@@ -292,7 +302,7 @@ export function proportionSpec(points: readonly ProportionPoint[], options: Prop
   const yTitle = options.outcome === 'bornDead' ? AXIS.proportionBornDead : AXIS.proportionDiverged;
   const series = options.seriesTitle === null
     ? {}
-    : { color: seriesColor(options.seriesTitle), xOffset: { field: 'series', type: 'nominal' as const } };
+    : { color: seedSeriesColor(options.seriesTitle), xOffset: { field: 'series', type: 'nominal' as const } };
   const fixed = options.seriesTitle === null ? { color: SINGLE_COLOR } : {};
   const y = { type: 'quantitative' as const, scale: { domain: [0, 1] } };
   return {
@@ -339,7 +349,7 @@ export function lossBandSpec(points: readonly LossPoint[], options: SeedChartOpt
       group: r.group, x: r.x, series: r.series, n: r.n, mean: jnum(r.mean!),
       std: r.std === null ? null : jnum(r.std), p5: r.p5 === null ? null : jnum(r.p5), p95: r.p95 === null ? null : jnum(r.p95),
     }));
-  const color = options.seriesTitle === null ? {} : { color: seriesColor(options.seriesTitle) };
+  const color = options.seriesTitle === null ? {} : { color: seedSeriesColor(options.seriesTitle) };
   const fixed = options.seriesTitle === null ? { color: SINGLE_COLOR } : {};
   const y = { type: 'quantitative' as const, scale: { zero: false } };
   return {
