@@ -241,7 +241,7 @@ const io: Io = {
 class UsageError extends Error {}
 
 /** Every option table, for the checks that apply to all of them. */
-const OPTION_TABLES: readonly OptionTable[] = [GLOBAL_OPTIONS, RUN_OPTIONS, MERGE_OPTIONS, CLAIMS_OPTIONS, CHECK_OPTIONS, BENCH_OPTIONS];
+const OPTION_TABLES: readonly OptionTable[] = [GLOBAL_OPTIONS, RUN_OPTIONS, WATCH_OPTIONS, MERGE_OPTIONS, CLAIMS_OPTIONS, CHECK_OPTIONS, BENCH_OPTIONS];
 
 /** Options that take a value (not booleans), by name. */
 const VALUE_FLAGS: ReadonlySet<string> = new Set(OPTION_TABLES.flatMap((t) => Object.entries(t).filter(([, o]) => o.type !== 'boolean').map(([k]) => k)));
