@@ -132,7 +132,7 @@ async function sweepBench(): Promise<string> {
     writeFileSync(file, JSON.stringify(config));
     const wall: Record<number, number> = {};
     for (const workers of [1, 2]) {
-      const experiments = prepare([file], { out: join(dir, `w${workers}`), set: [] });
+      const experiments = prepare([file], { out: join(dir, `w${workers}`), set: [], workers });
       const t0 = performance.now();
       await runPrepared(experiments, { out: join(dir, `w${workers}`), set: [], quiet: true, reports: false, log: () => {}, workers });
       wall[workers] = performance.now() - t0;

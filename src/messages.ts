@@ -425,6 +425,35 @@ export function memoryLimitWhy(cap: number, share: number, machine: number): str
   return `per cell: the smaller of ${formatBytes(cap)} and ${Math.round(100 * share)}% of this machine's ${formatBytes(machine)}`;
 }
 
+/** How the limit of a whole run is set. */
+export function runMemoryLimitWhy(share: number, machine: number): string {
+  return `the whole run: ${Math.round(100 * share)}% of this machine's ${formatBytes(machine)}`;
+}
+
+/**
+ * A run whose data sets and training cells would not fit at once: `run: needs about 3.1 GiB of
+ * memory at its peak (40 data sets kept at once: 2.4 GiB; 4 cells training at once: 700 MiB), ...`.
+ */
+export function runTooLargeForMemory(e: {
+  bytes: number;
+  datasets: number;
+  datasetCount: number;
+  cells: number;
+  training: number;
+  workers: number;
+  limit: number;
+  why: string;
+}): string {
+  const fewer = [
+    e.training > 1 ? `fewer --workers (${e.workers}: ${e.training} cells train at once)` : '',
+    e.datasetCount > 1 ? `fewer data sets (one is kept per data config and seed: fewer seeds or swept data values)` : '',
+    'a smaller data set',
+  ].filter(Boolean);
+  return `run: needs about ${formatBytes(e.bytes)} of memory at its peak (${e.datasetCount} data set${e.datasetCount === 1 ? '' : 's'} kept at once: ` +
+    `${formatBytes(e.datasets)}; ${e.training} cell${e.training === 1 ? '' : 's'} training at once: ${formatBytes(e.cells)}), ` +
+    `more than the limit of ${formatBytes(e.limit)} (${e.why}); nothing was written; expected ${fewer.join(', or ')}`;
+}
+
 export function memoryModelFields(depth: number, width: number, dtype: string, inputs: number, outputs: number): string {
   // The first and last layers grow with the data's sizes too: name them when they outgrow the width.
   const io = [inputs > width ? `${inputs} inputs` : '', outputs > width ? `${outputs} outputs (data classes or targets)` : ''].filter(Boolean);

@@ -83,7 +83,7 @@ export async function runExperiments(
     readonly announce?: (cells: number) => void;
   },
 ): Promise<Trained> {
-  const experiments = prepare(paths, { out: opts.runsDir, set: [] });
+  const experiments = prepare(paths, { out: opts.runsDir, set: [], workers: opts.workers });
   opts.announce?.(experiments.reduce((n, e) => n + e.cells.length, 0));
   const result = await runPrepared(experiments, {
     out: opts.runsDir,
