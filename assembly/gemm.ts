@@ -206,6 +206,17 @@ function packColsB(B: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: i32, dst: 
 }
 
 /**
+ * acc + a b per lane: f32x4.mul then f32x4.add (two roundings, the same on every machine), or,
+ * in the module built with relaxed SIMD (build/gemm-fma.wasm), f32x4.relaxed_madd, which the
+ * engine may compile to a fused multiply-add (one rounding) or to mul then add, by machine.
+ */
+// @ts-ignore: decorator
+@inline function madd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/**
  * The 4 x 8 micro-kernel, run down `tiles` consecutive a panels against one b panel: for each
  * tile, s[r, 0..8) = src[0..8) + sum_p pa[p*4 + r] * pb[p*8 + 0..8) for r < 4 (src: the bias
  * or zeros), then c[r] = s[r], or c[r] += s[r] when `accumulate` (a later k-slab), and the
@@ -224,17 +235,17 @@ function microColumn(kc: i32, pa: usize, pb: usize, src: usize, c: usize, ldc: u
     do {
       const b0 = v128.load(p), b1 = v128.load(p, 16);
       let a = v128.load32_splat(pa);
-      c00 = f32x4.add(c00, f32x4.mul(a, b0));
-      c01 = f32x4.add(c01, f32x4.mul(a, b1));
+      c00 = madd(c00, a, b0);
+      c01 = madd(c01, a, b1);
       a = v128.load32_splat(pa, 4);
-      c10 = f32x4.add(c10, f32x4.mul(a, b0));
-      c11 = f32x4.add(c11, f32x4.mul(a, b1));
+      c10 = madd(c10, a, b0);
+      c11 = madd(c11, a, b1);
       a = v128.load32_splat(pa, 8);
-      c20 = f32x4.add(c20, f32x4.mul(a, b0));
-      c21 = f32x4.add(c21, f32x4.mul(a, b1));
+      c20 = madd(c20, a, b0);
+      c21 = madd(c21, a, b1);
       a = v128.load32_splat(pa, 12);
-      c30 = f32x4.add(c30, f32x4.mul(a, b0));
-      c31 = f32x4.add(c31, f32x4.mul(a, b1));
+      c30 = madd(c30, a, b0);
+      c31 = madd(c31, a, b1);
       pa += 16;
       p += 32;
     } while (pa < end);
@@ -260,17 +271,19 @@ function microColumn(kc: i32, pa: usize, pb: usize, src: usize, c: usize, ldc: u
   }
 }
 
-/** The blocked driver shared by the three products (see the top of the file). */
-function gemm(aTrans: bool, bTrans: bool, A: usize, B: usize, bias: usize, C: usize,
-  m: i32, n: i32, k: i32, colSum: usize, scratch: usize): void {
-  const lda = aTrans ? m : k;
-  const ldb = bTrans ? k : n;
+/**
+ * The blocked driver shared by the three products (see the top of the file), on sub-matrices:
+ * a, b and C are read and written with leading dimensions lda, ldb, ldc (in elements), so a
+ * panel of rows or columns of a larger product is one call with offset pointers.
+ */
+function gemm(aTrans: bool, bTrans: bool, A: usize, lda: i32, B: usize, ldb: i32, bias: usize,
+  C: usize, ldc_: i32, m: i32, n: i32, k: i32, colSum: usize, scratch: usize): void {
   const packA = scratch;
   const packB = packA + PACK_A;
   const tile = packB + PACK_B;
   const zero8 = tile + TILE;
   const bias8 = zero8 + 32;
-  const ldc = <usize>n * 4;
+  const ldc = <usize>ldc_ * 4;
   memory.fill(zero8, 0, 32);
   if (colSum != 0) memory.fill(colSum, 0, <usize>m * 4);
   if (n == 0 && colSum != 0) {
@@ -286,8 +299,8 @@ function gemm(aTrans: bool, bTrans: bool, A: usize, B: usize, bias: usize, C: us
   if (k == 0) {
     for (let i = 0; i < m; i++) {
       const row = C + <usize>i * ldc;
-      if (bias != 0) memory.copy(row, bias, ldc);
-      else memory.fill(row, 0, ldc);
+      if (bias != 0) memory.copy(row, bias, <usize>n * 4);
+      else memory.fill(row, 0, <usize>n * 4);
     }
     return;
   }
@@ -344,17 +357,30 @@ function gemm(aTrans: bool, bTrans: bool, A: usize, B: usize, bias: usize, C: us
 
 /** z[m,n] = x[m,k] W[n,k]^T + b[n]; bias = 0 for none. Pointers are byte offsets. */
 export function gemmABt(A: usize, B: usize, bias: usize, C: usize, m: i32, n: i32, k: i32, scratch: usize): void {
-  gemm(false, true, A, B, bias, C, m, n, k, 0, scratch);
+  gemm(false, true, A, k, B, k, bias, C, n, m, n, k, 0, scratch);
 }
 
 /** dx[m,n] = dz[m,k] W[k,n]. */
 export function gemmAB(A: usize, B: usize, C: usize, m: i32, n: i32, k: i32, scratch: usize): void {
-  gemm(false, false, A, B, 0, C, m, n, k, 0, scratch);
+  gemm(false, false, A, k, B, n, 0, C, n, m, n, k, 0, scratch);
 }
 
 /** dW[m,n] = dz[k,m]^T x[k,n]; colSum[i] = sum_r dz[r,i] when colSum != 0 (db). */
 export function gemmAtB(A: usize, B: usize, C: usize, m: i32, n: i32, k: i32, colSum: usize, scratch: usize): void {
-  gemm(true, false, A, B, 0, C, m, n, k, colSum, scratch);
+  gemm(true, false, A, m, B, n, 0, C, n, m, n, k, colSum, scratch);
+}
+
+/**
+ * Any of the three products on a block of a larger one, as the threaded kernel splits them:
+ * op 0 is gemmABt, 1 gemmAB, 2 gemmAtB; lda, ldb, ldc are the leading dimensions (elements)
+ * of the full operands, the pointers already offset to the block. Each element of C gets the
+ * same sum, in the same order, as in the whole product: the order depends on k alone.
+ */
+export function gemmBlock(op: i32, A: usize, lda: i32, B: usize, ldb: i32, bias: usize, C: usize, ldc: i32,
+  m: i32, n: i32, k: i32, colSum: usize, scratch: usize): void {
+  if (op == 0) gemm(false, true, A, lda, B, ldb, bias, C, ldc, m, n, k, 0, scratch);
+  else if (op == 1) gemm(false, false, A, lda, B, ldb, 0, C, ldc, m, n, k, 0, scratch);
+  else gemm(true, false, A, lda, B, ldb, 0, C, ldc, m, n, k, colSum, scratch);
 }
 
 export { activationForward, activationBackward, sgdStep } from './elementwise';

@@ -6,30 +6,34 @@
  *    (784 -> 8 x 1024 tanh -> 10), batch 128, float32, for gradflow's ts and wasm kernels and
  *    TensorFlow.js's wasm backend (bench/kernels.ts); PyTorch too with --torch when Debian's
  *    python3-torch is installed.
- * 2. Instrumentation overhead: the same training run with metrics on at the default cadence
- *    and with metrics off.
- * 3. Parallel sweeps: a 16-cell sweep with --workers 1 and --workers 2.
- * 4. Scaling: step time against width (64 to 1024) and depth (5 to 50).
+ * 2. Threads: W1 and W2 with the wasm kernel on 2 threads against 1 (model.threads), and
+ *    against PyTorch on one thread (bench/threads.ts); the relaxed-SIMD multiply-add kernel too.
+ * 3. Instrumentation overhead: the same training run with metrics on at the default cadence
+ *    and with metrics off, on 1 thread and on 2.
+ * 4. Parallel sweeps: a 16-cell sweep with --workers 1 and --workers 2, and where the time
+ *    goes (bench/sweep.ts).
+ * 5. Scaling: step time against width (64 to 1024) and depth (5 to 50).
  *
  * A step's FLOPs: 6 x batch x sum of fanIn x fanOut (three products a layer, two flops a
  * multiply-add). Timings go in docs/performance.md with the date and machine.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { median } from '../bench/w1.js';
 import { WORKLOADS, formatBenchTable, gradflowStep, runKernelBench, stepFlops, type Workload } from '../bench/kernels.js';
+import { formatSweep, runSweepBench } from '../bench/sweep.js';
+import { TORCH_RECORDED, formatThreadsTable, runThreadsBench, type ThreadsRow } from '../bench/threads.js';
 import { resolveConfig } from './config/index.js';
 import { getKernels } from './net/kernels.js';
-import { prepare, runPrepared } from './train/run.js';
 import { loadCellData, trainCell } from './train/trainer.js';
 
 export interface BenchCliOptions {
   readonly log: (line: string) => void;
-  /** Sections to run (default all): kernels, overhead, sweep, scaling, torch. */
+  /** Sections to run (default all): kernels, torch, threads, overhead, sweep, scaling. */
   readonly only?: readonly string[];
   readonly torch?: boolean;
   readonly rounds?: number;
@@ -41,7 +45,8 @@ export async function runBench(opts: BenchCliOptions): Promise<void> {
   const { log } = opts;
   const want = (s: string): boolean => opts.only === undefined || opts.only.includes(s);
   const rounds = opts.rounds ?? 5;
-  log(`gradflow bench — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+  log(`gradflow bench — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, Node ${process.version}, load average ${load()}`);
   log('');
   if (want('kernels')) {
     log('## Kernels (single-threaded, float32, median of interleaved rounds)');
@@ -49,12 +54,24 @@ export async function runBench(opts: BenchCliOptions): Promise<void> {
     log(formatBenchTable(rows));
     log('');
   }
+  let torch: Record<string, number> | null = null;
   if (want('torch') && opts.torch) {
     log('## PyTorch (same workloads, 1 thread)');
-    log(torchBench());
+    const table = torchBench();
+    log(table);
+    torch = torchGflops(table);
     log('');
   } else if (want('torch')) {
     log(hasTorch() ? 'PyTorch: installed; pass --torch to include it.' : "PyTorch: skipped (Debian's python3-torch is not installed).");
+    log('');
+  }
+  if (want('threads')) {
+    log(`## Threads (--threads 2 vs 1, wasm kernel, medians of ${rounds} interleaved rounds; load average ${load()} before)`);
+    const rows = runThreadsBench({ rounds, threads: [2], tasks: ['W1', 'W2'], fma: true });
+    const pt = torch ?? TORCH_RECORDED;
+    log(formatThreadsTable(rows, pt, torch === null ? 'as recorded in docs/performance.md' : 'measured now'));
+    log(threadsTargets(rows, pt));
+    log(`(load average ${load()} after: two threads need two idle cores to show their speed-up)`);
     log('');
   }
   if (want('overhead')) {
@@ -63,8 +80,9 @@ export async function runBench(opts: BenchCliOptions): Promise<void> {
     log('');
   }
   if (want('sweep')) {
-    log('## Parallel sweep (16 cells)');
-    log(await sweepBench());
+    log(`## Parallel sweep (16 cells; load average ${load()} before)`);
+    log(formatSweep(await runSweepBench({ rounds: Math.max(1, Math.ceil(rounds / 2)) })));
+    log(`target: >= 1.85x (load average ${load()} after)`);
     log('');
   }
   if (want('scaling')) {
@@ -73,13 +91,30 @@ export async function runBench(opts: BenchCliOptions): Promise<void> {
   }
 }
 
+/** The targets of the threads rows: W2 >= 1.7x, W1 >= 1.5x, W1 on 2 threads >= PyTorch on 1. */
+function threadsTargets(rows: readonly ThreadsRow[], torch: Readonly<Record<string, number>>): string {
+  const ratio = (task: string): number => {
+    const r = rows.find((x) => x.task === task);
+    return r === undefined ? NaN : r.ms['1 thread'] / r.ms['2 threads'];
+  };
+  const w1 = rows.find((x) => x.task === 'W1');
+  const w1Gflops = w1 === undefined ? NaN : w1.flops / w1.ms['2 threads'] / 1e6;
+  const pt = torch.W1 ?? NaN;
+  const ok = (b: boolean): string => (b ? 'met' : 'not met');
+  return [
+    `targets: W2 2 threads vs 1 >= 1.70x: ${fmt(ratio('W2'), 2)}x, ${ok(ratio('W2') >= 1.7)}`,
+    `W1 >= 1.50x: ${fmt(ratio('W1'), 2)}x, ${ok(ratio('W1') >= 1.5)}`,
+    `W1 on 2 threads >= PyTorch on 1 (${fmt(pt)} GFLOP/s): ${fmt(w1Gflops)} GFLOP/s, ${ok(w1Gflops >= pt)}`,
+  ].join('\n');
+}
+
 /** Config of a mid-sized instrumented training run (spirals, 10 x 128 tanh, batch 128, 1000 steps). */
-function overheadConfig(enabled: boolean): Record<string, unknown> {
+function overheadConfig(enabled: boolean, threads: number): Record<string, unknown> {
   return {
     name: 'bench-overhead',
     seed: 0,
     data: { kind: 'spirals', samples: 4000 },
-    model: { depth: 10, width: 128, activation: 'tanh', init: 'glorot_normal' },
+    model: { depth: 10, width: 128, activation: 'tanh', init: 'glorot_normal', threads },
     // Evaluation is part of the recipe, not of the instruments: the same in both runs.
     train: { steps: 1000, batchSize: 128, lr: 0.05, evalEvery: 500 },
     metrics: { enabled },
@@ -89,55 +124,30 @@ function overheadConfig(enabled: boolean): Record<string, unknown> {
 async function overheadBench(rounds: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'gradflow-bench-'));
   try {
-    const on = resolveConfig(overheadConfig(true));
-    const off = resolveConfig(overheadConfig(false));
-    const data = loadCellData(on, dir);
-    const times = { on: [] as number[], off: [] as number[] };
-    const cpu = { on: [] as number[], off: [] as number[] };
+    const keys = ['off 1', 'on 1', 'off 2', 'on 2'] as const;
+    const configs = Object.fromEntries(keys.map((k) => [k, resolveConfig(overheadConfig(k.startsWith('on'), Number(k.slice(-1))))]));
+    const data = loadCellData(configs['on 1'], dir);
+    const times: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+    const cpu: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
     for (let r = 0; r < rounds; r++) {
-      for (const [key, config] of [['on', on], ['off', off]] as const) {
+      for (const key of r % 2 === 0 ? keys : [...keys].reverse()) {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
-        await trainCell(config, { dir: join(dir, `${key}-${r}`), baseDir: dir, data });
+        await trainCell(configs[key], { dir: join(dir, `${key.replace(' ', '-')}-${r}`), baseDir: dir, data });
         times[key].push(performance.now() - t0);
         const c = process.cpuUsage(c0);
         cpu[key].push((c.user + c.system) / 1000);
       }
     }
-    const ratio = (xs: { on: number[]; off: number[] }): string => fmt(100 * (median(xs.on) / median(xs.off) - 1));
-    return [
-      `run: spirals, 10 x 128 tanh, batch 128, 1000 steps, probe ${on.metrics.probe}, every ${on.metrics.every}, histograms every ${on.metrics.histogramsEvery}`,
-      `wall: metrics off ${fmt(median(times.off))} ms, on ${fmt(median(times.on))} ms, overhead ${ratio(times)}%`,
-      `CPU time (what the process itself spent; steadier on a shared machine): off ${fmt(median(cpu.off))} ms, on ${fmt(median(cpu.on))} ms, overhead ${ratio(cpu)}%`,
-      `(medians of ${rounds} interleaved rounds)`,
-    ].join('\n');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function sweepBench(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'gradflow-bench-'));
-  try {
-    const config = {
-      name: 'bench-sweep',
-      seed: 0,
-      data: { kind: 'moons', samples: 2000 },
-      model: { depth: 6, width: 64, init: 'he_normal' },
-      // Cells of ~1 s each, so worker start-up (tsx in each thread, ~0.5 s) is not what is measured.
-      train: { steps: 1500, batchSize: 64, lr: 0.05 },
-      sweep: { 'model.activation': ['relu', 'tanh', 'elu', 'sigmoid'], 'model.depth': [4, 6, 8, 10] },
-    };
-    const file = join(dir, 'sweep.json');
-    writeFileSync(file, JSON.stringify(config));
-    const wall: Record<number, number> = {};
-    for (const workers of [1, 2]) {
-      const experiments = prepare([file], { out: join(dir, `w${workers}`), set: [], workers });
-      const t0 = performance.now();
-      await runPrepared(experiments, { out: join(dir, `w${workers}`), set: [], quiet: true, reports: false, log: () => {}, workers });
-      wall[workers] = performance.now() - t0;
+    const over = (xs: Record<string, number[]>, t: number): string => fmt(100 * (median(xs[`on ${t}`]) / median(xs[`off ${t}`]) - 1));
+    const on = configs['on 1'];
+    const lines = [`run: spirals, 10 x 128 tanh, batch 128, 1000 steps, probe ${on.metrics.probe}, every ${on.metrics.every}, histograms every ${on.metrics.histogramsEvery}`];
+    for (const t of [1, 2]) {
+      lines.push(`--threads ${t}: wall: metrics off ${fmt(median(times[`off ${t}`]))} ms, on ${fmt(median(times[`on ${t}`]))} ms, overhead ${over(times, t)}%; ` +
+        `CPU time: off ${fmt(median(cpu[`off ${t}`]))} ms, on ${fmt(median(cpu[`on ${t}`]))} ms, overhead ${over(cpu, t)}%`);
     }
-    return `--workers 1: ${fmt(wall[1] / 1000, 2)} s   --workers 2: ${fmt(wall[2] / 1000, 2)} s   speed-up: ${fmt(wall[1] / wall[2], 2)}x`;
+    lines.push(`(medians of ${rounds} interleaved rounds; CPU time is steadier on a shared machine; target: overhead <= 10%, with threads on too)`);
+    return lines.join('\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -192,6 +202,17 @@ function torchPython(): string | null {
 
 function hasTorch(): boolean {
   return torchPython() !== null;
+}
+
+/** GFLOP/s by task from bench/torch_bench.py's table (`| task | contender | ms | GFLOP/s |`). */
+function torchGflops(table: string): Record<string, number> | null {
+  const out: Record<string, number> = {};
+  for (const line of table.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const g = Number(cells[4]);
+    if (cells.length >= 6 && cells[2].startsWith('pytorch') && Number.isFinite(g)) out[cells[1]] = g;
+  }
+  return Object.keys(out).length > 0 ? out : null;
 }
 
 /** Runs bench/torch_bench.py (same workloads, one thread) and returns its table. */

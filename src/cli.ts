@@ -58,6 +58,7 @@ const LISTEN_OPTIONS = {
 const RUN_OPTIONS = {
   report: { type: 'boolean', default: true, describe: 'write report.html files (--no-report to skip)' },
   workers: workers('cells trained at once, each on a worker thread'),
+  threads: { type: 'string', coerce: count('--threads'), describe: "threads each cell's kernel uses (--set model.threads); byte-identical results, default 1" },
   shard: {
     type: 'string',
     describe: 'run only shard I of N of the cells, balanced by cost: --shard 2/4 (1-based), or auto (Kubernetes Indexed Job, Slurm array, GRADFLOW_SHARD_INDEX/COUNT); see docs/scale-out.md',
@@ -89,7 +90,7 @@ const CHECK_OPTIONS = {
 } as const satisfies OptionTable;
 
 const BENCH_OPTIONS = {
-  only: { type: 'string', describe: 'sections: kernels,torch,overhead,sweep,scaling' },
+  only: { type: 'string', describe: 'sections: kernels,torch,threads,overhead,sweep,scaling' },
   torch: { type: 'boolean', default: false, describe: "also time PyTorch (Debian's python3-torch)" },
   rounds: { type: 'string', default: '5', coerce: count('--rounds'), describe: 'interleaved rounds per measurement' },
 } as const satisfies OptionTable;

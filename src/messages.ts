@@ -406,6 +406,11 @@ export function workerDied(code: number | null, error: string | null): string {
   return `its worker thread crashed${error ? ` (${error})` : ''}${code !== null ? ` and exited with code ${code}` : ''}`;
 }
 
+// Threads (model.threads, --threads)
+export function oversubscribed(workers: number, threads: number, cores: number): string {
+  return `warning: --workers ${workers} x --threads ${threads} = ${workers * threads} threads on ${cores} cores: they will take turns and run slower than fewer would; use --workers ${Math.max(1, Math.floor(cores / threads))} with --threads ${threads}, or --threads 1`;
+}
+
 // Memory (src/train/memory.ts)
 
 /** Bytes in binary units: `512 B`, `3.7 GiB`. */

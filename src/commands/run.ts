@@ -5,12 +5,13 @@
  */
 import { resolve } from 'node:path';
 import * as msg from '../messages.js';
+import { MAX_THREADS } from '../net/kernels-threads.js';
 import { OutputError } from '../results/write.js';
 import { cellCost } from '../shard/partition.js';
 import { planShards } from '../shard/plan.js';
 import { parseShard, ShardSpecError, type Shard } from '../shard/spec.js';
 import { LockError } from '../train/lock.js';
-import { InputError, prepare, runPrepared, type PreparedExperiment, type ShardRun } from '../train/run.js';
+import { InputError, prepare, runPrepared, type PreparedCell, type PreparedExperiment, type ShardRun } from '../train/run.js';
 import type { BesideRun } from '../watch/command.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE_CLOSED, type ExitCode, type Io } from './io.js';
 
@@ -22,6 +23,8 @@ export interface RunCommandOptions {
   /** Write report.html files (`--no-report` turns them off). */
   readonly report: boolean;
   readonly workers: number;
+  /** `--threads N`: model.threads. */
+  readonly threads?: number;
   /** `--shard I/N` or `auto`. */
   readonly shard?: string;
   readonly resume?: boolean;
@@ -38,6 +41,12 @@ export interface RunCommandOptions {
 /** The `--set` overrides the flags add, or the message of a bad flag. */
 function flagOverrides(o: RunCommandOptions): { sets: string[] } | { error: string } {
   const sets = [...o.set];
+  if (o.threads !== undefined) {
+    if (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > MAX_THREADS) {
+      return { error: msg.badFlag('--threads', o.threads, `an integer from 1 to ${MAX_THREADS}`) };
+    }
+    sets.push(`model.threads=${o.threads}`);
+  }
   if (o.initFrom !== undefined) {
     if (o.initFrom.trim() === '') return { error: msg.badFlag('--init-from', o.initFrom, 'a safetensors file') };
     // The flag is relative to where the command runs; model.initFrom to the config file.
@@ -54,22 +63,24 @@ function flagOverrides(o: RunCommandOptions): { sets: string[] } | { error: stri
   return { sets };
 }
 
-/** Each experiment's cells in shards of about equal cost (src/shard/partition.ts). */
+/** The relative cost of training a cell (src/shard/partition.ts): shards balance it, workers take the costliest first. */
+function costOf(pc: PreparedCell): number {
+  const m = pc.cell.config.model;
+  return cellCost({
+    inputDim: pc.data.inputDim,
+    outputDim: pc.data.outputDim,
+    depth: m.depth,
+    width: m.width,
+    activation: m.activation.name,
+    steps: pc.steps,
+    batch: Math.min(pc.cell.config.train.batchSize, pc.data.nTrain),
+  });
+}
+
+/** Each experiment's cells in shards of about equal cost. */
 function shardRun(shard: Shard, experiments: readonly PreparedExperiment[]): ShardRun {
   const plans = new Map(experiments.map((exp) => {
-    const cells = exp.cells.map((pc) => {
-      const m = pc.cell.config.model;
-      const cost = cellCost({
-        inputDim: pc.data.inputDim,
-        outputDim: pc.data.outputDim,
-        depth: m.depth,
-        width: m.width,
-        activation: m.activation.name,
-        steps: pc.steps,
-        batch: Math.min(pc.cell.config.train.batchSize, pc.data.nTrain),
-      });
-      return { id: pc.cell.id, overrides: pc.cell.overrides, configHash: pc.hash, cost };
-    });
+    const cells = exp.cells.map((pc) => ({ id: pc.cell.id, overrides: pc.cell.overrides, configHash: pc.hash, cost: costOf(pc) }));
     return [exp.config.name, planShards(cells, shard.count)] as const;
   }));
   return { shard, plans };
@@ -114,7 +125,7 @@ async function trainAndReport(o: RunCommandOptions, io: Io, experiments: Prepare
   try {
     result = await runPrepared(experiments, {
       out: o.out, set: sets, quiet: o.quiet, reports: o.report, log: io.log, warn: (line) => io.fail([line]),
-      workers: o.workers, shard: shard === null ? null : shardRun(shard, experiments), resume: o.resume, abort: abort.signal,
+      workers: o.workers, shard: shard === null ? null : shardRun(shard, experiments), resume: o.resume, abort: abort.signal, cost: costOf,
       onCellWritten: async (cellDir, log) => {
         const { writeReports } = await import('../report/write.js');
         await writeReports({ cells: [cellDir], experiments: [] }, (dir, err) => log(msg.reportFailed(dir, err)));

@@ -123,9 +123,14 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** sha256 (hex) of the canonical JSON of a resolved config: equal configs, equal hashes, whatever the key order. */
+/**
+ * sha256 (hex) of the canonical JSON of a resolved config: equal configs, equal hashes, whatever
+ * the key order. `model.threads` is left out: it changes the speed, never a byte of the results,
+ * so a finished cell is not retrained for another thread count (and older hashes still match).
+ */
 export function configHash(config: ResolvedConfig): string {
-  return jsonHash(config);
+  const { threads: _threads, ...model } = config.model;
+  return jsonHash({ ...config, model });
 }
 
 /** sha256 of the canonical JSON of any value (configHash of a config read back from disk). */

@@ -12,28 +12,34 @@
  *
  * float64 is delegated to the TypeScript kernel (its buffers are ordinary Float64Arrays).
  *
- * Results are bit-identical run to run (fixed blocking and summation order, no threads) and
- * agree with the TypeScript kernel within float32 rounding (different summation order).
+ * With `threads` > 1 (model.threads) the memory is shared (build/gemm-shared.wasm) and each
+ * large call is split between that many threads (kernels-threads.ts), by panels of the output,
+ * never along k: the bits are those of one thread. With `fma` the products use relaxed SIMD's
+ * multiply-add (build/gemm-fma.wasm): faster where it fuses, but its bits depend on the machine.
+ *
+ * Results are bit-identical run to run and for any thread count (fixed blocking and summation
+ * order) and agree with the TypeScript kernel within float32 rounding (another summation order).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ACTIVATIONS, type ActivationName, type ParamValues } from './activations.js';
+import { GEMM_AB, GEMM_ABT, GEMM_ATB, MAX_THREADS, ThreadTeam, type SharedExports, type TeamTuning } from './kernels-threads.js';
 import { tsKernels } from './kernels-ts.js';
 import type { DType, FloatArray, Kernels } from './tensor.js';
 
 /** Where `npm run build:wasm` writes the module. */
 export const WASM_PATH = fileURLToPath(new URL('../../build/gemm.wasm', import.meta.url));
 
-/** The exports of build/gemm.wasm; pointers are byte offsets into the instance's memory. */
-interface GemmExports {
+/** The modules scripts/build-wasm.mjs builds: one thread, shared memory, shared with relaxed SIMD. */
+export type WasmVariant = 'gemm' | 'gemm-shared' | 'gemm-fma';
+export const wasmVariantPath = (v: WasmVariant): string => fileURLToPath(new URL(`../../build/${v}.wasm`, import.meta.url));
+
+/** The exports of build/gemm*.wasm; pointers are byte offsets into the instance's memory. */
+interface GemmExports extends SharedExports {
   staticEnd(): number;
   gemmScratchBytes(): number;
-  gemmABt(A: number, B: number, bias: number, C: number, m: number, n: number, k: number, scratch: number): void;
-  gemmAB(A: number, B: number, C: number, m: number, n: number, k: number, scratch: number): void;
-  gemmAtB(A: number, B: number, C: number, m: number, n: number, k: number, colSum: number, scratch: number): void;
-  activationForward(kind: number, z: number, a: number, n: number, alpha: number): void;
-  activationBackward(kind: number, z: number, a: number, da: number, dz: number, n: number, alpha: number): void;
-  sgdStep(w: number, g: number, n: number, lr: number, wd: number): void;
 }
 
 // The few WebAssembly JS-API members used here, typed locally: the project's lib is ES2022
@@ -44,7 +50,7 @@ interface WasmMemory {
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
-  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
 }
 const WASM_API = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
@@ -72,6 +78,9 @@ export const WASM_ACTIVATION_KINDS: Partial<Record<ActivationName, number>> = {
 /** One model's memory: its instance, the scratch for packed panels and the input staging area. */
 interface Arena {
   readonly ex: GemmExports;
+  /** The threads sharing this memory and the id they know it by; null on one thread. */
+  readonly team: ThreadTeam | null;
+  readonly id: number;
   readonly f32: Float32Array;
   readonly scratch: number;
   /** Byte offset and capacity (floats) of the area foreign input operands are copied into. */
@@ -86,7 +95,11 @@ interface Arena {
  * its own TypeScript loop.
  */
 export interface WasmKernels extends Kernels {
-  readonly name: 'wasm';
+  readonly name: 'wasm' | 'wasm-fma';
+  /** Threads each large call is split across (1: the calling thread only). */
+  readonly threads: number;
+  /** True for the relaxed-SIMD multiply-add products (machine-dependent bits). */
+  readonly fma: boolean;
   /** a[i] = f(z[i]) for i < n (a, z: [rows * units], the layer's cached pre-activation and output). */
   activationForward(name: ActivationName, p: ParamValues, z: FloatArray, a: FloatArray, n: number): boolean;
   /** dz[i] = da[i] * f'(z[i]) with a = f(z) cached, i < n. */
@@ -101,34 +114,80 @@ export interface WasmKernels extends Kernels {
 
 /** Narrows a kernel to the wasm one, whose fused elementwise methods the caller may use. */
 export function isWasmKernels(k: Kernels): k is WasmKernels {
-  return k.name === 'wasm' && typeof (k as Partial<WasmKernels>).activationForward === 'function';
+  return (k.name === 'wasm' || k.name === 'wasm-fma') && typeof (k as Partial<WasmKernels>).activationForward === 'function';
 }
 
-let cachedModule: object | null | undefined;
+const cachedModules = new Map<WasmVariant, object | null>();
 
 /** Every model memory made by any wasm kernel object, by its buffer (entries die with the model). */
 const arenas = new WeakMap<ArrayBufferLike, Arena>();
 
+/** Tells a memory's helper threads to drop their instances once the model is garbage. */
+const released = new FinalizationRegistry<{ team: ThreadTeam; id: number }>(({ team, id }) => team.detach(id));
+
 /**
- * Compiles build/gemm.wasm once per process (synchronously). Null when the file is missing
- * or this engine lacks WebAssembly SIMD; `getKernels('auto')` then falls back to `ts`.
+ * Shared memories are not counted as memory pressure by V8, so a thread that makes model after
+ * model (a sweep on one worker) would keep every old one until some unrelated collection. After
+ * this many bytes of new shared memory the thread collects its garbage, which lets `released`
+ * free the old models (their helpers then drop them too).
  */
-export function loadWasmModule(): object | null {
-  if (cachedModule !== undefined) return cachedModule;
-  cachedModule = null;
-  if (WASM_API) {
-    try {
-      cachedModule = new WASM_API.Module(readFileSync(WASM_PATH));
-    } catch {
-      cachedModule = null;
-    }
+const COLLECT_AFTER_BYTES = 256 * 2 ** 20;
+let sharedSinceCollect = 0;
+let collectGarbage: (() => void) | undefined;
+
+function noteSharedMemory(bytes: number): void {
+  sharedSinceCollect += bytes;
+  if (sharedSinceCollect < COLLECT_AFTER_BYTES) return;
+  sharedSinceCollect = 0;
+  if (collectGarbage === undefined) {
+    setFlagsFromString('--expose-gc');
+    collectGarbage = runInNewContext('gc') as () => void;
   }
-  return cachedModule;
+  collectGarbage();
 }
 
-/** Forgets the compiled module, so a rebuilt build/gemm.wasm is read again (tests). */
+/**
+ * Compiles build/<variant>.wasm once per process (synchronously). Null when the file is missing
+ * or this engine lacks what it needs (SIMD; threads for the shared ones); `getKernels('auto')`
+ * then falls back to `ts`. Node 20's V8 (11.3) compiles relaxed SIMD only with
+ * --experimental-wasm-relaxed-simd: the flag is set here, for this process, when `gemm-fma`
+ * fails without it.
+ */
+export function loadWasmModule(variant: WasmVariant = 'gemm'): object | null {
+  const cached = cachedModules.get(variant);
+  if (cached !== undefined) return cached;
+  let module: object | null = null;
+  if (WASM_API) {
+    try {
+      const bytes = readFileSync(wasmVariantPath(variant));
+      try {
+        module = new WASM_API.Module(bytes);
+      } catch (err) {
+        if (variant !== 'gemm-fma') throw err;
+        setFlagsFromString('--experimental-wasm-relaxed-simd');
+        module = new WASM_API.Module(bytes);
+      }
+    } catch {
+      module = null;
+    }
+  }
+  cachedModules.set(variant, module);
+  return module;
+}
+
+/** Forgets the compiled modules, so a rebuilt build/*.wasm is read again (tests). */
 export function resetWasmModule(): void {
-  cachedModule = undefined;
+  cachedModules.clear();
+}
+
+/** What createWasmKernels builds: 1 thread and exact products unless asked. */
+export interface WasmKernelOptions {
+  /** Threads each large call is split across (default 1), at most 64. */
+  readonly threads?: number;
+  /** Relaxed-SIMD multiply-add in the products: machine-dependent bits (default false). */
+  readonly fma?: boolean;
+  /** With threads > 1, how the calls are cut (default: the measured constants of kernels-threads.ts). */
+  readonly tuning?: TeamTuning;
 }
 
 const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
@@ -144,19 +203,27 @@ function checkLen(op: string, what: string, arr: FloatArray, need: number): void
 }
 
 /**
- * Creates the wasm kernel, or null when build/gemm.wasm cannot be loaded (see loadWasmModule).
- * Cheap: the module is compiled once per process; memories are created by allocBuffers.
+ * Creates the wasm kernel, or null when its module cannot be loaded (see loadWasmModule).
+ * Cheap: the module is compiled once per process; memories are created by allocBuffers, and
+ * with threads > 1 the helper threads start with the first of them.
  */
-export function createWasmKernels(): WasmKernels | null {
-  const loaded = loadWasmModule();
+export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels | null {
+  const threads = options.threads ?? 1;
+  const fma = options.fma ?? false;
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+    throw new RangeError(`createWasmKernels: threads must be an integer in [1, ${MAX_THREADS}], got ${threads}`);
+  }
+  const shared = threads > 1 || fma;
+  const loaded = loadWasmModule(fma ? 'gemm-fma' : shared ? 'gemm-shared' : 'gemm');
   if (loaded === null || !WASM_API) return null;
   const module: object = loaded;
   const api = WASM_API;
+  let team: ThreadTeam | null = null;
   // The scratch size is a constant of the module: ask a one-page instance once, and check that
   // the module's static data (its constants) ends below BASE, where the buffers start.
   let scratchBytes: number;
   try {
-    const probe = new api.Instance(module, { env: { memory: new api.Memory({ initial: 1, maximum: 1 }) } });
+    const probe = new api.Instance(module, { env: { memory: new api.Memory({ initial: 1, maximum: 1, shared }) } });
     const ex = probe.exports as GemmExports;
     if (ex.staticEnd() > BASE) return null;
     scratchBytes = ex.gemmScratchBytes();
@@ -212,24 +279,43 @@ export function createWasmKernels(): WasmKernels | null {
     // Room for two staged inputs the size of the largest buffer (e.g. a batch and a probe).
     const stagingFloats = 2 * alignUp(largest, ALIGN / 4);
     off += stagingFloats * 4;
+    // One scratch area a thread.
     const scratch = off;
-    const pages = Math.ceil((scratch + scratchBytes) / PAGE);
+    const pages = Math.ceil((scratch + threads * scratchBytes) / PAGE);
     if (pages > MAX_PAGES) return null;
     let memory: WasmMemory;
     let ex: GemmExports;
+    if (shared) noteSharedMemory(pages * PAGE);
     try {
-      memory = new api.Memory({ initial: pages, maximum: pages });
+      memory = new api.Memory({ initial: pages, maximum: pages, shared });
       ex = new api.Instance(module, { env: { memory } }).exports as GemmExports;
     } catch {
       return null; // out of address space or memory: the caller falls back to plain arrays
     }
-    const f32 = new Float32Array(memory.buffer);
-    arenas.set(memory.buffer, { ex, f32, scratch, staging, stagingFloats });
-    return sizes.map((n, i) => new Float32Array(memory.buffer, offsets[i], n));
+    let id = 0;
+    if (threads > 1) {
+      team ??= new ThreadTeam(module, threads, scratchBytes, options.tuning);
+      id = team.attach(memory);
+    }
+    const buffer = memory.buffer;
+    const f32 = new Float32Array(buffer);
+    arenas.set(buffer, { ex, team: threads > 1 ? team : null, id, f32, scratch, staging, stagingFloats });
+    if (team !== null && threads > 1) released.register(buffer, { team, id });
+    return sizes.map((n, i) => new Float32Array(buffer, offsets[i], n));
+  }
+
+  /** Runs product `op` of gemmBlock on whole operands, split between the threads when there are several. */
+  function product(ar: Arena, op: number, A: number, B: number, bias: number, C: number, m: number, n: number, k: number, colSum: number): void {
+    const lda = op === GEMM_ATB ? m : k;
+    const ldb = op === GEMM_ABT ? k : n;
+    if (ar.team !== null) ar.team.gemm(ar.ex, ar.id, op, A, lda, B, ldb, bias, C, n, m, n, k, colSum, ar.scratch);
+    else ar.ex.gemmBlock(op, A, lda, B, ldb, bias, C, n, m, n, k, colSum, ar.scratch);
   }
 
   const kernels: WasmKernels = {
-    name: 'wasm',
+    name: fma ? 'wasm-fma' : 'wasm',
+    threads,
+    fma,
 
     allocBuffers(dtype: DType, sizes: readonly number[]): FloatArray[] {
       if (dtype === 'float32') {
@@ -250,7 +336,7 @@ export function createWasmKernels(): WasmKernels | null {
         const a = inputPtr(ar, A, m * k);
         const b = a < 0 ? -1 : inputPtr(ar, B, n * k);
         const c = bias === null ? 0 : b < 0 ? -1 : inputPtr(ar, bias, n);
-        if (b >= 0 && c >= 0) return ar.ex.gemmABt(a, b, c, C.byteOffset, m, n, k, ar.scratch);
+        if (b >= 0 && c >= 0) return product(ar, GEMM_ABT, a, b, c, C.byteOffset, m, n, k, 0);
       }
       tsKernels.gemmABt(A, B, bias, C, m, n, k);
     },
@@ -264,7 +350,7 @@ export function createWasmKernels(): WasmKernels | null {
         checkLen('gemmAB', 'C', C, m * n);
         const a = inputPtr(ar, A, m * k);
         const b = a < 0 ? -1 : inputPtr(ar, B, k * n);
-        if (b >= 0) return ar.ex.gemmAB(a, b, C.byteOffset, m, n, k, ar.scratch);
+        if (b >= 0) return product(ar, GEMM_AB, a, b, 0, C.byteOffset, m, n, k, 0);
       }
       tsKernels.gemmAB(A, B, C, m, n, k);
     },
@@ -279,7 +365,7 @@ export function createWasmKernels(): WasmKernels | null {
         if (colSum !== null) checkLen('gemmAtB', 'colSum', colSum, m);
         const a = inputPtr(ar, A, k * m);
         const b = a < 0 ? -1 : inputPtr(ar, B, k * n);
-        if (b >= 0) return ar.ex.gemmAtB(a, b, C.byteOffset, m, n, k, colSum === null ? 0 : colSum.byteOffset, ar.scratch);
+        if (b >= 0) return product(ar, GEMM_ATB, a, b, 0, C.byteOffset, m, n, k, colSum === null ? 0 : colSum.byteOffset);
       }
       tsKernels.gemmAtB(A, B, C, m, n, k, colSum);
     },
@@ -291,7 +377,8 @@ export function createWasmKernels(): WasmKernels | null {
       if (!isSize(n)) throw new RangeError(`activationForward: n = ${n} is not a size`);
       checkLen('activationForward', 'z', z, n);
       checkLen('activationForward', 'a', a, n);
-      ar.ex.activationForward(kind, z.byteOffset, a.byteOffset, n, alphaOf(name, p));
+      if (ar.team !== null) ar.team.forward(ar.ex, ar.id, kind, z.byteOffset, a.byteOffset, n, alphaOf(name, p));
+      else ar.ex.activationForward(kind, z.byteOffset, a.byteOffset, n, alphaOf(name, p));
       return true;
     },
 
@@ -306,7 +393,9 @@ export function createWasmKernels(): WasmKernels | null {
       checkLen('activationBackward', 'a', a, n);
       checkLen('activationBackward', 'da', da, n);
       checkLen('activationBackward', 'dz', dz, n);
-      ar.ex.activationBackward(kind, z.byteOffset, a.byteOffset, da.byteOffset, dz.byteOffset, n, alphaOf(name, p));
+      const args = [kind, z.byteOffset, a.byteOffset, da.byteOffset, dz.byteOffset, n, alphaOf(name, p)] as const;
+      if (ar.team !== null) ar.team.backward(ar.ex, ar.id, ...args);
+      else ar.ex.activationBackward(...args);
       return true;
     },
 
@@ -314,7 +403,8 @@ export function createWasmKernels(): WasmKernels | null {
       const ar = arenaOf(value);
       if (ar === undefined || arenaOf(grad) !== ar) return false;
       checkLen('sgdStep', 'grad', grad, value.length);
-      ar.ex.sgdStep(value.byteOffset, grad.byteOffset, value.length, lr, weightDecay);
+      if (ar.team !== null) ar.team.sgd(ar.ex, ar.id, value.byteOffset, grad.byteOffset, value.length, lr, weightDecay);
+      else ar.ex.sgdStep(value.byteOffset, grad.byteOffset, value.length, lr, weightDecay);
       return true;
     },
 

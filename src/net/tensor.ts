@@ -20,7 +20,8 @@ export function alloc(dtype: DType, n: number): FloatArray {
  * memory with a single grow and never copy in the hot loop).
  */
 export interface Kernels {
-  readonly name: 'ts' | 'wasm';
+  /** `wasm-fma`: the wasm kernel with fused multiply-adds (machine-dependent bits; see kernels.ts). */
+  readonly name: 'ts' | 'wasm' | 'wasm-fma';
   /** Allocates one zeroed buffer per entry of `sizes` (element counts), all of `dtype`. */
   allocBuffers(dtype: DType, sizes: readonly number[]): FloatArray[];
   /** Forward: C[m,n] = A[m,k] · B[n,k]^T + bias[n] (bias may be null). z = x W^T + b. */

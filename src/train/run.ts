@@ -13,7 +13,7 @@
  * one, so a resumed run ends as an uninterrupted one would. A shard counts a divergence as a
  * result, so that a scheduler does not retry a shard whose cells all finished.
  */
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { expandCells, checkAgainstData, configHash, type Cell } from '../config/expand.js';
@@ -63,6 +63,8 @@ export interface RunOptions {
    * Without it the folder is listed in the result instead.
    */
   readonly onCellWritten?: (cellDir: string, log: (line: string) => void) => Promise<void>;
+  /** The relative cost of training a cell: with several workers the costliest start first. */
+  readonly cost?: (cell: PreparedCell) => number;
 }
 
 /** Shard `shard` of each experiment's plan. */
@@ -319,6 +321,10 @@ async function runLocked(experiments: readonly PreparedExperiment[], opts: RunOp
   const jobs = planJobs(experiments, opts, opts.resume ?? shard !== null);
   const totalCells = jobs.reduce((n, j) => n + j.cells.length - j.skipped.size, 0);
   const workers = Math.max(1, Math.min(opts.workers, totalCells));
+  // model.threads: each cell's kernel threads; more threads than cores only take turns.
+  const threads = Math.max(1, ...jobs.flatMap((j) => j.cells.map((c) => c.cell.config.model.threads)));
+  const cores = availableParallelism();
+  if (threads > 1 && workers * threads > cores) (opts.warn ?? opts.log)(msg.oversubscribed(workers, threads, cores));
   const session = new RunSession(opts, shard, workers > 1 ? new WorkerPool(workers) : new InlineExecutor(), workers);
   const onSignal = (): void => session.interrupt();
   process.on('SIGINT', onSignal);
@@ -397,11 +403,18 @@ class RunSession {
     writeIndex(true);
     const todo = cells.filter((c) => !skipped.has(c.cell.id));
     const progress = new ProgressLine(this.opts.quiet);
-    // `workers` runners pull cells in order, so at most that many train at once.
+    // `workers` runners pull cells, so at most that many train at once: in order on one, the
+    // costliest first on several (so the run does not end waiting on one long cell).
+    const queue = todo.map((_, i) => i);
+    const cost = this.opts.cost;
+    if (this.workers > 1 && cost !== undefined) {
+      const costs = todo.map(cost);
+      queue.sort((a, b) => costs[b] - costs[a] || a - b);
+    }
     let next = 0;
     const runner = async (): Promise<void> => {
-      while (next < todo.length) {
-        const i = next++;
+      while (next < queue.length) {
+        const i = queue[next++];
         await this.runCell(exp, todo[i], i, todo.length, { statuses, writeIndex, progress });
       }
     };

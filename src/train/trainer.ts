@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ResolvedConfig } from '../config/schema.js';
 import { normOf, residualOf } from '../config/model.js';
-import { lossFor, paramsOf } from '../config/schema.js';
+import { lossFor, paramsOf } from '../config/resolved.js';
 import type { Dataset } from '../data/index.js';
 import { loadDataset } from '../data/index.js';
 import type { EvalValues, EventResult } from '../metrics/events.js';
@@ -136,7 +136,7 @@ function setUpCell(config: ResolvedConfig, data: Dataset, opts: TrainOptions): C
   const root = createRng(config.seed);
   const sizes = cellSizes(config, data.nTrain);
   const lossName = lossFor(config, data.task);
-  const kernels = getKernels(model.kernel);
+  const kernels = getKernels(model.kernel, model.threads);
   const mlp = buildModel(config, data, kernels, sizes.maxRows, opts.baseDir, root);
   const params = mlp.params();
   const optimizer = OPTIMIZERS[train.optimizer.name].create(params, paramsOf(train.optimizer), model.dtype, kernels);

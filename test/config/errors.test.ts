@@ -87,7 +87,7 @@ const cases: [string, unknown, string[]][] = [
   ['dtype float16', { ...base, model: { dtype: 'float16' } },
     ['model.dtype: "float16" is not one of float32, float64 — did you mean "float32"?']],
   ['kernel "gpu"', { ...base, model: { kernel: 'gpu' } },
-    ['model.kernel: "gpu" is not one of auto, wasm, ts']],
+    ['model.kernel: "gpu" is not one of auto, wasm, ts, wasm-fma']],
   ['histograms every 0 steps', { ...base, metrics: { histogramsEvery: 0 } },
     ['metrics.histogramsEvery: 0 is not allowed: expected an integer >= 1 or null']],
   ['a seeds count of 0', { ...base, seeds: { count: 0 } },

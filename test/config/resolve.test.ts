@@ -24,6 +24,7 @@ describe('resolveConfig fills in defaults', () => {
         biasInit: { name: 'zeros', gain: 1 },
         dtype: 'float32',
         kernel: 'auto',
+        threads: 1,
         initFrom: null,
       },
       train: {

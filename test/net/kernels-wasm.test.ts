@@ -1,9 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { W1 } from '../../bench/w1.js';
-import { buildWasm } from '../../scripts/build-wasm.mjs';
+import { buildWasm, wasmStale } from '../../scripts/build-wasm.mjs';
 import { ACTIVATIONS, activationParams, type ActivationName } from '../../src/net/activations.js';
 import { tsKernels } from '../../src/net/kernels-ts.js';
 import {
@@ -21,14 +18,6 @@ import { createRng, type Rng } from '../../src/net/rng.js';
 import type { FloatArray, Kernels } from '../../src/net/tensor.js';
 
 let wasm: WasmKernels;
-
-/** True when build/gemm.wasm is missing or older than a source in assembly/. */
-function wasmStale(): boolean {
-  if (!existsSync(WASM_PATH)) return true;
-  const built = statSync(WASM_PATH).mtimeMs;
-  const dir = fileURLToPath(new URL('../../assembly/', import.meta.url));
-  return readdirSync(dir).some((f) => f.endsWith('.ts') && statSync(join(dir, f)).mtimeMs > built);
-}
 
 beforeAll(async () => {
   // A fresh clone has no build/ until `npm run build:wasm` (or npm ci's prepare) has run.

@@ -1,0 +1,157 @@
+/**
+ * Parallel sweep benchmark: the bench's 16-cell sweep with `--workers 1` and `--workers 2`,
+ * and where the time goes. Each cell's span is read back from its files (summary.json's
+ * timeSec and the time it was written), so the breakdown needs no hook in the run command:
+ *
+ *   wall(2) = [sum of cell times(2) + start-up + hand-offs + tail] / 2
+ *
+ * where start-up is the time before each worker's first cell, hand-offs the gaps between a
+ * worker's cells, and tail the time a worker sits idle at the end while the other finishes.
+ * Against --workers 1 the speed-up loses to those idle times and to cells running slower two
+ * at a time (shared caches and memory bandwidth, the main thread's own work, other jobs).
+ *
+ *   npx tsx bench/sweep.ts [--rounds 3] [--reports]
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { prepare, runPrepared } from '../src/train/run.js';
+import { median } from './w1.js';
+
+/** 16 cells of ~1 s each (relu, tanh, elu, sigmoid x depth 4 to 10, moons, 1500 steps). */
+export const SWEEP_CONFIG = {
+  name: 'bench-sweep',
+  seed: 0,
+  data: { kind: 'moons', samples: 2000 },
+  model: { depth: 6, width: 64, init: 'he_normal' },
+  // Cells of ~1 s each, so worker start-up is a part of what is measured, not all of it.
+  train: { steps: 1500, batchSize: 64, lr: 0.05 },
+  sweep: { 'model.activation': ['relu', 'tanh', 'elu', 'sigmoid'], 'model.depth': [4, 6, 8, 10] },
+} as const;
+
+export interface SweepTiming {
+  readonly workers: number;
+  /** Wall time of runPrepared, ms. */
+  readonly wall: number;
+  /** Sum of the cells' own times (summary.json timeSec), ms. */
+  readonly cells: number;
+  /** Before each worker's first cell, summed over workers, ms. */
+  readonly startup: number;
+  /** Gaps between consecutive cells of one worker, summed, ms. */
+  readonly handoff: number;
+  /** After each worker's last cell until the run ends, summed, ms. */
+  readonly tail: number;
+}
+
+interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Each cell's [start, end] in ms after `t0` (performance.timeOrigin-based), from its summary.json. */
+function cellSpans(expDir: string, t0: number): Span[] {
+  const spans: Span[] = [];
+  for (const d of readdirSync(expDir, { withFileTypes: true })) {
+    if (!d.isDirectory()) continue;
+    const file = join(expDir, d.name, 'summary.json');
+    const end = statSync(file).mtimeMs - (performance.timeOrigin + t0);
+    const timeSec = (JSON.parse(readFileSync(file, 'utf8')) as { timeSec: number }).timeSec;
+    spans.push({ start: end - timeSec * 1000, end });
+  }
+  return spans.sort((a, b) => a.start - b.start);
+}
+
+/** Assigns spans to `lanes` workers (each cell to the lane that freed last before it started) and sums the idle times. */
+function breakdown(spans: readonly Span[], lanes: number, wall: number): Omit<SweepTiming, 'workers' | 'wall'> {
+  const last: (number | null)[] = Array.from({ length: lanes }, () => null);
+  let startup = 0;
+  let handoff = 0;
+  for (const s of spans) {
+    let pick = -1;
+    for (let l = 0; l < lanes; l++) {
+      const e = last[l];
+      if (e !== null && e <= s.start + 1 && (pick < 0 || e > (last[pick] ?? -Infinity))) pick = l;
+    }
+    if (pick < 0) {
+      pick = last.indexOf(null);
+      if (pick < 0) pick = 0;
+      startup += Math.max(0, s.start);
+    } else {
+      handoff += Math.max(0, s.start - last[pick]!);
+    }
+    last[pick] = s.end;
+  }
+  const tail = last.reduce<number>((t, e) => t + (e === null ? wall : Math.max(0, wall - e)), 0);
+  return { cells: spans.reduce((t, s) => t + (s.end - s.start), 0), startup, handoff, tail };
+}
+
+/** Runs the sweep once with `workers` workers in a fresh folder under `dir`. */
+export async function timeSweep(dir: string, workers: number, reports = false): Promise<SweepTiming> {
+  const file = join(dir, 'sweep.json');
+  writeFileSync(file, JSON.stringify(SWEEP_CONFIG));
+  const out = mkdtempSync(join(dir, `w${workers}-`));
+  const experiments = prepare([file], { out, set: [], workers });
+  const t0 = performance.now();
+  await runPrepared(experiments, { out, set: [], quiet: true, reports, log: () => {}, workers });
+  const wall = performance.now() - t0;
+  const spans = cellSpans(join(out, SWEEP_CONFIG.name), t0);
+  return { workers, wall, ...breakdown(spans, workers, wall) };
+}
+
+/** `rounds` interleaved pairs of --workers 1 and 2; the medians of each quantity. */
+export async function runSweepBench(opts: { rounds?: number; reports?: boolean; log?: (line: string) => void } = {}): Promise<{ one: SweepTiming; two: SweepTiming; ratios: number[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'gradflow-bench-'));
+  const rounds = opts.rounds ?? 3;
+  const runs: Record<number, SweepTiming[]> = { 1: [], 2: [] };
+  const ratios: number[] = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const pair: SweepTiming[] = [];
+      for (const w of r % 2 === 0 ? [1, 2] : [2, 1]) {
+        const t = await timeSweep(dir, w, opts.reports);
+        runs[w].push(t);
+        pair[w] = t;
+      }
+      ratios.push(pair[1].wall / pair[2].wall);
+      opts.log?.(`sweep round ${r + 1}/${rounds}: --workers 1 ${(pair[1].wall / 1000).toFixed(2)} s, 2 ${(pair[2].wall / 1000).toFixed(2)} s (load ${loadavg()[0].toFixed(2)})`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const med = (w: number): SweepTiming => {
+    const xs = runs[w];
+    const m = (f: (t: SweepTiming) => number): number => median(xs.map(f));
+    return { workers: w, wall: m((t) => t.wall), cells: m((t) => t.cells), startup: m((t) => t.startup), handoff: m((t) => t.handoff), tail: m((t) => t.tail) };
+  };
+  return { one: med(1), two: med(2), ratios };
+}
+
+const s = (ms: number): string => (ms / 1000).toFixed(2);
+
+/** The speed-up and where --workers 2 loses against a perfect 2x, as text. */
+export function formatSweep({ one, two, ratios }: { one: SweepTiming; two: SweepTiming; ratios: readonly number[] }): string {
+  const ideal = one.wall / 2;
+  const lost = two.wall - ideal;
+  const pct = (ms: number): string => `${((100 * ms) / two.wall).toFixed(1)}%`;
+  const slower = (two.cells - one.cells) / 2;
+  return [
+    `--workers 1: ${s(one.wall)} s   --workers 2: ${s(two.wall)} s   speed-up: ${(one.wall / two.wall).toFixed(2)}x (median of ${ratios.length} paired ratios: ${median(ratios).toFixed(2)}x)`,
+    `where --workers 2 spends its ${s(two.wall)} s beyond the ideal ${s(ideal)} s (${s(lost)} s, ${pct(lost)} of its wall time):`,
+    `  cells run slower two at a time: sum of cell times ${s(one.cells)} s -> ${s(two.cells)} s, ${s(slower)} s of wall`,
+    `  worker start-up (before each worker's first cell): ${s(two.startup / 2)} s of wall`,
+    `  hand-offs between cells: ${s(two.handoff / 2)} s of wall`,
+    `  tail (a worker idle while the other finishes): ${s(two.tail / 2)} s of wall`,
+    `  less what --workers 1 spends outside its cells (index writes, scheduling): -${s((one.wall - one.cells) / 2)} s`,
+  ].join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const argv = process.argv.slice(2);
+  const rounds = argv.includes('--rounds') ? Number(argv[argv.indexOf('--rounds') + 1]) : 3;
+  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const r = await runSweepBench({ rounds, reports: argv.includes('--reports'), log: (l) => console.error(l) });
+  console.log(formatSweep(r));
+  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  process.exit(0);
+}

@@ -1,0 +1,176 @@
+/**
+ * Threads benchmark: one training step of W1 and W2 (and the 1024^3 product) with the wasm
+ * kernel on 1 thread and on N threads (model.threads), interleaved in one process, and the
+ * ratio of the medians. The bits are the same for every N (test/train/threads.test.ts), so
+ * only the time differs.
+ *
+ *   npx tsx bench/threads.ts [--rounds 9] [--threads 2] [--only matmul,W1,W2] [--fma]
+ *   npx tsx bench/threads.ts --crossover [--rounds 9]
+ *
+ * --crossover times single calls (a product z = x W^T of a batch of 128, a tanh pass) on one
+ * thread and cut in two for a second, at growing sizes: where the ratio passes 1 is where
+ * kernels-threads.ts starts to cut (CHUNK_MIN_MACS, CHUNK_MIN_ELEMENTS).
+ *
+ * Each round times every contender for >= 200 ms, in an order that alternates from round to
+ * round, so a drift of the machine's load (shared with other jobs) hits them alike; the
+ * ratio is taken of the medians over rounds. On a busy machine read the ratios with the load
+ * average printed beside them: N threads need N idle cores to show their speed-up.
+ */
+import { loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { createWasmKernels } from '../src/net/kernels-wasm.js';
+import { WORKLOADS, gradflowMatmul, gradflowStep, stepFlops, type Runner } from './kernels.js';
+import { median } from './w1.js';
+
+/**
+ * PyTorch 1.13 (Debian's python3-torch, OpenBLAS), one thread, on this machine's workloads,
+ * GFLOP/s as docs/performance.md records them (2026-11-28): the comparison when `--torch` is
+ * not given or PyTorch is not installed.
+ */
+export const TORCH_RECORDED: Readonly<Record<string, number>> = { 'matmul 1024^3': 87.4, W1: 47.2, W2: 69.3 };
+
+export interface ThreadsRow {
+  readonly task: string;
+  readonly flops: number;
+  /** Median ms per step (or product) by contender label: "1 thread", "2 threads", ... */
+  readonly ms: Readonly<Record<string, number>>;
+}
+
+export interface ThreadsOptions {
+  readonly rounds?: number;
+  /** Thread counts to compare with 1 (default [2]). */
+  readonly threads?: readonly number[];
+  readonly tasks?: readonly string[];
+  /** Also time the relaxed-SIMD multiply-add kernel (machine-dependent bits). */
+  readonly fma?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+/** Mean ms of `run` over >= minMs of repetitions. */
+export function sample(run: () => void, minMs = 200): number {
+  let reps = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (reps === 0 || t - t0 < minMs) {
+    run();
+    reps++;
+    t = performance.now();
+  }
+  return (t - t0) / reps;
+}
+
+const label = (threads: number, fma = false): string => `${threads} thread${threads > 1 ? 's' : ''}${fma ? ', fma' : ''}`;
+
+export function runThreadsBench(opts: ThreadsOptions = {}): ThreadsRow[] {
+  const rounds = opts.rounds ?? 7;
+  const counts = [1, ...(opts.threads ?? [2])];
+  const tasks = opts.tasks ?? ['W1', 'W2'];
+  const log = opts.log ?? (() => {});
+  const kernels = counts.map((t) => ({ name: label(t), k: createWasmKernels({ threads: t }) }));
+  if (opts.fma) for (const t of counts) kernels.push({ name: label(t, true), k: createWasmKernels({ threads: t, fma: true }) });
+  for (const { name, k } of kernels) if (k === null) throw new Error(`bench: the ${name} kernel does not load; run npm run build:wasm`);
+  const rows: ThreadsRow[] = [];
+  for (const task of tasks) {
+    const runners: Runner[] = kernels.map(({ name, k }) =>
+      task === 'matmul' ? gradflowMatmul(k!, 1024, name) : gradflowStep(k!, WORKLOADS[task as 'W1' | 'W2'], name));
+    const flops = task === 'matmul' ? 2 * 1024 ** 3 : stepFlops(WORKLOADS[task as 'W1' | 'W2']);
+    for (const r of runners) for (let i = 0; i < 3; i++) r.run();
+    const samples = runners.map(() => [] as number[]);
+    for (let round = 0; round < rounds; round++) {
+      const order = runners.map((_, i) => i);
+      if (round % 2 === 1) order.reverse();
+      for (const i of order) samples[i].push(sample(() => runners[i].run()));
+      log(`${task} round ${round + 1}/${rounds}: ${runners.map((r, i) => `${r.contender} ${samples[i][round].toFixed(2)} ms`).join(', ')} (load ${loadavg()[0].toFixed(2)})`);
+    }
+    rows.push({
+      task: task === 'matmul' ? 'matmul 1024^3' : task,
+      flops,
+      ms: Object.fromEntries(runners.map((r, i) => [r.contender, median(samples[i])])),
+    });
+  }
+  return rows;
+}
+
+/**
+ * The table: per task and contender, ms, GFLOP/s, the speed-up over 1 thread, and the ratio
+ * to PyTorch on one thread (`torch`: GFLOP/s by task, measured now or recorded).
+ */
+export function formatThreadsTable(rows: readonly ThreadsRow[], torch: Readonly<Record<string, number>>, torchNote: string): string {
+  const out = [
+    `| task | kernel | ms/step | GFLOP/s | x 1 thread | x PyTorch 1 thread (${torchNote}) |`,
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    const base = r.ms['1 thread'];
+    for (const [name, ms] of Object.entries(r.ms)) {
+      const gflops = r.flops / ms / 1e6;
+      const pt = torch[r.task];
+      out.push(`| ${r.task} | wasm, ${name} | ${ms.toFixed(2)} | ${gflops.toFixed(1)} | ${(base / ms).toFixed(2)} | ${pt === undefined ? '-' : (gflops / pt).toFixed(2)} |`);
+    }
+  }
+  return out.join('\n');
+}
+
+/**
+ * Per-call time on 1 thread and on 2 (always cut in two chunks), by size: z = x W^T with
+ * x [128, s], W [s, s] and a tanh pass over 128 s elements, s = 16 ... 512.
+ */
+export function runCrossover(rounds: number, log: (line: string) => void = () => {}): string {
+  const one = createWasmKernels({ threads: 1 });
+  const two = createWasmKernels({ threads: 2, tuning: { chunkMinMacs: 1, chunkMinElements: 8, chunksPerThread: 1 } });
+  if (one === null || two === null) throw new Error('bench: the wasm kernels do not load; run npm run build:wasm');
+  const lines = [
+    '| s | MACs of x W^T | 1 thread us | 2 threads us | x | tanh elements | 1 thread us | 2 threads us | x |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const s of [16, 24, 32, 48, 64, 96, 128, 192, 256, 512]) {
+    const m = 128;
+    const calls = [one, two].map((k) => {
+      const [x, W, b, z, a] = k.allocBuffers('float32', [m * s, s * s, s, m * s, m * s]);
+      for (let i = 0; i < x.length; i++) x[i] = Math.sin(i);
+      for (let i = 0; i < W.length; i++) W[i] = Math.cos(i) / s;
+      return {
+        gemm: () => k.gemmABt(x, W, b, z, m, s, s),
+        tanh: () => k.activationForward('tanh', {}, z, a, m * s),
+      };
+    });
+    const t: number[][] = [[], [], [], []];
+    for (let r = 0; r < rounds; r++) {
+      t[0].push(sample(calls[0].gemm, 50));
+      t[1].push(sample(calls[1].gemm, 50));
+      t[2].push(sample(calls[0].tanh, 50));
+      t[3].push(sample(calls[1].tanh, 50));
+    }
+    const us = t.map((x) => median(x) * 1000);
+    lines.push(`| ${s} | ${m * s * s} | ${us[0].toFixed(1)} | ${us[1].toFixed(1)} | ${(us[0] / us[1]).toFixed(2)} | ${m * s} | ${us[2].toFixed(1)} | ${us[3].toFixed(1)} | ${(us[2] / us[3]).toFixed(2)} |`);
+    log(lines[lines.length - 1]);
+  }
+  return lines.join('\n');
+}
+
+function parseArgs(argv: readonly string[]): ThreadsOptions {
+  const opts: { rounds?: number; threads?: number[]; tasks?: string[]; fma?: boolean } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--rounds') opts.rounds = Number(argv[++i]);
+    else if (a === '--threads') opts.threads = argv[++i].split(',').map(Number);
+    else if (a === '--only') opts.tasks = argv[++i].split(',');
+    else if (a === '--fma') opts.fma = true;
+    else if (a === '--crossover') continue;
+    else throw new Error(`bench/threads.ts: unknown argument ${a}`);
+  }
+  return opts;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const opts = parseArgs(process.argv.slice(2));
+  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  if (process.argv.includes('--crossover')) {
+    console.log(runCrossover(opts.rounds ?? 7));
+  } else {
+    const rows = runThreadsBench({ ...opts, log: (s) => console.error(s) });
+    console.log(formatThreadsTable(rows, TORCH_RECORDED, 'recorded'));
+  }
+  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  process.exit(0);
+}

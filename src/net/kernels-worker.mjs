@@ -1,0 +1,122 @@
+// One helper thread of the threaded wasm kernel (src/net/kernels-threads.ts). Plain JavaScript
+// (no loader needed): it instantiates the kernel module on each shared memory it is handed and
+// takes chunks of every job the calling thread posts in the control block, forever, asleep in
+// Atomics.wait between jobs. The layout and the protocol are described in kernels-threads.ts,
+// which keeps the same constants.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+
+const SEQ = 0;
+const PENDING = 1;
+const OP = 2;
+const ARENA = 3;
+const FAILED = 4;
+const SPIN = 5;
+const CLAIM = 6;
+const DONE = 7;
+const NCHUNKS = 8;
+const BCAST = 9;
+const ARGS = 8;
+const ARG_SLOTS = 16;
+const TAG_MASK = 0x1ffffff;
+const CHUNK_BITS = 6;
+
+const OP_GEMM = 1;
+const OP_FORWARD = 2;
+const OP_BACKWARD = 3;
+const OP_SGD = 4;
+const OP_ATTACH = 5;
+const OP_DETACH = 6;
+const OP_EXIT = 7;
+
+const { control, module, port, index, scratchBytes } = workerData;
+const i32 = new Int32Array(control);
+const f64 = new Float64Array(control);
+/** Arena id -> this thread's instance of the module on that memory. */
+const instances = new Map();
+
+// A helper allocates almost nothing, so its heap would never be collected and a dropped
+// instance would keep its memory (the model's buffers) alive: it collects after each detach.
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc');
+
+function broadcast(op) {
+  if (op === OP_ATTACH) {
+    // The calling thread posted { id, memory } before it started the job.
+    const got = receiveMessageOnPort(port);
+    if (got === undefined) throw new Error('kernel thread: no memory to attach');
+    const { id, memory } = got.message;
+    instances.set(id, new WebAssembly.Instance(module, { env: { memory } }).exports);
+  } else if (op === OP_DETACH) {
+    instances.delete(i32[ARENA]);
+    collect();
+  }
+}
+
+function runChunk(op, ex, c) {
+  const at = ARGS + c * ARG_SLOTS;
+  const a = (i) => f64[at + i];
+  if (op === OP_GEMM) {
+    const scratch = a(12) + index * scratchBytes;
+    ex.gemmBlock(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), scratch);
+  } else if (op === OP_FORWARD) {
+    ex.activationForward(a(0), a(1), a(2), a(3), a(4));
+  } else if (op === OP_BACKWARD) {
+    ex.activationBackward(a(0), a(1), a(2), a(3), a(4), a(5), a(6));
+  } else if (op === OP_SGD) {
+    ex.sgdStep(a(0), a(1), a(2), a(3), a(4));
+  }
+}
+
+/** Takes chunks of job `seq` until none is left (or the job is over). */
+function work(seq) {
+  const tag = (seq & TAG_MASK) << CHUNK_BITS;
+  for (;;) {
+    const w = Atomics.load(i32, CLAIM);
+    if ((w & ~((1 << CHUNK_BITS) - 1)) !== tag) return;
+    const c = w & ((1 << CHUNK_BITS) - 1);
+    const n = Atomics.load(i32, NCHUNKS);
+    if (c >= n) return;
+    if (Atomics.compareExchange(i32, CLAIM, w, w + 1) !== w) continue;
+    // Chunk c is ours; the job's arguments stay put until DONE counts it.
+    try {
+      const ex = instances.get(i32[ARENA]);
+      if (ex === undefined) throw new Error(`kernel thread: unknown memory ${i32[ARENA]}`);
+      runChunk(i32[OP], ex, c);
+    } catch (err) {
+      Atomics.store(i32, FAILED, index + 1);
+      // The calling thread throws; the stack is for whoever reads stderr.
+      console.error(err instanceof Error ? err.stack : err);
+    }
+    if (Atomics.add(i32, DONE, 1) + 1 === n) Atomics.notify(i32, DONE);
+  }
+}
+
+let seen = 0;
+for (;;) {
+  // Spin a little before sleeping: the next product of a training step usually follows within
+  // microseconds, and waking from Atomics.wait costs tens of them.
+  let s = Atomics.load(i32, SEQ);
+  for (let n = i32[SPIN]; s === seen && n > 0; n--) s = Atomics.load(i32, SEQ);
+  while (s === seen) {
+    Atomics.wait(i32, SEQ, seen);
+    s = Atomics.load(i32, SEQ);
+  }
+  seen = s;
+  if (Atomics.load(i32, BCAST) === s) {
+    // Every helper must see this one: the calling thread waits for all of them.
+    const op = i32[OP];
+    if (op === OP_EXIT) break;
+    try {
+      broadcast(op);
+    } catch (err) {
+      Atomics.store(i32, FAILED, index + 1);
+      console.error(err instanceof Error ? err.stack : err);
+    }
+    if (Atomics.sub(i32, PENDING, 1) === 1) Atomics.notify(i32, PENDING);
+  } else {
+    work(s);
+  }
+}
+port.close();
