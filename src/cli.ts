@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import * as msg from './messages.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type Io } from './commands/io.js';
 import { ResultsFileError } from './results/read-file.js';
+import { MAX_THREADS } from './net/kernels-threads.js';
 import { OutputError } from './results/write.js';
 import { LockError } from './train/lock.js';
 import { submitCommands } from './cluster/command.js';
@@ -34,14 +35,15 @@ type GlobalArgs = InferredOptionTypes<typeof GLOBAL_OPTIONS>;
  * A count flag (`--workers 4`): read as text and parsed here, so that `--workers abc` is named as
  * given rather than as NaN. A throw here reaches `.fail` as yargs' own error: a usage error.
  */
-function count(flag: string): (v: unknown) => number {
+function count(flag: string, max = Number.MAX_SAFE_INTEGER): (v: unknown) => number {
+  const expected = max === Number.MAX_SAFE_INTEGER ? 'an integer >= 1' : `an integer from 1 to ${max}`;
   return (v) => {
     if (Array.isArray(v)) throw new Error(msg.flagTwice(flag, v.length));
     const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : '';
     const n = /^\d+$/.test(text) ? Number(text) : NaN;
     // The value as given: a number as a number (`1.5`, `-1`), anything else as text (`"abc"`).
     const given = text !== '' && Number.isFinite(Number(text)) ? Number(text) : String(v);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(msg.badFlag(flag, given, 'an integer >= 1'));
+    if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new Error(msg.badFlag(flag, given, expected));
     return n;
   };
 }
@@ -58,7 +60,7 @@ const LISTEN_OPTIONS = {
 const RUN_OPTIONS = {
   report: { type: 'boolean', default: true, describe: 'write report.html files (--no-report to skip)' },
   workers: workers('cells trained at once, each on a worker thread'),
-  threads: { type: 'string', coerce: count('--threads'), describe: "threads each cell's kernel uses (--set model.threads); byte-identical results, default 1" },
+  threads: { type: 'string', coerce: count('--threads', MAX_THREADS), describe: "threads each cell's kernel uses (--set model.threads); byte-identical results, default 1" },
   shard: {
     type: 'string',
     describe: 'run only shard I of N of the cells, balanced by cost: --shard 2/4 (1-based), or auto (Kubernetes Indexed Job, Slurm array, GRADFLOW_SHARD_INDEX/COUNT); see docs/scale-out.md',
