@@ -129,8 +129,18 @@ export function canonicalJson(value: unknown): string {
  * so a finished cell is not retrained for another thread count (and older hashes still match).
  */
 export function configHash(config: ResolvedConfig): string {
-  const { threads: _threads, ...model } = config.model;
-  return jsonHash({ ...config, model });
+  return configJsonHash(config);
+}
+
+/**
+ * configHash of a config as JSON (a cell's config.json read back): `model.threads` is left out,
+ * since it changes no byte of the results, so resume and merge compare a config written by a
+ * run with the same hash as the config that planned it.
+ */
+export function configJsonHash(value: unknown): string {
+  if (!isPlainObject(value) || !isPlainObject(value.model)) return jsonHash(value);
+  const { threads: _threads, ...model } = value.model;
+  return jsonHash({ ...value, model });
 }
 
 /** sha256 of the canonical JSON of any value (configHash of a config read back from disk). */
