@@ -313,9 +313,9 @@ export function readTooLarge(bytes: number, limit: number): string {
     'a run never writes one this large: expected a file written by gradflow';
 }
 
-/** An ndjson file whose records would hold more numbers than a reader keeps. */
-export function readTooManyNumbers(limit: number): string {
-  return `its records hold more than ${limit.toLocaleString('en-US')} numbers, the most a reader keeps from one file; ` +
+/** An ndjson file whose records would hold more values than a reader keeps. */
+export function readTooManyValues(limit: number): string {
+  return `its records hold more than ${limit.toLocaleString('en-US')} values (a number is one, an object ten), the most a reader keeps from one file; ` +
     'a run never writes one this large: expected a file written by gradflow';
 }
 

@@ -15,7 +15,7 @@
  * Convention of the `read*` functions: a missing file gives null (or an empty list for the
  * streams); a file that is there but is not JSON, or not the expected shape, throws
  * `ResultsFileError`. Every read is bounded (read-file.ts): a file over its size, not a regular
- * file, or holding more numbers than a reader keeps is refused (`refused`, which `orNull` passes
+ * file, or holding more values than a reader keeps is refused (`refused`, which `orNull` passes
  * on); an ndjson line over MAX_LINE_BYTES is skipped and counted.
  */
 import { join } from 'node:path';
@@ -29,13 +29,16 @@ export { deeperThan, MAX_JSON_FILE_BYTES, MAX_LINE_BYTES, MAX_NDJSON_BYTES, read
 export type JsonObject = { [k: string]: Json };
 
 /**
- * Most numbers a reader keeps from one ndjson file: a metric record counts every field its type
- * has (whether the line wrote it or not), a histogram record its bins. Real records at the file
- * limit (MAX_NDJSON_BYTES) hold about 41 million (metrics) and 148 million (histograms); a file
- * written to make the reader expand a few bytes into an object or a number meets these first.
+ * Most values a reader keeps from one ndjson file, a measure of the memory its records take: a
+ * number (a record's field, a histogram bin) is one value, and every object of a record costs
+ * OBJECT_VALUES more (its header and shape). Real records at the file limit (MAX_NDJSON_BYTES)
+ * hold about 62 million (metrics) and 170 million (histograms); a file written to make the
+ * reader expand a few bytes into an object or a number meets these first.
  */
-export const MAX_METRICS_NUMBERS = 64_000_000;
-export const MAX_HISTOGRAM_NUMBERS = 160_000_000;
+export const MAX_METRICS_VALUES = 96_000_000;
+export const MAX_HISTOGRAM_VALUES = 192_000_000;
+/** What one object of a record costs, in values (a 6-field layer entry takes about 150 bytes of heap). */
+const OBJECT_VALUES = 10;
 
 /** A JSON object (not null, not an array): the project's one test for it, from src/config. */
 export { isPlainObject as isObject } from '../config/paths.js';
@@ -106,8 +109,8 @@ export function parseNdjson(text: string, lineLimit = MAX_LINE_BYTES): NdjsonIte
 
 /**
  * Reads the ndjson file `path` (chunked, see read-file.ts) into what `convert` makes of each
- * line (null: not a record, counted bad), `weigh` giving the numbers each keeps in memory.
- * Throws a refused ResultsFileError once the file's records hold more than `budget` numbers.
+ * line (null: not a record, counted bad), `weigh` giving the values each keeps in memory.
+ * Throws a refused ResultsFileError once the file's records hold more than `budget` values.
  */
 export function readNdjsonRecords<T>(path: string, convert: (v: Json) => T | null, weigh: (r: T) => number, budget: number): { records: T[]; scan: NdjsonScan } {
   const records: T[] = [];
@@ -116,7 +119,7 @@ export function readNdjsonRecords<T>(path: string, convert: (v: Json) => T | nul
     const r = convert(v);
     if (r === null) return false;
     held += weigh(r);
-    if (held > budget) throw new ResultsFileError(path, msg.readTooManyNumbers(budget), true);
+    if (held > budget) throw new ResultsFileError(path, msg.readTooManyValues(budget), true);
     records.push(r);
     return true;
   });
@@ -210,33 +213,40 @@ export interface MetricsFile {
   readonly longLines: number;
 }
 
-/** Numbers a metric record keeps: its own fields and every layer's. */
-export const metricWeight = (r: MetricRecord): number => 3 + RECORD_FIELDS.length + r.layers.length * (1 + LAYER_FIELDS.length);
+/** Values a metric record keeps: its own fields and every layer's, each object counted too. */
+export function metricWeight(r: MetricRecord): number {
+  let n = OBJECT_VALUES + Object.keys(r).length;
+  for (const l of r.layers) n += OBJECT_VALUES + Object.keys(l).length;
+  return n;
+}
 
 /**
  * <cell>/metrics.ndjson: no records when missing; an incomplete last line is skipped and
  * flagged, lines over MAX_LINE_BYTES are skipped and counted; throws a refused ResultsFileError
- * for a file over MAX_NDJSON_BYTES or holding more than MAX_METRICS_NUMBERS numbers.
+ * for a file over MAX_NDJSON_BYTES or holding more than MAX_METRICS_VALUES values.
  */
 export function readMetrics(cellDir: string): MetricsFile {
-  const { records, scan } = readNdjsonRecords(join(cellDir, METRICS_FILE), toMetricRecord, metricWeight, MAX_METRICS_NUMBERS);
+  const { records, scan } = readNdjsonRecords(join(cellDir, METRICS_FILE), toMetricRecord, metricWeight, MAX_METRICS_VALUES);
   records.sort((a, b) => a.step - b.step);
   return { records, partialLine: scan.partial, badLines: scan.bad, longLines: scan.long };
 }
 
-/** Numbers a histogram record keeps: the bins of every layer's four histograms. */
+/** Values a histogram record keeps: the bins of every layer's four histograms, each object counted too. */
 export function histogramWeight(r: HistogramRecord): number {
-  let n = 1;
-  for (const l of r.layers) for (const h of [l.z, l.a, l.dW, l.dz]) n += 3 + h.edges.length + h.counts.length;
+  let n = OBJECT_VALUES;
+  for (const l of r.layers) {
+    n += OBJECT_VALUES;
+    for (const h of [l.z, l.a, l.dW, l.dz]) n += OBJECT_VALUES + h.edges.length + h.counts.length;
+  }
   return n;
 }
 
 /**
  * <cell>/histograms.ndjson, by step: empty when missing; lines that are not a record, lines over
  * MAX_LINE_BYTES and an incomplete last line are skipped; throws a refused ResultsFileError for a
- * file over MAX_NDJSON_BYTES or holding more than MAX_HISTOGRAM_NUMBERS numbers.
+ * file over MAX_NDJSON_BYTES or holding more than MAX_HISTOGRAM_VALUES values.
  */
 export function readHistograms(cellDir: string): HistogramRecord[] {
-  const { records } = readNdjsonRecords(join(cellDir, HISTOGRAMS_FILE), toHistogramRecord, histogramWeight, MAX_HISTOGRAM_NUMBERS);
+  const { records } = readNdjsonRecords(join(cellDir, HISTOGRAMS_FILE), toHistogramRecord, histogramWeight, MAX_HISTOGRAM_VALUES);
   return records.sort((a, b) => a.step - b.step);
 }

@@ -1,6 +1,6 @@
 /**
  * Every reader of a run's files reads with a bound: per file (a size limit checked before a byte
- * is read, and a budget of numbers kept), per ndjson line (a longer line is skipped unread and
+ * is read, and a budget of values kept), per ndjson line (a longer line is skipped unread and
  * counted), per JSON nesting depth, and only regular files. A 73 MB metrics line must not run
  * `gradflow report` out of heap; a file over its limit is refused in one line naming the file,
  * its size and the limit (exit 2); a FIFO named like a run file is refused without blocking.
@@ -16,7 +16,7 @@ import { readIndexFile, readSweepSummary } from '../../src/results/read-index.js
 import { readRun } from '../../src/results/read-run.js';
 import { readSummary } from '../../src/results/read-summary.js';
 import {
-  histogramWeight, MAX_HISTOGRAM_NUMBERS, MAX_METRICS_NUMBERS, metricWeight, readConfig, readHistograms, readMetrics,
+  histogramWeight, MAX_HISTOGRAM_VALUES, MAX_METRICS_VALUES, metricWeight, readConfig, readHistograms, readMetrics,
   readNdjsonRecords, ResultsFileError, toMetricRecord,
 } from '../../src/results/read.js';
 import { gradflow, STACK_FRAME, tmp, writeConfig } from './helpers.js';
@@ -220,7 +220,7 @@ describe('the limits, at their real values', () => {
   }, 60_000);
 });
 
-describe('the numbers a reader keeps from one file', () => {
+describe('the values a reader keeps from one file', () => {
   it('stops a file whose records would hold more than the budget, as a refused file', () => {
     const dir = tmp();
     const line = JSON.stringify({ step: 0, layers: Array.from({ length: 1000 }, (_, i) => ({ layer: i })) });
@@ -230,10 +230,10 @@ describe('the numbers a reader keeps from one file', () => {
     expect(within.records).toHaveLength(20);
     const err = thrown(() => readNdjsonRecords(join(dir, 'metrics.ndjson'), toMetricRecord, metricWeight, budget));
     expect((err as ResultsFileError).refused).toBe(true);
-    expect((err as Error).message).toMatch(/its records hold more than [\d,]+ numbers, the most a reader keeps from one file/);
+    expect((err as Error).message).toMatch(/its records hold more than [\d,]+ values \(a number is one, an object ten\), the most a reader keeps from one file/);
   });
 
-  it("leaves room for real records at the file size limit: a real run's numbers per byte, times MAX_NDJSON_BYTES, stay under each budget", async () => {
+  it("leaves room for real records at the file size limit: a real run's values per byte, times MAX_NDJSON_BYTES, stay under each budget", async () => {
     const dir = tmp();
     const config = { ...CONFIG, model: { depth: 12, width: 16, activation: 'sigmoid' }, train: { ...CONFIG.train, steps: 20 }, metrics: { every: 1, histogramsEvery: 1 } };
     const r = await gradflow(['run', writeConfig(dir, config), '--out', join(dir, 'out'), '--quiet', '--no-report']);
@@ -242,8 +242,8 @@ describe('the numbers a reader keeps from one file', () => {
     const perByte = (file: string, numbers: number): number => numbers / readFileSync(join(cell, file)).length;
     const metrics = readMetrics(cell).records.reduce((n, rec) => n + metricWeight(rec), 0);
     const histograms = readHistograms(cell).reduce((n, rec) => n + histogramWeight(rec), 0);
-    expect(perByte('metrics.ndjson', metrics) * MAX_NDJSON_BYTES).toBeLessThan(MAX_METRICS_NUMBERS);
-    expect(perByte('histograms.ndjson', histograms) * MAX_NDJSON_BYTES).toBeLessThan(MAX_HISTOGRAM_NUMBERS);
+    expect(perByte('metrics.ndjson', metrics) * MAX_NDJSON_BYTES).toBeLessThan(MAX_METRICS_VALUES);
+    expect(perByte('histograms.ndjson', histograms) * MAX_NDJSON_BYTES).toBeLessThan(MAX_HISTOGRAM_VALUES);
   }, 60_000);
 });
 
