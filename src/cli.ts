@@ -227,12 +227,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       (y: Argv) =>
         y
           .option('only', { type: 'string', describe: 'a subset of claim ids: --only 4,12' })
-          .option('workers', { type: 'number', default: availableParallelism(), describe: 'cells trained at once' }),
+          .option('workers', { type: 'number', default: availableParallelism(), describe: 'cells trained at once' })
+          .option('seed-base', { type: 'number', default: 0, describe: 'shift every evaluation seed of the suite by N' }),
       async (args) => {
-        const a = args as unknown as CommonArgs & { only?: string; workers: number };
+        const a = args as unknown as CommonArgs & { only?: string; workers: number; seedBase: number };
         const { runClaims } = await import('./claims/index.js');
         const only = a.only === undefined ? undefined : a.only.split(',').map((x) => x.trim()).filter(Boolean);
-        exitCode = await runClaims({ out: a.out, only, workers: a.workers, log: a.quiet ? () => {} : log });
+        exitCode = await runClaims({ out: a.out, only, workers: a.workers, seedBase: a.seedBase, log: a.quiet ? () => {} : log });
       },
     )
     .command(
@@ -241,11 +242,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       (y: Argv) =>
         y
           .option('update', { type: 'boolean', default: false, describe: 'rewrite the baselines with the current numbers' })
+          .option('accept-failed', { type: 'boolean', default: false, describe: 'with --update: also record cells that failed or diverged' })
           .option('workers', { type: 'number', default: availableParallelism(), describe: 'cells trained at once' }),
       async (args) => {
-        const a = args as unknown as CommonArgs & { update: boolean; workers: number };
+        const a = args as unknown as CommonArgs & { update: boolean; acceptFailed: boolean; workers: number };
         const { runCheck } = await import('./claims/index.js');
-        exitCode = await runCheck({ update: a.update, workers: a.workers, log });
+        exitCode = await runCheck({ update: a.update, acceptFailed: a.acceptFailed, workers: a.workers, log });
       },
     )
     .command(

@@ -1,0 +1,97 @@
+/**
+ * Per-run quantities the comparison checks read by name, each with the protocol's rule for a run
+ * that did not end ok (effects.ts): scored where the quantity has a worst value, left unmeasured
+ * with a note where it has none.
+ */
+import { z } from 'zod';
+import { blowUp, lossArea, secondsPerStep, stepsToTarget, testAcc, trainAcc, trainLoss } from '../effects.js';
+import { fmtNum, pointValue } from '../predicates.js';
+import { isOk, type Cell } from '../runs.js';
+import { mean } from '../stats.js';
+import { statusNote, type Valued } from './common.js';
+
+export const MEASURE_NAMES = [
+  'testAcc', 'trainAcc', 'trainLoss', 'lossArea', 'gap', 'blowUp', 'deadRise', 'finalDeadShare', 'revivedShare', 'slopeMove',
+  'stepsToTarget', 'secondsToTarget',
+] as const;
+export type MeasureName = (typeof MEASURE_NAMES)[number];
+export const measureName = z.enum(MEASURE_NAMES);
+
+const okOnly = (c: Cell, f: () => number | null, what: string): Valued =>
+  isOk(c) ? { value: f(), note: `${c.ref}: no ${what}` } : { value: null, note: statusNote(c) };
+
+function revivedShare(c: Cell): Valued {
+  const dead = Array.isArray(c.summary?.deadUnits) ? (c.summary.deadUnits as { layer?: unknown; died?: unknown; unitsRevived?: unknown }[]) : [];
+  let died = 0;
+  let revived = 0;
+  for (const d of dead) {
+    if (typeof d.layer !== 'number' || d.layer >= c.depth) continue;
+    died += typeof d.died === 'number' ? d.died : 0;
+    revived += typeof d.unitsRevived === 'number' ? d.unitsRevived : 0;
+  }
+  return died > 0 ? { value: revived / died } : { value: null, note: `${c.ref}: no unit died` };
+}
+
+function slopeMove(c: Cell): Valued {
+  const s = c.summary?.preluSlopes as { initial?: unknown; final?: unknown } | undefined;
+  const rows = (v: unknown): number[][] => (Array.isArray(v) ? v.map((r) => (Array.isArray(r) ? r.filter((x): x is number => typeof x === 'number') : [])) : []);
+  const init = rows(s?.initial);
+  const fin = rows(s?.final);
+  if (!init.length || init.length !== fin.length) return { value: null, note: `${c.ref}: no learned slopes` };
+  return { value: mean(fin.map((f, l) => Math.abs((mean(f) ?? NaN) - (mean(init[l]) ?? NaN)))) };
+}
+
+/** The quantity `name` of one run; `target` is the training loss of the *ToTarget measures. */
+export function measureOf(name: MeasureName, c: Cell, target?: number): Valued {
+  switch (name) {
+    case 'testAcc':
+      return { value: testAcc(c), note: statusNote(c) };
+    case 'trainAcc':
+      return { value: trainAcc(c), note: statusNote(c) };
+    case 'trainLoss':
+      return okOnly(c, () => trainLoss(c), 'training loss');
+    case 'lossArea':
+      return { value: lossArea(c), note: statusNote(c) };
+    case 'gap':
+      return okOnly(c, () => (c.summary?.trainAcc != null && c.summary.testAcc != null ? c.summary.trainAcc - c.summary.testAcc : null), 'accuracies');
+    case 'blowUp':
+      return { value: blowUp(c), note: `${c.ref}: no activation growth recorded` };
+    case 'deadRise':
+      return okOnly(c, () => {
+        const a = pointValue(c, 'initial', 'deadFraction');
+        const b = pointValue(c, 'final', 'deadFraction');
+        return a === null || b === null ? null : b - a;
+      }, 'dead share');
+    case 'finalDeadShare':
+      return okOnly(c, () => pointValue(c, 'final', 'deadFraction'), 'dead share');
+    case 'revivedShare':
+      return isOk(c) ? revivedShare(c) : { value: null, note: statusNote(c) };
+    case 'slopeMove':
+      return isOk(c) ? slopeMove(c) : { value: null, note: statusNote(c) };
+    case 'stepsToTarget':
+      return { value: stepsToTarget(c, target ?? NaN).steps };
+    case 'secondsToTarget': {
+      const sps = secondsPerStep(c);
+      return sps === null ? { value: null, note: `${c.ref}: no timing` } : { value: stepsToTarget(c, target ?? NaN).steps * sps };
+    }
+  }
+}
+
+/** Words for a measure in captions: "test accuracy". */
+export const MEASURE_WORDS: Record<MeasureName, string> = {
+  testAcc: 'test accuracy',
+  trainAcc: 'training accuracy',
+  trainLoss: 'training loss at the end',
+  lossArea: 'mean training loss over the run',
+  gap: 'train - test accuracy',
+  blowUp: 'log10 growth of the activation RMS over training',
+  deadRise: 'rise of the dead share',
+  finalDeadShare: 'dead share at the end',
+  revivedShare: 'units revived / units died',
+  slopeMove: 'mean |slope change|',
+  stepsToTarget: 'steps to the target loss',
+  secondsToTarget: 'seconds to the target loss',
+};
+
+/** "0.91 (seed 3)" for a caption. */
+export const valueAt = (v: Valued, seed: number): string => `${fmtNum(v.value)} (seed ${seed})`;
