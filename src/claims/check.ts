@@ -245,7 +245,7 @@ export async function runCheck(opts: CheckOptions = {}): Promise<number> {
   mkdirSync(runsDir, { recursive: true });
   const workers = Math.max(1, opts.workers ?? availableParallelism());
   const experiments = paths.map((p) => String((JSON.parse(readFileSync(p, 'utf8')) as { name?: unknown }).name));
-  log(CHECK.running(names.length, paths.length));
+  log(CHECK.running(names.length));
   const outcome = await trainConfigs(paths, runsDir, { workers, reports: false, log: () => {} });
   if (outcome !== 'ok') log(CHECK.runFailed);
   const now = new Map<string, Record<string, Record<string, Value>>>();

@@ -95,6 +95,17 @@ export interface Interval {
 
 export type IntervalMethod = 't' | 'median';
 
+const T975 = new Map<number, number>();
+/** t(0.975, df), computed once per df. */
+function t975(df: number): number {
+  let t = T975.get(df);
+  if (t === undefined) {
+    t = tQuantile(0.975, df);
+    T975.set(df, t);
+  }
+  return t;
+}
+
 /** Student-t 95% interval of the mean; n = 1 gives an unbounded interval, n = 0 null. */
 export function tInterval(xs: readonly number[]): Interval | null {
   const n = xs.length;
@@ -102,7 +113,7 @@ export function tInterval(xs: readonly number[]): Interval | null {
   const mean = xs.reduce((a, b) => a + b, 0) / n;
   if (n === 1) return { value: mean, lo: -Infinity, hi: Infinity, n, method: 't' };
   const s2 = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1);
-  const half = tQuantile(0.975, n - 1) * Math.sqrt(s2 / n);
+  const half = t975(n - 1) * Math.sqrt(s2 / n);
   return { value: mean, lo: mean - half, hi: mean + half, n, method: 't' };
 }
 

@@ -147,7 +147,7 @@ export const AXES = {
 
 // `gradflow check`.
 export const CHECK = {
-  running: (n: number, cells: number): string => `check: rerunning ${n} baseline experiments (${cells} cells)`,
+  running: (n: number): string => `check: rerunning ${n} baseline experiment${n === 1 ? '' : 's'}`,
   noBaselines: (dir: string): string => `check: no baselines in ${dir}; run \`gradflow check --update\` to write them`,
   unknownOnly: (name: string, known: readonly string[]): string => `check: no baseline named ${name}; baselines: ${known.join(', ')}`,
   configGone: (name: string, path: string): string => `check: baseline ${name}: its config ${path} does not exist`,
