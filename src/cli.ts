@@ -1,27 +1,150 @@
 /**
- * The `gradflow` command line (yargs). Exit codes (DESIGN.md): 0 done; 1 a run failed (a cell
- * failed or diverged, the output could not be written, another run holds the experiment folder)
- * or a check regressed; 2 bad input (config, flag, file, a model too large for memory), with
- * nothing written; 130 interrupted (SIGINT or SIGTERM, after a clean shutdown); 141 a run
- * stopped cleanly because its stdout was closed (`gradflow run ... | head -1`).
+ * The `gradflow` command line (yargs): the global options, one table of options per command,
+ * and the list of commands. A command is one `command({...})` entry in COMMANDS: its usage, its
+ * options (a typed table: the handler's arguments are inferred from it) and the function it
+ * runs, which resolves to the exit code (src/commands/io.ts). Commands load their modules when
+ * they run, so `gradflow list` does not pay for the trainer.
  */
-import yargs, { type Argv } from 'yargs';
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import yargs, { type Argv, type ArgumentsCamelCase, type InferredOptionTypes, type Options } from 'yargs';
 import { availableParallelism } from 'node:os';
 import * as msg from './messages.js';
-import { InputError, prepare, runPrepared } from './train/run.js';
-import { OutputError } from './train/io.js';
+import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type Io } from './commands/io.js';
+import { OutputError } from './results/write.js';
 import { LockError } from './train/lock.js';
-import { parseShard, ShardSpecError, type Shard } from './shard/spec.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_BAD_INPUT = 2;
-/** 128 + SIGINT, the shell's convention for a run stopped by Ctrl-C. */
-export const EXIT_INTERRUPTED = 130;
-/** 128 + SIGPIPE: a run stopped because the reader of its output went away (`| head -1`). */
-export const EXIT_PIPE_CLOSED = 141;
+export { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE_CLOSED } from './commands/io.js';
+
+type OptionTable = { readonly [name: string]: Options };
+
+const GLOBAL_OPTIONS = {
+  out: { type: 'string', default: 'results', describe: 'results folder' },
+  set: { type: 'string', array: true, default: [], describe: 'override a config field: --set model.depth=30 (repeatable)' },
+  quiet: { type: 'boolean', default: false, describe: 'print only errors' },
+} as const satisfies OptionTable;
+
+type GlobalArgs = InferredOptionTypes<typeof GLOBAL_OPTIONS>;
+
+const workers = (describe: string) => ({ type: 'number', default: availableParallelism(), describe }) as const satisfies Options;
+
+const RUN_OPTIONS = {
+  report: { type: 'boolean', default: true, describe: 'write report.html files (--no-report to skip)' },
+  workers: workers('cells trained at once, each on a worker thread'),
+  shard: {
+    type: 'string',
+    describe: 'run only shard I of N of the cells, balanced by cost: --shard 2/4 (1-based), or auto (Kubernetes Indexed Job, Slurm array, GRADFLOW_SHARD_INDEX/COUNT); see docs/scale-out.md',
+  },
+  resume: { type: 'boolean', describe: 'skip cells already finished with the same config (default with --shard; --no-resume retrains them)' },
+  'init-from': { type: 'string', describe: 'start from the weights in this safetensors file (relative to the current folder): --set model.initFrom' },
+  'save-weights': { type: 'string', describe: 'save the weights at these steps: --save-weights 0,100,1000 (--set train.saveWeights)' },
+} as const satisfies OptionTable;
+
+const MERGE_OPTIONS = {
+  report: { type: 'boolean', default: true, describe: 'write the sweep report.html (--no-report to skip)' },
+} as const satisfies OptionTable;
+
+const CLAIMS_OPTIONS = {
+  only: { type: 'string', describe: 'a subset of claim ids: --only 4,12' },
+  workers: workers('cells trained at once'),
+  'seed-base': { type: 'number', default: 0, describe: 'shift every evaluation seed of the suite by N' },
+} as const satisfies OptionTable;
+
+const CHECK_OPTIONS = {
+  update: { type: 'boolean', default: false, describe: 'rewrite the baselines with the current numbers' },
+  'accept-failed': { type: 'boolean', default: false, describe: 'with --update: also record cells that failed or diverged' },
+  workers: workers('cells trained at once'),
+} as const satisfies OptionTable;
+
+const BENCH_OPTIONS = {
+  only: { type: 'string', describe: 'sections: kernels,torch,overhead,sweep,scaling' },
+  torch: { type: 'boolean', default: false, describe: "also time PyTorch (Debian's python3-torch)" },
+  rounds: { type: 'number', default: 5, describe: 'interleaved rounds per measurement' },
+} as const satisfies OptionTable;
+
+/** A comma-separated flag as a list (blanks dropped). */
+const list = (text: string): string[] => text.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** One command: its usage (with positionals), its options, and what it runs. */
+interface CommandDef<A> {
+  readonly usage: string;
+  readonly describe: string;
+  /** Declares the positionals and the command's option table. */
+  readonly builder: (y: Argv<GlobalArgs>) => Argv<A>;
+  /** Resolves to the exit code. */
+  readonly run: (args: ArgumentsCamelCase<A>, io: Io) => Promise<number>;
+}
+
+/** Adds a command to the parser; `done` receives its exit code. */
+type Registrar = (parser: Argv<GlobalArgs>, io: Io, done: (code: number) => void) => Argv<GlobalArgs>;
+
+function command<A>(def: CommandDef<A>): Registrar {
+  return (parser, io, done) =>
+    parser.command(def.usage, def.describe, def.builder, async (args) => done(await def.run(args, io)));
+}
+
+const COMMANDS: readonly Registrar[] = [
+  command({
+    usage: 'run <config...>',
+    describe: 'train every cell of one or more configs and write metrics and reports',
+    builder: (y) =>
+      y.positional('config', { type: 'string', array: true, demandOption: true, describe: 'config file(s); also looked up under experiments/' })
+        .options(RUN_OPTIONS),
+    run: async (a, io) => (await import('./commands/run.js')).runCommand(a, io),
+  }),
+  command({
+    usage: 'merge <folder...>',
+    describe: 'assemble the outputs of sharded runs into <out>/<name>: check every cell is there once, write index.json, sweep-summary.json and the sweep report',
+    builder: (y) =>
+      y.positional('folder', { type: 'string', array: true, demandOption: true, describe: 'experiment folders (with index.json or index.shard-I-of-N.json), or folders of them' })
+        .options(MERGE_OPTIONS),
+    run: async (a, io) => (await import('./commands/merge.js')).mergeCommand(a, io),
+  }),
+  command({
+    usage: 'report <dir>',
+    describe: 're-render the report of a finished run (a cell folder) or experiment (a folder with index.json)',
+    builder: (y) => y.positional('dir', { type: 'string', demandOption: true }),
+    run: async (a, io) => (await import('./commands/report.js')).reportCommand(a, io),
+  }),
+  command({
+    usage: 'figures',
+    describe: "draw every activation and its derivative (the post's figures) into <out>/figures/index.html",
+    builder: (y) => y,
+    run: async (a, io) => (await import('./commands/report.js')).figuresCommand(a, io),
+  }),
+  command({
+    usage: 'claims',
+    describe: "run the pre-registered claims about the post's activations and write verdicts and a report",
+    builder: (y) => y.options(CLAIMS_OPTIONS),
+    run: async (a, io) => {
+      const { runClaims } = await import('./claims/index.js');
+      return runClaims({ out: a.out, only: a.only === undefined ? undefined : list(a.only), workers: a.workers, seedBase: a.seedBase, log: a.quiet ? () => {} : io.log });
+    },
+  }),
+  command({
+    usage: 'check',
+    describe: 'rerun the baseline experiments and fail when a guarded metric moved beyond its tolerance',
+    builder: (y) => y.options(CHECK_OPTIONS),
+    run: async (a, io) => (await import('./claims/index.js')).runCheck({ update: a.update, acceptFailed: a.acceptFailed, workers: a.workers, log: io.log }),
+  }),
+  command({
+    usage: 'list',
+    describe: 'list the activations, initializers, data sets, optimizers and losses with their parameters',
+    builder: (y) => y,
+    run: async (_a, io) => {
+      io.log((await import('./list.js')).listRegistries());
+      return EXIT_OK;
+    },
+  }),
+  command({
+    usage: 'bench',
+    describe: 'measure speed: kernels vs TensorFlow.js (and PyTorch), metrics overhead, parallel sweeps, scaling',
+    builder: (y) => y.options(BENCH_OPTIONS),
+    run: async (a, io) => {
+      const { runBench } = await import('./bench.js');
+      await runBench({ log: io.log, torch: a.torch, rounds: a.rounds, only: a.only?.split(',').map((s) => s.trim()) });
+      return EXIT_OK;
+    },
+  }),
+];
 
 /**
  * stdout and stderr closed by their reader (`gradflow run ... | head -1`): Node reports EPIPE
@@ -51,228 +174,34 @@ function guardPipes(): void {
   });
 }
 
-class UsageError extends Error {}
+const io: Io = {
+  log: (line) => {
+    if (!pipes.stdoutClosed) process.stdout.write(line + '\n');
+  },
+  fail: (lines) => {
+    if (pipes.stderrClosed) return;
+    for (const l of lines) process.stderr.write(`gradflow: ${l}\n`);
+  },
+  onStdoutClosed: (stop) => {
+    pipes.onStdoutClosed = stop;
+    return () => {
+      pipes.onStdoutClosed = null;
+    };
+  },
+};
 
-interface CommonArgs {
-  out: string;
-  set: string[];
-  quiet: boolean;
-}
+class UsageError extends Error {}
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_OK;
   guardPipes();
-  const log = (line: string): void => {
-    if (!pipes.stdoutClosed) process.stdout.write(line + '\n');
+  const done = (code: number): void => {
+    exitCode = code;
   };
-  const fail = (lines: readonly string[]): void => {
-    if (pipes.stderrClosed) return;
-    for (const l of lines) process.stderr.write(`gradflow: ${l}\n`);
-  };
-
-  const parser = yargs([...argv])
-    .scriptName('gradflow')
-    .usage('$0 <command> [options]')
-    .option('out', { type: 'string', default: 'results', describe: 'results folder' })
-    .option('set', { type: 'string', array: true, default: [], describe: 'override a config field: --set model.depth=30 (repeatable)' })
-    .option('quiet', { type: 'boolean', default: false, describe: 'print only errors' })
-    .command(
-      'run <config...>',
-      'train every cell of one or more configs and write metrics and reports',
-      (y: Argv) =>
-        y
-          .positional('config', { type: 'string', array: true, demandOption: true, describe: 'config file(s); also looked up under experiments/' })
-          .option('report', { type: 'boolean', default: true, describe: 'write report.html files (--no-report to skip)' })
-          .option('workers', { type: 'number', default: availableParallelism(), describe: 'cells trained at once, each on a worker thread' })
-          .option('shard', {
-            type: 'string',
-            describe: 'run only shard I of N of the cells, balanced by cost: --shard 2/4 (1-based), or auto (Kubernetes Indexed Job, Slurm array, GRADFLOW_SHARD_INDEX/COUNT); see docs/scale-out.md',
-          })
-          .option('resume', { type: 'boolean', describe: 'skip cells already finished with the same config (default with --shard; --no-resume retrains them)' })
-          .option('init-from', { type: 'string', describe: 'start from the weights in this safetensors file (relative to the current folder): --set model.initFrom' })
-          .option('save-weights', { type: 'string', describe: 'save the weights at these steps: --save-weights 0,100,1000 (--set train.saveWeights)' }),
-      async (args) => {
-        const a = args as unknown as CommonArgs & { config: string[]; report: boolean; workers: number; shard?: string; resume?: boolean; initFrom?: string; saveWeights?: string };
-        if (!Number.isInteger(a.workers) || a.workers < 1) {
-          fail([msg.badFlag('--workers', a.workers, 'an integer >= 1')]);
-          exitCode = EXIT_BAD_INPUT;
-          return;
-        }
-        const sets = [...a.set];
-        if (a.initFrom !== undefined) {
-          if (String(a.initFrom).trim() === '') {
-            fail([msg.badFlag('--init-from', a.initFrom, 'a safetensors file')]);
-            exitCode = EXIT_BAD_INPUT;
-            return;
-          }
-          // The flag is relative to where the command runs; model.initFrom to the config file.
-          sets.push(`model.initFrom=${JSON.stringify(resolve(String(a.initFrom)))}`);
-        }
-        if (a.saveWeights !== undefined) {
-          const text = String(a.saveWeights).trim();
-          const steps = text === '' ? [] : text.split(',').map((t) => t.trim());
-          if (!steps.every((t) => /^\d+$/.test(t) && Number.isSafeInteger(Number(t)))) {
-            fail([msg.badFlag('--save-weights', a.saveWeights, 'a comma-separated list of steps (integers >= 0), e.g. 0,100,1000')]);
-            exitCode = EXIT_BAD_INPUT;
-            return;
-          }
-          sets.push(`train.saveWeights=${JSON.stringify(steps.map(Number))}`);
-        }
-        let shard: Shard | null = null;
-        if (a.shard !== undefined) {
-          try {
-            shard = parseShard(String(a.shard), process.env);
-          } catch (err) {
-            if (!(err instanceof ShardSpecError)) throw err;
-            fail([err.message]);
-            exitCode = EXIT_BAD_INPUT;
-            return;
-          }
-        }
-        let experiments;
-        try {
-          experiments = prepare(a.config, { out: a.out, set: sets });
-        } catch (err) {
-          if (err instanceof InputError) {
-            fail(err.messages);
-            exitCode = EXIT_BAD_INPUT;
-            return;
-          }
-          throw err;
-        }
-        const abort = new AbortController();
-        pipes.onStdoutClosed = () => abort.abort();
-        let outcome;
-        try {
-          outcome = await runPrepared(experiments, {
-            out: a.out, set: sets, quiet: a.quiet, reports: a.report, log, warn: (line) => fail([line]),
-            workers: a.workers, shard, resume: a.resume, abort: abort.signal,
-          });
-        } catch (err) {
-          // Another run holds the experiment folder, or the folder cannot be made: nothing trained.
-          if (!(err instanceof LockError || err instanceof OutputError)) throw err;
-          fail([err.message]);
-          exitCode = EXIT_FAILED;
-          return;
-        } finally {
-          pipes.onStdoutClosed = null;
-        }
-        if (outcome === 'interrupted' && abort.signal.aborted) {
-          exitCode = EXIT_PIPE_CLOSED;
-          return;
-        }
-        if (outcome === 'interrupted') fail([msg.interrupted()]);
-        exitCode = outcome === 'ok' ? EXIT_OK : outcome === 'interrupted' ? EXIT_INTERRUPTED : EXIT_FAILED;
-      },
-    )
-    .command(
-      'merge <folder...>',
-      'assemble the outputs of sharded runs into <out>/<name>: check every cell is there once, write index.json, sweep-summary.json and the sweep report',
-      (y: Argv) =>
-        y
-          .positional('folder', { type: 'string', array: true, demandOption: true, describe: 'experiment folders (with index.json or index.shard-I-of-N.json), or folders of them' })
-          .option('report', { type: 'boolean', default: true, describe: 'write the sweep report.html (--no-report to skip)' }),
-      async (args) => {
-        const a = args as unknown as CommonArgs & { folder: string[]; report: boolean };
-        const { mergeShards, MergeInputError } = await import('./shard/merge.js');
-        try {
-          const code = await mergeShards(a.folder, { out: a.out, reports: a.report, quiet: a.quiet, log, warn: (line) => fail([line]) });
-          exitCode = code === 0 ? EXIT_OK : EXIT_FAILED;
-        } catch (err) {
-          if (!(err instanceof MergeInputError)) throw err;
-          fail(err.messages);
-          exitCode = EXIT_BAD_INPUT;
-        }
-      },
-    )
-    .command(
-      'report <dir>',
-      're-render the report of a finished run (a cell folder) or experiment (a folder with index.json)',
-      (y: Argv) => y.positional('dir', { type: 'string', demandOption: true }),
-      async (args) => {
-        const dir = resolve(String((args as unknown as { dir: string }).dir));
-        if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-          fail([msg.notARunFolder(dir)]);
-          exitCode = EXIT_BAD_INPUT;
-          return;
-        }
-        const { writeRunReport, writeSweepReport } = await import('./report/index.js');
-        if (existsSync(resolve(dir, 'index.json'))) {
-          const file = await writeSweepReport(dir);
-          if (!(args as unknown as CommonArgs).quiet) log(file);
-        } else if (existsSync(resolve(dir, 'metrics.ndjson'))) {
-          const file = await writeRunReport(dir);
-          if (!(args as unknown as CommonArgs).quiet) log(file);
-        } else {
-          fail([msg.notARunFolder(dir)]);
-          exitCode = EXIT_BAD_INPUT;
-        }
-      },
-    )
-    .command(
-      'figures',
-      "draw every activation and its derivative (the post's figures) into <out>/figures/index.html",
-      (y: Argv) => y,
-      async (args) => {
-        const a = args as unknown as CommonArgs;
-        const { writeFigures } = await import('./report/index.js');
-        const file = await writeFigures(resolve(a.out, 'figures'));
-        if (!a.quiet) log(file);
-      },
-    )
-    .command(
-      'claims',
-      "run the pre-registered claims about the post's activations and write verdicts and a report",
-      (y: Argv) =>
-        y
-          .option('only', { type: 'string', describe: 'a subset of claim ids: --only 4,12' })
-          .option('workers', { type: 'number', default: availableParallelism(), describe: 'cells trained at once' })
-          .option('seed-base', { type: 'number', default: 0, describe: 'shift every evaluation seed of the suite by N' }),
-      async (args) => {
-        const a = args as unknown as CommonArgs & { only?: string; workers: number; seedBase: number };
-        const { runClaims } = await import('./claims/index.js');
-        const only = a.only === undefined ? undefined : a.only.split(',').map((x) => x.trim()).filter(Boolean);
-        exitCode = await runClaims({ out: a.out, only, workers: a.workers, seedBase: a.seedBase, log: a.quiet ? () => {} : log });
-      },
-    )
-    .command(
-      'check',
-      'rerun the baseline experiments and fail when a guarded metric moved beyond its tolerance',
-      (y: Argv) =>
-        y
-          .option('update', { type: 'boolean', default: false, describe: 'rewrite the baselines with the current numbers' })
-          .option('accept-failed', { type: 'boolean', default: false, describe: 'with --update: also record cells that failed or diverged' })
-          .option('workers', { type: 'number', default: availableParallelism(), describe: 'cells trained at once' }),
-      async (args) => {
-        const a = args as unknown as CommonArgs & { update: boolean; acceptFailed: boolean; workers: number };
-        const { runCheck } = await import('./claims/index.js');
-        exitCode = await runCheck({ update: a.update, acceptFailed: a.acceptFailed, workers: a.workers, log });
-      },
-    )
-    .command(
-      'list',
-      'list the activations, initializers, data sets, optimizers and losses with their parameters',
-      (y: Argv) => y,
-      async () => {
-        const { listRegistries } = await import('./list.js');
-        log(listRegistries());
-      },
-    )
-    .command(
-      'bench',
-      'measure speed: kernels vs TensorFlow.js (and PyTorch), metrics overhead, parallel sweeps, scaling',
-      (y: Argv) =>
-        y
-          .option('only', { type: 'string', describe: 'sections: kernels,torch,overhead,sweep,scaling' })
-          .option('torch', { type: 'boolean', default: false, describe: "also time PyTorch (Debian's python3-torch)" })
-          .option('rounds', { type: 'number', default: 5, describe: 'interleaved rounds per measurement' }),
-      async (args) => {
-        const a = args as unknown as { only?: string; torch: boolean; rounds: number };
-        const { runBench } = await import('./bench.js');
-        await runBench({ log, torch: a.torch, rounds: a.rounds, only: a.only?.split(',').map((s) => s.trim()) });
-      },
-    )
+  let parser: Argv<GlobalArgs> = yargs([...argv]).scriptName('gradflow').usage('$0 <command> [options]').options(GLOBAL_OPTIONS);
+  for (const add of COMMANDS) parser = add(parser, io, done);
+  parser = parser
     .demandCommand(1, msg.needCommand())
     .strict()
     .help()
@@ -289,15 +218,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     await parser.parseAsync();
   } catch (err) {
     if (err instanceof UsageError) {
-      fail([err.message]);
+      io.fail([err.message]);
       return EXIT_BAD_INPUT;
     }
     // `claims` and `check` train through the same machinery: a held folder or a full disk is said plainly.
     if (err instanceof LockError || err instanceof OutputError) {
-      fail([err.message]);
+      io.fail([err.message]);
       return EXIT_FAILED;
     }
-    fail([err instanceof Error ? (err.stack ?? err.message) : String(err)]);
+    io.fail([err instanceof Error ? (err.stack ?? err.message) : String(err)]);
     return EXIT_FAILED;
   }
   return exitCode;

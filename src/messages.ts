@@ -189,7 +189,7 @@ export function lossForTask(loss: string, task: string, kind: string, allowed: r
   return `train.loss: "${loss}" is not allowed: data kind "${kind}" is a ${task} task; expected one of ${allowed.join(', ')}`;
 }
 
-// Writing the output (src/train/io.ts, src/train/lock.ts)
+// Writing and reading the output (src/results, src/train/lock.ts)
 
 const WRITE_REASONS: Readonly<Record<string, string>> = {
   ENOSPC: 'no space left on the device',
@@ -206,6 +206,11 @@ const WRITE_REASONS: Readonly<Record<string, string>> = {
 /** A file or folder of the output that cannot be written: `results/x/run/summary.json: cannot write: no space left on the device (ENOSPC)`. */
 export function cannotWrite(path: string, code: string, detail: string): string {
   return `${path}: cannot write: ${WRITE_REASONS[code] ?? detail} (${code})`;
+}
+
+/** A file of a run's output that is there but cannot be used: `results/x/index.json: cannot read: not valid JSON (...)`. */
+export function cannotRead(path: string, reason: string): string {
+  return `${path}: cannot read: ${reason}`;
 }
 
 /** The run stopped because its output could not be written. */
@@ -330,7 +335,7 @@ export function reportFailed(dir: string, err: unknown): string {
   return `${dir}: the report could not be written (${text}); the run's numbers are on disk, retry with gradflow report ${dir}`;
 }
 
-// Shards, resume and merge (src/shard)
+// Shards (src/shard), resume (src/train/run.ts, src/results/cell-state.ts) and merge (src/shard/merge.ts)
 
 const SHARD_FORM = 'I/N with integers 1 <= I <= N (1-based, like vitest and Playwright: --shard 1/4 ... --shard 4/4), or "auto" to read the scheduler\'s variables';
 

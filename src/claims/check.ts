@@ -21,7 +21,7 @@ import { arch, cpus, platform, release } from 'node:os';
 import { availableParallelism } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { LayerRecord, Summary } from '../metrics/types.js';
+import type { LayerRecord, Summary } from '../results/types.js';
 import { REPO_ROOT } from './load.js';
 import { trainConfigs } from './runner.js';
 import { readArm, type Cell } from './runs.js';
@@ -251,7 +251,7 @@ export async function runCheck(opts: CheckOptions = {}): Promise<number> {
   const now = new Map<string, Record<string, Record<string, Value>>>();
   const notOk: string[] = [];
   for (const name of experiments) {
-    const arm = await readArm({ ref: name, study: name, arm: name, dir: join(runsDir, name), lr: null });
+    const arm = readArm({ ref: name, study: name, arm: name, dir: join(runsDir, name), lr: null });
     const cells: Record<string, Record<string, Value>> = {};
     for (const c of arm.cells) {
       cells[cellId(c)] = keyMetrics(c.summary, c.depth);

@@ -13,13 +13,14 @@
  * Anything else (a gap, a slope, a dead share) has no worst value: a diverged run leaves it
  * unmeasured (null) and the claim inconclusive, with the divergence named.
  */
+import { isObject } from '../results/read.js';
 import type { Cell } from './runs.js';
 import { isDiverged, isOk } from './runs.js';
 
 /** log10 growth a diverged run scores: a million-fold. */
 export const BLOWUP_CAP = 6;
 
-const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Readonly<Record<string, unknown>> => (isObject(v) ? v : {});
 
 export function chance(c: Cell): number | null {
   return c.classes === null ? null : 1 / c.classes;
@@ -88,7 +89,6 @@ export function secondsPerStep(c: Cell): number | null {
 /** log10 of the largest per-layer actRms growth (end over start); BLOWUP_CAP for a diverged run. */
 export function blowUp(c: Cell): number | null {
   if (isDiverged(c)) return BLOWUP_CAP;
-  const g = c.summary?.actRmsGrowthOverTime;
-  const xs = Array.isArray(g) ? g.filter((x): x is number => typeof x === 'number' && x > 0) : [];
+  const xs = (c.summary?.actRmsGrowthOverTime ?? []).filter((x): x is number => x !== null && x > 0);
   return xs.length ? Math.min(BLOWUP_CAP, Math.log10(Math.max(...xs))) : null;
 }

@@ -6,7 +6,7 @@
  * Layer indexing follows DESIGN.md: layer 0 is the first hidden layer, layer `depth` the output
  * layer; "hidden" means layers 0 .. depth - 1.
  */
-import type { LayerRecord } from '../metrics/types.js';
+import type { LayerRecord } from '../results/types.js';
 import type { Cell } from './runs.js';
 import type { Measure } from './types.js';
 
@@ -21,14 +21,12 @@ export function hidden(layers: readonly LayerRecord[], depth: number): LayerReco
 /** The hidden layers of a cell's summary point (empty when the summary lacks it). */
 export function layersAt(c: Cell, w: Which): LayerRecord[] {
   const p = c.summary?.[w];
-  if (typeof p !== 'object' || p === null || !Array.isArray((p as { layers?: unknown }).layers)) return [];
-  return hidden((p as { layers: LayerRecord[] }).layers, c.depth);
+  return p ? hidden(p.layers, c.depth) : [];
 }
 
-/** A number of a cell's summary point (`deadFraction`, `actGrowth`, ...), or null. */
-export function pointValue(c: Cell, w: Which, key: string): number | null {
-  const p = c.summary?.[w];
-  const v = typeof p === 'object' && p !== null ? (p as Record<string, unknown>)[key] : undefined;
+/** A number of a cell's summary point, or null. */
+export function pointValue(c: Cell, w: Which, key: 'deadFraction' | 'actGrowth' | 'vanishing' | 'deltaGrowth' | 'deadUnits'): number | null {
+  const v = c.summary?.[w]?.[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 

@@ -5,7 +5,9 @@
  * in memory; then every arm's cells read back from disk (runs.ts).
  */
 import { join, resolve } from 'node:path';
-import { prepare, runPrepared } from '../train/run.js';
+import * as msg from '../messages.js';
+import { writeReports } from '../report/write.js';
+import { prepare, runPrepared, type RunOutcome } from '../train/run.js';
 import { readArm, type ArmRuns } from './runs.js';
 import type { ClaimsFile } from './schema.js';
 import { armConfig, armExperiment, evaluationSeeds, readBase, writeConfigs } from './studies.js';
@@ -22,10 +24,12 @@ export interface TrainOptions {
   readonly log: (line: string) => void;
 }
 
-/** Trains configs (absolute paths) into `runsDir`; resolves to the overall outcome. */
-export async function trainConfigs(paths: readonly string[], runsDir: string, o: Pick<TrainOptions, 'workers' | 'reports' | 'log'>): Promise<'ok' | 'failed' | 'interrupted'> {
+/** Trains configs (absolute paths) into `runsDir`, with their reports when asked; resolves to the overall outcome. */
+export async function trainConfigs(paths: readonly string[], runsDir: string, o: Pick<TrainOptions, 'workers' | 'reports' | 'log'>): Promise<RunOutcome> {
   const experiments = prepare(paths, { out: runsDir, set: [] });
-  return runPrepared(experiments, { out: runsDir, set: [], quiet: true, reports: o.reports, log: o.log, workers: o.workers });
+  const result = await runPrepared(experiments, { out: runsDir, set: [], quiet: true, reports: o.reports, log: o.log, workers: o.workers });
+  if (o.reports) await writeReports(result, (dir, err) => o.log(msg.reportFailed(dir, err)));
+  return result.outcome;
 }
 
 /** Trains the arms `refs` (`<study>/<arm>`) on the evaluation seeds and reads them back, by ref. */
@@ -46,7 +50,7 @@ export async function trainArms(data: ClaimsFile, refs: readonly string[], o: Tr
     o.log(text.trainingStudy(name, arms.length, arms.length * seeds.length, o.workers));
     await trainConfigs(paths, runsDir, o);
     for (const a of arms) {
-      const runs = await readArm({ ref: `${name}/${a}`, study: name, arm: a, dir: join(runsDir, armExperiment(name, a)), lr: null });
+      const runs = readArm({ ref: `${name}/${a}`, study: name, arm: a, dir: join(runsDir, armExperiment(name, a)), lr: null });
       out.set(`${name}/${a}`, { ...runs, lr: study.gate === null ? null : lrOf(runs.cells[0]?.config ?? {}) });
     }
   }

@@ -4,10 +4,11 @@
  * the few facts of its resolved config a check needs (seed, width, depth, activation, classes).
  * Checks never read a file themselves.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { HistogramRecord, MetricRecord, Summary } from '../metrics/types.js';
-import { readRun, type JsonObject } from '../report/read.js';
+import { resolve } from 'node:path';
+import { readRunIndex } from '../results/read-index.js';
+import { readRun } from '../results/read-run.js';
+import { isObject, type JsonObject } from '../results/read.js';
+import type { HistogramRecord, MetricRecord, Summary } from '../results/types.js';
 import * as text from './text.js';
 
 /** One trained cell of an arm. */
@@ -48,11 +49,11 @@ export class MissingRunError extends Error {
   }
 }
 
-const obj = (v: unknown): JsonObject => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : {});
+const obj = (v: unknown): Readonly<Record<string, unknown>> => (isObject(v) ? v : {});
 const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
 
 /** Classes of the data of a resolved config: mnist 10, spirals/blobs `classes`, checkerboard 2, else null. */
-export function classesOf(config: JsonObject): number | null {
+export function classesOf(config: Readonly<Record<string, unknown>>): number | null {
   const data = obj(config.data);
   if (data.kind === 'mnist') return 10;
   if (data.kind === 'checkerboard' || data.kind === 'moons') return 2;
@@ -60,8 +61,8 @@ export function classesOf(config: JsonObject): number | null {
 }
 
 /** Reads one cell folder. */
-export async function readCell(ref: string, dir: string): Promise<Cell> {
-  const run = await readRun(dir);
+export function readCell(ref: string, dir: string): Cell {
+  const run = readRun(dir);
   const config = run.config ?? {};
   const model = obj(config.model);
   return {
@@ -80,18 +81,9 @@ export async function readCell(ref: string, dir: string): Promise<Cell> {
 }
 
 /** Reads every cell an experiment's index.json lists; an experiment that never wrote one has no cells. */
-export async function readArm(meta: Omit<ArmRuns, 'cells'>): Promise<ArmRuns> {
-  const indexPath = join(meta.dir, 'index.json');
-  const cells: Cell[] = [];
-  if (existsSync(indexPath)) {
-    const index = obj(JSON.parse(readFileSync(indexPath, 'utf8')));
-    const name = typeof index.experiment === 'string' ? index.experiment : '';
-    for (const entry of Array.isArray(index.cells) ? index.cells : []) {
-      const e = obj(entry);
-      if (typeof e.id !== 'string') continue;
-      cells.push(await readCell(`${name}/${e.id}`, resolve(meta.dir, typeof e.path === 'string' ? e.path : e.id)));
-    }
-  }
+export function readArm(meta: Omit<ArmRuns, 'cells'>): ArmRuns {
+  const index = readRunIndex(meta.dir);
+  const cells = (index?.cells ?? []).map((e) => readCell(`${index!.experiment}/${e.id}`, resolve(meta.dir, e.path)));
   return { ...meta, cells };
 }
 

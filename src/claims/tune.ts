@@ -96,7 +96,7 @@ export async function runTuning(o: TuneOptions = {}): Promise<Record<string, Rec
     await trainConfigs(paths, join(dir, 'runs'), { workers: o.workers ?? 2, reports: false, log: () => {} });
     const cells = new Map<string, readonly Cell[]>();
     for (const arm of Object.keys(study.arms)) {
-      const runs = await readArm({ ref: `${name}/${arm}`, study: name, arm, dir: join(dir, 'runs', tuneExperiment(name, arm)), lr: null });
+      const runs = readArm({ ref: `${name}/${arm}`, study: name, arm, dir: join(dir, 'runs', tuneExperiment(name, arm)), lr: null });
       cells.set(arm, runs.cells);
     }
     result[name] = choose(study, tune, cells);

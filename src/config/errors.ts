@@ -7,8 +7,6 @@ import { invalidConfig } from '../messages.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  /** The exit code of bad input (DESIGN.md). */
-  readonly exitCode = 2;
   /** The file or label the config came from. */
   readonly origin: string;
   /** One line each, sorted by the path they name. */

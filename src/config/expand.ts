@@ -116,7 +116,12 @@ export function canonicalJson(value: unknown): string {
 
 /** sha256 (hex) of the canonical JSON of a resolved config: equal configs, equal hashes, whatever the key order. */
 export function configHash(config: ResolvedConfig): string {
-  return createHash('sha256').update(canonicalJson(config)).digest('hex');
+  return jsonHash(config);
+}
+
+/** sha256 of the canonical JSON of any value (configHash of a config read back from disk). */
+export function jsonHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
 
 interface Plan {

@@ -1,7 +1,7 @@
 /**
- * What a run writes to disk, as types. The trainer and recorder produce these; reports, claims
- * and `check` read them back from files only. Names follow DESIGN.md (the contract); fields may
- * be added, never renamed.
+ * The records the recorder produces: a line of metrics.ndjson or histograms.ndjson, a run's
+ * status and what made it diverge. src/results re-exports them as part of the files' contract;
+ * names follow DESIGN.md (the contract); fields may be added, never renamed.
  *
  * Layer indexing: layer 0 is the first hidden layer (next to the input); layer `depth` is the
  * output layer.
@@ -95,36 +95,4 @@ export interface DivergenceInfo {
   /** The first layer where a non-finite value appeared, or null when only the loss was. */
   readonly layer: number | null;
   readonly what: 'loss' | 'activation' | 'gradient' | 'weight';
-}
-
-/** summary.json: written atomically (temp file + rename) when a cell ends. */
-export interface Summary {
-  readonly status: RunStatus;
-  /** Steps completed (updates applied). */
-  readonly steps: number;
-  readonly epochs: number;
-  readonly finalLoss: number | null;
-  readonly trainAcc: number | null;
-  readonly testAcc: number | null;
-  readonly trainLoss: number | null;
-  readonly testLoss: number | null;
-  readonly timeSec: number;
-  readonly stepsPerSec: number;
-  readonly params: number;
-  readonly kernel: string;
-  readonly diverged?: DivergenceInfo;
-  readonly error?: string;
-  /** Open for the metrics issue: per-layer metrics at init and end, factors, dead units, theory. */
-  readonly [extra: string]: unknown;
-}
-
-/** results/<name>/index.json */
-export interface RunIndex {
-  readonly experiment: string;
-  readonly cells: readonly {
-    readonly id: string;
-    readonly path: string;
-    readonly overrides: Readonly<Record<string, unknown>>;
-    readonly status: RunStatus | 'pending' | 'running';
-  }[];
 }

@@ -11,9 +11,9 @@
  * reference writer does.
  *
  * Every failure throws `WeightsError` naming the file and, where there is one, the tensor.
+ * Writing a file is src/results/weights.ts's job (the one atomic writer).
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { MLP } from './mlp.js';
 
 /** A bad, unreadable or mismatched weights or tensors file; the CLI maps it to exit code 2. */
@@ -226,31 +226,6 @@ export function serializeSafetensors(
   return out;
 }
 
-/** Writes bytes to `path` atomically: a temporary file in the same folder, then a rename. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // The temporary file may never have been created.
-    }
-    throw new WeightsError(`${path}: cannot write (${(e as Error).message})`);
-  }
-}
-
-/** Writes a safetensors file atomically (see `serializeSafetensors`). */
-export function writeSafetensors(
-  path: string,
-  tensors: ReadonlyMap<string, TensorInput> | Readonly<Record<string, TensorInput>>,
-  metadata: Readonly<Record<string, string>> = {},
-): void {
-  writeFileAtomic(path, serializeSafetensors(tensors, metadata));
-}
-
 const BF16_BITS = new Uint32Array(1);
 const BF16_FLOAT = new Float32Array(BF16_BITS.buffer);
 
@@ -283,15 +258,16 @@ export function toFloat64Array(t: Tensor): Float64Array {
 }
 
 /**
- * Writes the model's weights to `path` (atomically) in the model's dtype (F32 or F64), with
- * PyTorch nn.Linear names: layers.{i}.weight [fan_out, fan_in], layers.{i}.bias [fan_out] for
+ * The model's weights as safetensors bytes in the model's dtype (F32 or F64), with PyTorch
+ * nn.Linear names: layers.{i}.weight [fan_out, fan_in], layers.{i}.bias [fan_out] for
  * i = 0..depth, and prelu.{i}.weight [1] or [units] for PReLU models. `metadata` is stored in
- * `__metadata__` together with format "pt" (what PyTorch's loaders look for).
+ * `__metadata__` together with format "pt" (what PyTorch's loaders look for). The file is
+ * written by src/results/weights.ts.
  */
-export function exportWeights(mlp: MLP, path: string, metadata: Readonly<Record<string, string>> = {}): void {
+export function serializeWeights(mlp: MLP, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
   const tensors = new Map<string, TensorInput>();
   for (const p of mlp.params()) tensors.set(p.name, { shape: p.shape, data: p.value });
-  writeSafetensors(path, tensors, { format: 'pt', ...metadata });
+  return serializeSafetensors(tensors, { format: 'pt', ...metadata });
 }
 
 /** One layer as a weights file must match it: `layers.{index}.weight` [fanOut, fanIn], `.bias` [fanOut], PReLU slopes. */

@@ -1,11 +1,9 @@
 /**
- * Defensive readers for the optional blocks of summary.json that src/metrics/recorder.ts writes
- * (RecorderSummary: theory, initial, final, deadUnits, deadUnitEvents, bornDeadLayers,
- * actRmsGrowthOverTime). Each returns null when its block is absent or not
- * understood, and the report then omits the chart or says why.
+ * The views of summary.json's recorder blocks that the reports draw (src/results reads the file;
+ * the blocks come typed and well formed, or absent). Each returns null when its block is absent,
+ * and the report then omits the chart or says why.
  */
-import type { Summary } from '../metrics/types.js';
-import { finite, isObject } from './read.js';
+import type { DeadUnitEvent, Summary, SummaryPoint } from '../results/types.js';
 
 export interface Theory {
   readonly applies: boolean;
@@ -22,77 +20,50 @@ export interface Theory {
   readonly reason: string;
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
-
 /** summary.theory (src/metrics/theory.ts TheoryBlock): chi1, else predictedDeltaFactor (the same factor). */
 export function theoryOf(summary: Summary | null): Theory | null {
   const t = summary?.theory;
-  if (!isObject(t)) return null;
-  const chi1 = finite(t.chi1) ?? finite(t.predictedDeltaFactor);
-  const perLayer = Array.isArray(t.chi1PerLayer) && t.chi1PerLayer.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)
-    ? (t.chi1PerLayer as number[])
-    : null;
+  if (t === undefined || t === null) return null;
+  const chi1 = t.chi1 ?? t.predictedDeltaFactor;
+  const perLayer = t.chi1PerLayer.every((v) => Number.isFinite(v) && v > 0) ? t.chi1PerLayer : null;
   return {
-    applies: t.applies !== false,
+    applies: t.applies,
     chi1: chi1 !== null && chi1 > 0 ? chi1 : null,
     chi1PerLayer: perLayer,
-    qStar: finite(t.qStar),
-    reason: [...strings(t.reasons), ...strings(t.reason)].join('; '),
+    qStar: t.qStar,
+    reason: t.reasons.join('; '),
   };
-}
-
-/** One entry of summary.deadUnitEvents (src/metrics/dead.ts DeadUnitEvent). */
-export interface DeadUnitEvent {
-  readonly layer: number;
-  readonly unit: number | null;
-  /** The record at which the unit was first seen dead (or alive again). */
-  readonly step: number;
-  readonly kind: 'died' | 'revived';
 }
 
 /**
  * summary.deadUnitEvents: when each unit died (and came back), as the recorder kept them (at
  * most MAX_DEAD_EVENTS; `dropped` counts the rest). Null when the block is absent.
  */
-export function deadUnitEventsOf(summary: Summary | null): { events: DeadUnitEvent[]; dropped: number } | null {
-  const v = summary?.deadUnitEvents;
-  if (!Array.isArray(v)) return null;
-  const events: DeadUnitEvent[] = [];
-  for (const e of v) {
-    if (!isObject(e)) continue;
-    const layer = finite(e.layer);
-    const step = finite(e.step);
-    if (layer === null || step === null) continue;
-    events.push({ layer, unit: finite(e.unit), step, kind: e.kind === 'revived' ? 'revived' : 'died' });
-  }
-  return { events, dropped: finite(summary?.deadUnitEventsDropped) ?? 0 };
+export function deadUnitEventsOf(summary: Summary | null): { events: readonly DeadUnitEvent[]; dropped: number } | null {
+  const events = summary?.deadUnitEvents;
+  if (events === undefined) return null;
+  return { events, dropped: summary?.deadUnitEventsDropped ?? 0 };
 }
 
 /** Units dead at step 0 over all hidden layers (sum of summary.deadUnits[].deadAtInit), or null. */
 export function bornDeadOf(summary: Summary | null): number | null {
-  const v = summary?.deadUnits;
-  if (!Array.isArray(v)) return null;
-  let total = 0;
-  for (const l of v) if (isObject(l)) total += finite(l.deadAtInit) ?? 0;
-  return total;
+  const layers = summary?.deadUnits;
+  return layers === undefined ? null : layers.reduce((total, l) => total + l.deadAtInit, 0);
 }
 
 /** summary.bornDeadLayers: hidden layers with every unit dead at step 0 (the output is constant). */
-export function bornDeadLayersOf(summary: Summary | null): number[] {
-  const v = summary?.bornDeadLayers;
-  return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : [];
+export function bornDeadLayersOf(summary: Summary | null): readonly number[] {
+  return summary?.bornDeadLayers ?? [];
 }
 
 /** max over layers of summary.actRmsGrowthOverTime (activation RMS at the end over at init), or null. */
 export function blowupOverTimeOf(summary: Summary | null): number | null {
-  const v = summary?.actRmsGrowthOverTime;
-  if (!Array.isArray(v)) return null;
-  const xs = v.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  const xs = (summary?.actRmsGrowthOverTime ?? []).filter((x): x is number => x !== null && Number.isFinite(x));
   return xs.length ? Math.max(...xs) : null;
 }
 
 /** A scalar of summary.initial or summary.final (e.g. vanishing, deltaGrowth). */
-export function blockNumber(summary: Summary | null, block: 'initial' | 'final', key: string): number | null {
-  const b = summary?.[block];
-  return isObject(b) ? finite(b[key]) : null;
+export function blockNumber(summary: Summary | null, block: 'initial' | 'final', key: 'vanishing' | 'deltaGrowth' | 'actGrowth'): number | null {
+  const point: SummaryPoint | null | undefined = summary?.[block];
+  return point?.[key] ?? null;
 }

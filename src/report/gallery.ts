@@ -6,8 +6,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ACTIVATIONS, type ActivationName } from '../net/activations.js';
+import { writeFileAtomic } from '../results/write.js';
 import { escapeHtml, renderPage, type Chart } from './html.js';
-import { writeAtomic } from './run-report.js';
 import { OTHER_ACTIVATIONS, POST_ACTIVATIONS, activationFigureSpec, figureParams, rangeText } from './specs/figures.js';
 import { FIGURES, POST_NOTES, PAGE } from './text.js';
 
@@ -45,6 +45,6 @@ export async function writeFigures(outDir: string): Promise<string> {
     footer: [PAGE.figuresFooter],
   });
   const out = join(outDir, 'index.html');
-  await writeAtomic(out, html);
+  writeFileAtomic(out, html);
   return out;
 }

@@ -11,7 +11,8 @@
 export { writeRunReport, runPage, statusLine } from './run-report.js';
 export { writeSweepReport, sweepPage, cellRow, numericAxes, vanishingOf, seedSection, seedAxes, chooseOutcome } from './sweep-report.js';
 export { writeFigures } from './gallery.js';
-export { readRun, readSweep, readSweepSummary, runInfo, parseNdjson, type RunData, type SweepData, type RunInfo } from './read.js';
+export { readRun, readSweep, runInfo, type RunData, type SweepData, type RunInfo } from './read.js';
+export { writeReports, type ReportTargets } from './write.js';
 export { downsample, layerBudget, SCALAR_BUDGET, HISTOGRAM_BUDGET } from './downsample.js';
 export { compileSpec, renderSvg, renderView, countMarks } from './render.js';
 export { renderPage, escapeHtml, type Chart, type Section, type Page } from './html.js';

@@ -85,11 +85,6 @@ export function countMarks(view: vega.View): MarkCounts {
   return counts;
 }
 
-/** Total mark items over all mark types (what the page script writes into data-marks). */
-export function totalItems(counts: MarkCounts): number {
-  return Object.values(counts).reduce((s, c) => s + c.items, 0);
-}
-
 const rgb = /rgb\((\d+), ?(\d+), ?(\d+)\)/g;
 const hex2 = (n: string): string => Number(n).toString(16).padStart(2, '0');
 

@@ -3,9 +3,10 @@
  * per chart and writes <cell>/report.html. No clock is read, so the same folder always gives
  * the same bytes.
  */
-import { writeFile, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { MetricRecord, Summary } from '../metrics/types.js';
+import { REPORT_FILE } from '../results/layout.js';
+import type { MetricRecord, Summary } from '../results/types.js';
+import { writeFileAtomic } from '../results/write.js';
 import { bornDeadLayersOf, bornDeadOf, deadUnitEventsOf, theoryOf } from './blocks.js';
 import { HISTOGRAM_BUDGET, SCALAR_BUDGET, downsample, layerBudget } from './downsample.js';
 import { escapeHtml, renderPage, type Chart, type Section } from './html.js';
@@ -184,19 +185,12 @@ ${factsMarkup(info, summary)}`;
   return { title: `${PAGE.runTitle}: ${info.name || basename(run.dir)}`, header, sections, footer };
 }
 
-/** Writes `path` atomically (temp file + rename), so a reader never sees half a report. */
-export async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
-}
-
 /** Renders <cellDir>/report.html from the files in cellDir; returns its path. */
 export async function writeRunReport(cellDir: string): Promise<string> {
-  const run = await readRun(cellDir);
+  const run = readRun(cellDir);
   const html = await renderPage(runPage(run));
-  const out = join(cellDir, 'report.html');
-  await writeAtomic(out, html);
+  const out = join(cellDir, REPORT_FILE);
+  writeFileAtomic(out, html);
   return out;
 }
 

@@ -5,13 +5,13 @@
  * diagrams when two swept axes are numeric, and a sortable table linking to each cell's report.
  */
 import { join } from 'node:path';
-import type { MetricRecord } from '../metrics/types.js';
-import type { GroupSummary, NumericAggregate, Proportion, SweepSummary } from '../shard/aggregate.js';
+import { REPORT_FILE } from '../results/layout.js';
+import type { GroupSummary, MetricRecord, NumericAggregate, Proportion, SweepSummary } from '../results/types.js';
+import { writeFileAtomic } from '../results/write.js';
 import { blockNumber, blowupOverTimeOf } from './blocks.js';
 import { downsample } from './downsample.js';
 import { escapeHtml, renderPage, type Chart, type Section } from './html.js';
-import { choiceLabel, readSweep, runInfo, type Json, type SweepCell, type SweepData } from './read.js';
-import { writeAtomic } from './run-report.js';
+import { choiceLabel, readSweep, runInfo, type SweepCell, type SweepData } from './read.js';
 import { depthOf } from './specs/common.js';
 import {
   blowupSpec, deadByActivationSpec, lossBandSpec, phaseSpec, proportionSpec, vanishingDepthSpec,
@@ -88,7 +88,7 @@ function sweptKeys(cells: readonly SweepCell[]): string[] {
   return keys;
 }
 
-const valueLabel = (v: Json | undefined): string => choiceLabel(v ?? null) ?? JSON.stringify(v ?? null);
+const valueLabel = (v: unknown): string => choiceLabel(v ?? null) ?? JSON.stringify(v ?? null);
 
 function phaseCharts(sweep: SweepData, rows: readonly CellRow[]): { charts: Chart[]; notes: string[] } {
   const axes = numericAxes(sweep.cells);
@@ -218,7 +218,7 @@ export function seedSection(summary: SweepSummary | null): Section | null {
   const html = seedTableMarkup(groups);
   const { x, others } = seedAxes(groups);
   if (x === null) return { heading: PAGE.sectionSeeds, charts: [], notes: [NOTES.noSeedAxis], html };
-  const seriesOf = (g: GroupSummary): string => others.map((k) => valueLabel(g.overrides[k] as Json | undefined)).join(', ');
+  const seriesOf = (g: GroupSummary): string => others.map((k) => valueLabel(g.overrides[k])).join(', ');
   const base = (g: GroupSummary): SeedPoint => ({ group: g.group, x: g.overrides[x] as number, series: seriesOf(g), n: g.n });
   const manySeries = new Set(groups.map(seriesOf)).size > 1;
   const xTitle = SAFE_KEY.test(x) ? x : PAGE.axisX;
@@ -282,9 +282,9 @@ export function sweepPage(sweep: SweepData): { title: string; header: string; se
 
 /** Renders <expDir>/report.html from index.json and the cell folders; returns its path. */
 export async function writeSweepReport(expDir: string): Promise<string> {
-  const sweep = await readSweep(expDir);
+  const sweep = readSweep(expDir);
   const html = await renderPage(sweepPage(sweep));
-  const out = join(expDir, 'report.html');
-  await writeAtomic(out, html);
+  const out = join(expDir, REPORT_FILE);
+  writeFileAtomic(out, html);
   return out;
 }

@@ -14,18 +14,19 @@
  * (summary.json `ok` or `diverged`, config.json hashing as planned). If one is missing,
  * duplicated, unfinished or of another config, merge names each and writes nothing (exit 1);
  * unreadable input is exit 2 (`MergeInputError`). Otherwise it copies the cell folders that are
- * not already in place, then writes `DIR/<name>/index.json`, `sweep-summary.json` and (unless
- * `reports` is off) the sweep report.
+ * not already in place, then writes `DIR/<name>/index.json` and `sweep-summary.json`, and
+ * returns the experiment folders it wrote (the CLI renders their sweep reports).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import type { RunIndex, RunStatus } from '../metrics/types.js';
 import * as msg from '../messages.js';
-import { writeJsonAtomic } from '../train/io.js';
-import { writeSweepSummary } from './aggregate.js';
-import { asRunIndex, asShardIndex, type ShardIndex } from './plan.js';
-import { cellState, clearCellFiles } from './resume.js';
-import { SHARD_INDEX_FILE } from './spec.js';
+import { cellState, clearCellFiles } from '../results/cell-state.js';
+import { CONFIG_FILE, INDEX_FILE, isTempFile, SHARD_INDEX_FILE, SUMMARY_FILE } from '../results/layout.js';
+import { readIndexFile, readShardIndex } from '../results/read-index.js';
+import { finite, orNull, readConfig, ResultsFileError } from '../results/read.js';
+import { writeSweepSummary } from '../results/sweep.js';
+import type { RunIndex, RunStatus, ShardIndex } from '../results/types.js';
+import { writeJsonAtomic } from '../results/write.js';
 
 export class MergeInputError extends Error {
   override readonly name = 'MergeInputError';
@@ -37,8 +38,6 @@ export class MergeInputError extends Error {
 export interface MergeOptions {
   /** Results folder: each experiment goes to `<out>/<name>`. */
   readonly out: string;
-  /** Write the sweep report.html (off in tests that only need numbers). */
-  readonly reports: boolean;
   readonly quiet: boolean;
   readonly log: (line: string) => void;
   /** Problems with the cells (missing, duplicate, ...), printed whatever `quiet` says. */
@@ -72,18 +71,20 @@ function isDir(p: string): boolean {
 
 function indexFiles(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => f === 'index.json' || SHARD_INDEX_FILE.test(f)).sort();
+    return readdirSync(dir).filter((f) => f === INDEX_FILE || SHARD_INDEX_FILE.test(f)).sort();
   } catch {
     return [];
   }
 }
 
-function readJsonFile(file: string, errors: string[]): unknown {
+/** Reads an index file with `read`; a file that cannot be used is added to `errors`. */
+function readIndex<T>(file: string, read: (file: string) => T | null, errors: string[]): T | null {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return read(file);
   } catch (err) {
-    errors.push(msg.mergeBadIndex(show(file), err instanceof Error ? err.message : String(err)));
-    return undefined;
+    if (!(err instanceof ResultsFileError)) throw err;
+    errors.push(msg.mergeBadIndex(show(file), err.reason));
+    return null;
   }
 }
 
@@ -93,19 +94,15 @@ function readExperimentFolder(dir: string, errors: string[]): ExperimentFolder |
   const names = new Set<string>();
   for (const f of indexFiles(dir)) {
     const file = join(dir, f);
-    const parsed = readJsonFile(file, errors);
-    if (parsed === undefined) continue;
-    if (f === 'index.json') {
-      const index = asRunIndex(parsed);
-      if (index === null) errors.push(msg.mergeBadIndex(show(file), 'expected {"experiment", "cells": [{"id", "overrides", ...}]}'));
-      else {
+    if (f === INDEX_FILE) {
+      const index = readIndex(file, readIndexFile, errors);
+      if (index !== null) {
         runIndex = { file, index };
         names.add(index.experiment);
       }
     } else {
-      const index = asShardIndex(parsed);
-      if (index === null) errors.push(msg.mergeBadIndex(show(file), 'expected {"experiment", "shard", "cells", "plan": [{"id", "overrides", "configHash", "shard"}]}'));
-      else {
+      const index = readIndex(file, readShardIndex, errors);
+      if (index !== null) {
         shardFiles.push({ file, index });
         names.add(index.experiment);
       }
@@ -163,14 +160,14 @@ function planOf(name: string, folders: readonly ExperimentFolder[]): PlannedCell
   const key = (r: RunIndex): string => JSON.stringify(r.cells.map((c) => c.id));
   const other = indexes.find((r) => key(r.index) !== key(indexes[0].index));
   if (other) throw new MergeInputError([msg.mergePlansDisagree(name, show(indexes[0].file), show(other.file))]);
-  return indexes[0].index.cells.map((c) => ({ id: c.id, overrides: c.overrides ?? {}, hash: null, shard: null }));
+  return indexes[0].index.cells.map((c) => ({ id: c.id, overrides: c.overrides, hash: null, shard: null }));
 }
 
 /** Cell folders of an experiment folder: subfolders holding config.json or summary.json. */
 function cellFolders(dir: string): string[] {
   return readdirSync(dir)
     .sort()
-    .filter((f) => isDir(join(dir, f)) && (existsSync(join(dir, f, 'config.json')) || existsSync(join(dir, f, 'summary.json'))));
+    .filter((f) => isDir(join(dir, f)) && (existsSync(join(dir, f, CONFIG_FILE)) || existsSync(join(dir, f, SUMMARY_FILE))));
 }
 
 interface MergePlan {
@@ -186,27 +183,29 @@ function copyCell(from: string, to: string): void {
   clearCellFiles(to);
   for (const f of readdirSync(from)) {
     const src = join(from, f);
-    if (f.endsWith('.tmp') || !statSync(src).isFile()) continue;
+    if (isTempFile(f) || !statSync(src).isFile()) continue;
     copyFileSync(src, join(to, f));
   }
 }
 
+/** The seed in a cell folder's config.json, or null. */
 function seedOf(dir: string): number | null {
-  try {
-    const c: unknown = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    const seed = typeof c === 'object' && c !== null ? (c as { seed?: unknown }).seed : undefined;
-    return typeof seed === 'number' ? seed : null;
-  } catch {
-    return null;
-  }
+  return finite(orNull(() => readConfig(dir))?.seed);
+}
+
+/** What merge did: complete (every experiment written) or not (nothing written), and the folders written. */
+export interface MergeResult {
+  readonly complete: boolean;
+  /** `<out>/<name>` of each merged experiment. */
+  readonly experiments: readonly string[];
 }
 
 /**
- * Merges the experiments found in `folders` into `opts.out`. Resolves to 0 when every
- * experiment was complete and written, 1 when a cell was missing, duplicated or unfinished
- * (nothing written); throws MergeInputError on unreadable input (exit 2).
+ * Merges the experiments found in `folders` into `opts.out`. `complete` is false, and nothing
+ * is written, when a cell was missing, duplicated or unfinished; throws MergeInputError on
+ * unreadable input (exit 2).
  */
-export async function mergeShards(folders: readonly string[], opts: MergeOptions): Promise<0 | 1> {
+export function mergeShards(folders: readonly string[], opts: MergeOptions): MergeResult {
   const found = findExperimentFolders(folders);
   const byName = new Map<string, ExperimentFolder[]>();
   for (const f of found) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
@@ -256,7 +255,7 @@ export async function mergeShards(folders: readonly string[], opts: MergeOptions
     }
     plans.push({ name, dest: resolve(opts.out, name), sources: expFolders.length, cells });
   }
-  if (!complete) return 1;
+  if (!complete) return { complete, experiments: [] };
 
   for (const p of plans) {
     mkdirSync(p.dest, { recursive: true });
@@ -270,19 +269,10 @@ export async function mergeShards(folders: readonly string[], opts: MergeOptions
       experiment: p.name,
       cells: p.cells.map((c) => ({ id: c.cell.id, path: c.cell.id, overrides: c.cell.overrides, status: c.status })),
     };
-    writeJsonAtomic(join(p.dest, 'index.json'), index);
+    writeJsonAtomic(join(p.dest, INDEX_FILE), index);
     const summaryFile = writeSweepSummary(p.dest, p.name, p.cells.map((c) => ({ id: c.cell.id, overrides: c.cell.overrides, status: c.status, seed: c.seed })));
     if (!opts.quiet) opts.log(msg.merged(p.name, p.cells.length, p.sources, show(p.dest)));
     if (!opts.quiet) opts.log(show(summaryFile));
-    if (opts.reports) {
-      try {
-        const { writeSweepReport } = await import('../report/index.js');
-        const file = await writeSweepReport(p.dest);
-        if (!opts.quiet) opts.log(show(file));
-      } catch (err) {
-        opts.warn(msg.reportFailed(show(p.dest), err));
-      }
-    }
   }
-  return 0;
+  return { complete, experiments: plans.map((p) => p.dest) };
 }

@@ -15,13 +15,9 @@
  * variable, the value and what is allowed (the CLI exits 2).
  */
 import * as msg from '../messages.js';
+import type { Shard } from '../results/types.js';
 
-/** Shard `index` of `count`, 1 <= index <= count; `source` says where it came from (for messages). */
-export interface Shard {
-  readonly index: number;
-  readonly count: number;
-  readonly source: string;
-}
+export type { Shard } from '../results/types.js';
 
 export class ShardSpecError extends Error {
   override readonly name = 'ShardSpecError';
@@ -116,11 +112,3 @@ export function shardFromEnv(env: Env): Shard {
 
   throw new ShardSpecError(msg.shardEnvNone());
 }
-
-/** `index.shard-2-of-4.json`: the index file a shard writes instead of index.json. */
-export function shardIndexFile(shard: Pick<Shard, 'index' | 'count'>): string {
-  return `index.shard-${shard.index}-of-${shard.count}.json`;
-}
-
-/** Shard index files in a folder listing: `index.shard-I-of-N.json`. */
-export const SHARD_INDEX_FILE = /^index\.shard-([1-9][0-9]*)-of-([1-9][0-9]*)\.json$/;

@@ -14,8 +14,8 @@ import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as msg from '../messages.js';
-import { makeDir, outputError } from './io.js';
-import { type Shard } from '../shard/spec.js';
+import { LOCK_FILE, shardLockFile, type ShardNumber } from '../results/layout.js';
+import { makeDir, outputError, tempPathFor } from '../results/write.js';
 
 export interface LockInfo {
   readonly pid: number;
@@ -30,8 +30,8 @@ export class LockError extends Error {
 }
 
 /** The lock file of an experiment folder (per shard when sharded). */
-export function lockFile(expDir: string, shard: Shard | null): string {
-  return join(expDir, shard === null ? '.lock' : `.shard-${shard.index}-of-${shard.count}.lock`);
+export function lockFile(expDir: string, shard: ShardNumber | null): string {
+  return join(expDir, shard === null ? LOCK_FILE : shardLockFile(shard));
 }
 
 function readLock(file: string): LockInfo | null {
@@ -66,7 +66,8 @@ let seq = 0;
 export function acquireLock(file: string): () => void {
   makeDir(dirname(file));
   const me: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
-  const tmp = `${file}.${process.pid}.${++seq}.tmp`;
+  const tmp = tempPathFor(file);
+  ++seq;
   try {
     writeFileSync(tmp, JSON.stringify(me) + '\n');
   } catch (err) {

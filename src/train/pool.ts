@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ResolvedConfig } from '../config/schema.js';
 import type { Dataset } from '../data/index.js';
-import type { Summary } from '../metrics/types.js';
+import type { Summary } from '../results/types.js';
 import { trainCell, type Progress } from './trainer.js';
 import type { WorkReply, WorkRequest } from './worker.js';
 import * as msg from '../messages.js';

@@ -1,12 +1,13 @@
 /**
- * `gradflow run`: validate every config and every cell first (bad input writes nothing), then
- * train the cells, keeping `results/<name>/index.json` current, and render the reports.
+ * Running experiments: validate every config and every cell first (bad input writes nothing),
+ * then train the cells, keeping `results/<name>/index.json` current and, at the end, writing
+ * `sweep-summary.json`. The caller renders the reports of the folders the run returns.
  *
- * With a shard (`--shard I/N`) only the cells of shard I of the cost-balanced partition
- * (src/shard/partition.ts) train, the index goes to `index.shard-I-of-N.json` with the plan of
- * the whole experiment, and the sweep report is left to `gradflow merge`. With `resume` (the
+ * With a shard (`--shard I/N`) only the cells the plan gives shard I train (the caller makes
+ * the plan, src/shard/plan.ts), the index goes to `index.shard-I-of-N.json` with the plan of the
+ * whole experiment, and the sweep summary is left to `gradflow merge`. With `resume` (the
  * default for a shard, `--resume` otherwise) a cell already finished with the same config hash
- * (src/shard/resume.ts) is skipped; any other cell's old files are removed before it trains.
+ * (src/results/cell-state.ts) is skipped; any other cell's old files are removed before it trains.
  *
  * Outcome: 'failed' (exit 1) when a cell failed or, without a shard, diverged — also a skipped
  * one, so a resumed run ends as an uninterrupted one would. A shard counts a divergence as a
@@ -18,9 +19,12 @@ import { loadConfig } from '../config/load.js';
 import { expandCells, checkAgainstData, configHash, type Cell } from '../config/expand.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import type { Dataset } from '../data/index.js';
-import type { RunIndex, RunStatus, Summary } from '../metrics/types.js';
 import * as msg from '../messages.js';
-import { makeDir, OutputError, outputError, writeJsonAtomic } from './io.js';
+import { cellState, clearCellFiles } from '../results/cell-state.js';
+import { INDEX_FILE, shardIndexFile } from '../results/layout.js';
+import { writeSweepSummary } from '../results/sweep.js';
+import type { CellStatus, PlanEntry, RunIndex, RunStatus, Shard, ShardIndex, Summary } from '../results/types.js';
+import { makeDir, OutputError, outputError, writeJsonAtomic } from '../results/write.js';
 import { acquireLock, lockFile } from './lock.js';
 import { dataShapeOf, loadedShape, memoryLimit, memoryProblem } from './memory.js';
 import { ACTIVATIONS } from '../net/activations.js';
@@ -30,23 +34,21 @@ import { loadCellData, totalSteps, type Progress } from './trainer.js';
 import { ProgressLine } from './progress.js';
 import { CellError, InlineExecutor, WorkerPool, type Executor } from './pool.js';
 import type { ActivationName } from '../net/activations.js';
-import { writeSweepSummary } from '../shard/aggregate.js';
-import { assignShards, cellCost } from '../shard/partition.js';
-import type { PlanEntry, ShardIndex } from '../shard/plan.js';
-import { cellState, clearCellFiles } from '../shard/resume.js';
-import { shardIndexFile, type Shard } from '../shard/spec.js';
 
 export interface RunOptions {
   readonly out: string;
   readonly set: readonly string[];
   readonly quiet: boolean;
-  /** Build report.html files after training (off in tests that only need numbers). */
+  /**
+   * Reports will be rendered (off in tests that only need numbers): write each experiment's
+   * sweep-summary.json, which the sweep report reads, and list the folders in the result.
+   */
   readonly reports: boolean;
   readonly log: (line: string) => void;
   /** Cells trained at once, each on its own worker thread when > 1. */
   readonly workers: number;
-  /** Run only this shard of each experiment's cells (null or absent: all of them). */
-  readonly shard?: Shard | null;
+  /** Run only one shard of each experiment's cells (null or absent: all of them). */
+  readonly shard?: ShardRun | null;
   /** Skip cells finished with the same config hash (default: true with a shard, else false). */
   readonly resume?: boolean;
   /** Stops the run like SIGINT when aborted (the CLI aborts when its stdout is closed). */
@@ -55,24 +57,40 @@ export interface RunOptions {
   readonly warn?: (line: string) => void;
 }
 
+/** Shard `shard` of each experiment's plan. */
+export interface ShardRun {
+  readonly shard: Shard;
+  /** Each experiment's plan, by experiment name: every cell with its shard (src/shard/plan.ts). */
+  readonly plans: ReadonlyMap<string, readonly PlanEntry[]>;
+}
 
+export type RunOutcome = 'ok' | 'failed' | 'interrupted';
+
+/** What a run did, and the folders whose reports are due. */
+export interface RunResult {
+  readonly outcome: RunOutcome;
+  /** Cell folders that finished training (in any status), in the order they finished. */
+  readonly cells: readonly string[];
+  /** Experiment folders whose sweep-summary.json was written. */
+  readonly experiments: readonly string[];
+}
+
+/** Bad input: the messages name the field, the value and what is allowed (exit 2). */
 export class InputError extends Error {
   constructor(readonly messages: readonly string[]) {
     super(messages.join('\n'));
   }
 }
 
-interface PreparedCell {
+export interface PreparedCell {
   readonly cell: Cell;
   readonly data: Dataset;
   readonly steps: number;
   /** configHash of the cell's resolved config. */
   readonly hash: string;
-  /** Estimated cost for sharding: parameters x (steps + 1) x batch. */
-  readonly cost: number;
 }
 
-interface PreparedExperiment {
+export interface PreparedExperiment {
   readonly config: ResolvedConfig;
   readonly baseDir: string;
   readonly dir: string;
@@ -137,40 +155,9 @@ export function prepare(paths: readonly string[], opts: Pick<RunOptions, 'out' |
       if (late !== null) problems.push(late);
       let bad = problems.length > 0;
       if (bad) errors.push(...problems.map((p) => inCell(cell, p)));
-      const m = cell.config.model;
-      if (m.initFrom !== null && late === null) {
-        const file = resolve(baseDir, m.initFrom);
-        const specs = mlpLayerSpecs({ inputDim: data.inputDim, outputDim: data.outputDim, depth: m.depth, width: m.width, activation: m.activation.name as ActivationName, maxRows: 1 });
-        const wkey = JSON.stringify([file, specs.map((l) => [l.fanIn, l.fanOut, l.activation])]);
-        if (!weightsChecked.has(wkey)) {
-          let problem: string | null = null;
-          try {
-            checkWeightsFile(file, {
-              layers: specs.map((l) => ({ index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, prelu: ACTIVATIONS[l.activation].learned })),
-              depth: m.depth,
-              activation: m.activation.name,
-            });
-          } catch (err) {
-            problem = messagesOf(err).join('; ');
-          }
-          weightsChecked.set(wkey, problem);
-          // The same file's problem once, not once per cell.
-          if (problem !== null) errors.push(`model.initFrom: ${problem}`);
-        }
-        if (weightsChecked.get(wkey) !== null) bad = true;
-      }
+      if (cell.config.model.initFrom !== null && late === null && !initFromFits(cell.config, data, baseDir, weightsChecked, errors)) bad = true;
       if (bad) continue;
-      const steps = totalSteps(cell.config, data.nTrain);
-      const cost = cellCost({
-        inputDim: data.inputDim,
-        outputDim: data.outputDim,
-        depth: m.depth,
-        width: m.width,
-        activation: m.activation.name as ActivationName,
-        steps,
-        batch: Math.min(cell.config.train.batchSize, data.nTrain),
-      });
-      prepared.push({ cell, data, steps, hash: configHash(cell.config), cost });
+      prepared.push({ cell, data, steps: totalSteps(cell.config, data.nTrain), hash: configHash(cell.config) });
     }
     out.push({ config, baseDir, dir: join(opts.out, config.name), cells: prepared });
   }
@@ -183,6 +170,32 @@ export function prepare(paths: readonly string[], opts: Pick<RunOptions, 'out' |
   }
   if (errors.length) throw new InputError(errors);
   return out;
+}
+
+/**
+ * Whether the cell's `model.initFrom` weights file fits its model. A file's problem goes into
+ * `errors` once, however many cells share it (`checked`: file + model shape -> problem or null).
+ */
+function initFromFits(config: ResolvedConfig, data: Dataset, baseDir: string, checked: Map<string, string | null>, errors: string[]): boolean {
+  const m = config.model;
+  const file = resolve(baseDir, m.initFrom ?? '');
+  const specs = mlpLayerSpecs({ inputDim: data.inputDim, outputDim: data.outputDim, depth: m.depth, width: m.width, activation: m.activation.name as ActivationName, maxRows: 1 });
+  const key = JSON.stringify([file, specs.map((l) => [l.fanIn, l.fanOut, l.activation])]);
+  if (!checked.has(key)) {
+    let problem: string | null = null;
+    try {
+      checkWeightsFile(file, {
+        layers: specs.map((l) => ({ index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, prelu: ACTIVATIONS[l.activation].learned })),
+        depth: m.depth,
+        activation: m.activation.name,
+      });
+    } catch (err) {
+      problem = messagesOf(err).join('; ');
+    }
+    checked.set(key, problem);
+    if (problem !== null) errors.push(`model.initFrom: ${problem}`);
+  }
+  return checked.get(key) === null;
 }
 
 /**
@@ -237,15 +250,15 @@ interface ExperimentJob {
 function planJobs(experiments: readonly PreparedExperiment[], opts: RunOptions, resume: boolean): ExperimentJob[] {
   return experiments.map((exp) => {
     let cells: readonly PreparedCell[] = exp.cells;
-    let plan: PlanEntry[] | null = null;
+    let plan: readonly PlanEntry[] | null = null;
     if (opts.shard) {
-      const shard = opts.shard;
-      const assigned = assignShards(exp.cells, (c) => c.cell.id, (c) => c.cost, shard.count);
-      plan = assigned.map(({ item, shard: s }) => ({ id: item.cell.id, overrides: item.cell.overrides, configHash: item.hash, cost: item.cost, shard: s }));
-      cells = assigned.filter((a) => a.shard === shard.index).map((a) => a.item);
+      const { shard, plans } = opts.shard;
+      plan = plans.get(exp.config.name) ?? [];
+      const mineIds = new Set(plan.filter((e) => e.shard === shard.index).map((e) => e.id));
+      cells = exp.cells.filter((c) => mineIds.has(c.cell.id));
       if (!opts.quiet) {
-        const total = exp.cells.reduce((t, c) => t + c.cost, 0);
-        const mine = cells.reduce((t, c) => t + c.cost, 0);
+        const total = plan.reduce((t, e) => t + e.cost, 0);
+        const mine = plan.reduce((t, e) => t + (mineIds.has(e.id) ? e.cost : 0), 0);
         opts.log(msg.shardCells(exp.config.name, shard, cells.length, exp.cells.length, total > 0 ? mine / total : 0));
       }
     }
@@ -271,162 +284,191 @@ function planJobs(experiments: readonly PreparedExperiment[], opts: RunOptions, 
 const SHARD_INDEX_EVERY_MS = 1000;
 
 /**
- * Runs prepared experiments; resolves to the overall outcome. Takes each experiment folder's
- * lock first (src/train/lock.ts): throws `LockError` when another run holds one, and
- * `OutputError` when a folder cannot be created, before anything else is written.
+ * Runs prepared experiments; resolves to the overall outcome and the folders written. Takes
+ * each experiment folder's lock first (src/train/lock.ts): throws `LockError` when another run
+ * holds one, and `OutputError` when a folder cannot be created, before anything else is written.
  */
-export async function runPrepared(experiments: readonly PreparedExperiment[], opts: RunOptions): Promise<'ok' | 'failed' | 'interrupted'> {
+export async function runPrepared(experiments: readonly PreparedExperiment[], opts: RunOptions): Promise<RunResult> {
   const releases: (() => void)[] = [];
   try {
-    for (const exp of experiments) releases.push(acquireLock(lockFile(exp.dir, opts.shard ?? null)));
+    for (const exp of experiments) releases.push(acquireLock(lockFile(exp.dir, opts.shard?.shard ?? null)));
     return await runLocked(experiments, opts);
   } finally {
     for (const release of releases) release();
   }
 }
 
-async function runLocked(experiments: readonly PreparedExperiment[], opts: RunOptions): Promise<'ok' | 'failed' | 'interrupted'> {
-  let outcome: 'ok' | 'failed' | 'interrupted' = 'ok';
-  const shard = opts.shard ?? null;
-  const warn = opts.warn ?? opts.log;
+async function runLocked(experiments: readonly PreparedExperiment[], opts: RunOptions): Promise<RunResult> {
+  const shard = opts.shard?.shard ?? null;
   const jobs = planJobs(experiments, opts, opts.resume ?? shard !== null);
   const totalCells = jobs.reduce((n, j) => n + j.cells.length - j.skipped.size, 0);
   const workers = Math.max(1, Math.min(opts.workers, totalCells));
-  const executor: Executor = workers > 1 ? new WorkerPool(workers) : new InlineExecutor();
-  let interrupted = false;
-  const onSignal = (): void => {
-    interrupted = true;
-    executor.stop();
-  };
-  /** The first write that failed: the run stops, since every later write would fail too. */
-  let fatal: OutputError | null = null;
-  const onOutputError = (err: unknown, path: string): void => {
-    if (fatal === null) {
-      fatal = err instanceof OutputError ? err : outputError(path, err);
-      executor.stop();
-    }
-  };
-  /** Runs a write of the run's own files (index, sweep summary); a failure stops the run. */
-  const guard = (path: string, write: () => void): void => {
-    try {
-      write();
-    } catch (err) {
-      onOutputError(err, path);
-    }
-  };
+  const session = new RunSession(opts, shard, workers > 1 ? new WorkerPool(workers) : new InlineExecutor(), workers);
+  const onSignal = (): void => session.interrupt();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   opts.abort?.addEventListener('abort', onSignal);
   try {
-    for (const { exp, cells, skipped, plan } of jobs) {
-      guard(exp.dir, () => makeDir(exp.dir));
-      const statuses = new Map<string, RunStatus | 'pending' | 'running'>(cells.map((c) => [c.cell.id, skipped.get(c.cell.id) ?? 'pending']));
-      const entries = (): RunIndex['cells'] =>
-        cells.map((c) => ({ id: c.cell.id, path: c.cell.id, overrides: c.cell.overrides, status: statuses.get(c.cell.id)! }));
-      let lastWrite = -Infinity;
-      const writeIndex = (force = false): void => {
-        if (shard === null) {
-          const index: RunIndex = { experiment: exp.config.name, cells: entries() };
-          guard(exp.dir, () => writeJsonAtomic(join(exp.dir, 'index.json'), index));
-          return;
-        }
-        // A shard's index holds the whole plan: rewrite it at most once a second, and at the end.
-        const now = Date.now();
-        if (!force && now - lastWrite < SHARD_INDEX_EVERY_MS) return;
-        lastWrite = now;
-        const index: ShardIndex = {
-          experiment: exp.config.name,
-          shard: { index: shard.index, count: shard.count, source: shard.source },
-          cells: entries(),
-          plan: plan ?? [],
-        };
-        guard(exp.dir, () => writeJsonAtomic(join(exp.dir, shardIndexFile(shard)), index));
-      };
-      writeIndex(true);
-      const todo = cells.filter((c) => !skipped.has(c.cell.id));
-      const progress = new ProgressLine(opts.quiet);
-      const runOne = async (pc: PreparedCell, i: number): Promise<void> => {
-        const cellDir = join(exp.dir, pc.cell.id);
-        const label = `${exp.config.name}/${pc.cell.id}`;
-        if (interrupted || fatal !== null) return;
-        statuses.set(pc.cell.id, 'running');
-        writeIndex();
-        let summary: Summary;
-        try {
-          // A rerun replaces the old files: nothing stale (histograms, weights, summary) survives.
-          try {
-            clearCellFiles(cellDir);
-          } catch (err) {
-            throw outputError(cellDir, err);
-          }
-          summary = await executor.run(
-            { index: i, config: pc.cell.config, dir: cellDir, baseDir: exp.baseDir, data: pc.data },
-            (p: Progress) => progress.update(`[${i + 1}/${todo.length}] ${label}`, p),
-          );
-        } catch (err) {
-          progress.clear();
-          statuses.set(pc.cell.id, 'failed');
-          outcome = 'failed';
-          if (err instanceof OutputError || (err instanceof CellError && err.originalName === 'OutputError')) onOutputError(err, cellDir);
-          writeIndex();
-          opts.log(msg.cellFailed(label, err));
-          return;
-        }
-        progress.clear();
-        statuses.set(pc.cell.id, summary.status);
-        writeIndex();
-        if (summary.status === 'interrupted') outcome = 'interrupted';
-        else if (summary.status !== 'ok' && !(summary.status === 'diverged' && shard !== null) && outcome === 'ok') outcome = 'failed';
-        if (opts.reports && fatal === null) await writeCellReport(cellDir, opts.log);
-        if (!opts.quiet) opts.log(msg.cellFinished(label, summary, relative(process.cwd(), cellDir) || '.'));
-      };
-      // `workers` runners pull cells in order, so at most that many train at once.
-      let next = 0;
-      const runner = async (): Promise<void> => {
-        while (next < todo.length) {
-          const i = next++;
-          await runOne(todo[i], i);
-        }
-      };
-      await Promise.all(Array.from({ length: workers }, runner));
-      writeIndex(true);
-      // Unsharded, a skipped cell that diverged counts as it did when it ran (exit 1, as before);
-      // in a shard a divergence is a result, not a failure, so a job array does not retry it.
-      if (shard === null) for (const status of skipped.values()) if (status !== 'ok' && outcome === 'ok') outcome = 'failed';
-      // The sweep summary and report of a shard are merge's job: it alone sees every cell.
-      if (shard === null && opts.reports && cells.length > 0 && fatal === null) {
-        guard(exp.dir, () => writeSweepSummary(exp.dir, exp.config.name, cells.map((c) => ({ id: c.cell.id, overrides: c.cell.overrides, status: statuses.get(c.cell.id)!, seed: c.cell.config.seed }))));
-        if (fatal === null) await writeExperimentReport(exp.dir, opts.log);
-      }
-      if (interrupted || fatal !== null) break;
+    for (const job of jobs) {
+      await session.runExperiment(job);
+      if (session.stopped) break;
     }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     opts.abort?.removeEventListener('abort', onSignal);
-    await executor.close();
+    await session.executor.close();
   }
-  if (fatal !== null) {
-    warn(msg.outputFailed((fatal as OutputError).message));
-    return 'failed';
-  }
-  return interrupted ? 'interrupted' : outcome;
+  return session.result();
 }
 
-async function writeCellReport(cellDir: string, log: (line: string) => void): Promise<void> {
-  try {
-    const { writeRunReport } = await import('../report/index.js');
-    await writeRunReport(cellDir);
-  } catch (err) {
-    log(msg.reportFailed(cellDir, err));
-  }
-}
+/** The state of one run over its experiments: the executor, the outcome so far, what was written. */
+class RunSession {
+  private outcome: RunOutcome = 'ok';
+  private interrupted = false;
+  /** The first write that failed: the run stops, since every later write would fail too. */
+  private fatal: OutputError | null = null;
+  private readonly cells: string[] = [];
+  private readonly experiments: string[] = [];
 
-async function writeExperimentReport(expDir: string, log: (line: string) => void): Promise<void> {
-  try {
-    const { writeSweepReport } = await import('../report/index.js');
-    await writeSweepReport(expDir);
-  } catch (err) {
-    log(msg.reportFailed(expDir, err));
+  constructor(
+    private readonly opts: RunOptions,
+    private readonly shard: Shard | null,
+    readonly executor: Executor,
+    private readonly workers: number,
+  ) {}
+
+  get stopped(): boolean {
+    return this.interrupted || this.fatal !== null;
+  }
+
+  interrupt(): void {
+    this.interrupted = true;
+    this.executor.stop();
+  }
+
+  result(): RunResult {
+    const written = { cells: this.cells, experiments: this.experiments };
+    if (this.fatal !== null) {
+      (this.opts.warn ?? this.opts.log)(msg.outputFailed(this.fatal.message));
+      return { outcome: 'failed', ...written };
+    }
+    return { outcome: this.interrupted ? 'interrupted' : this.outcome, ...written };
+  }
+
+  private onOutputError(err: unknown, path: string): void {
+    if (this.fatal === null) {
+      this.fatal = err instanceof OutputError ? err : outputError(path, err);
+      this.executor.stop();
+    }
+  }
+
+  /** Runs a write of the run's own files (index, sweep summary); a failure stops the run. */
+  private guard(path: string, write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      this.onOutputError(err, path);
+    }
+  }
+
+  /** Trains the job's cells that are not skipped, `workers` at once, keeping its index current. */
+  async runExperiment(job: ExperimentJob): Promise<void> {
+    const { exp, cells, skipped } = job;
+    this.guard(exp.dir, () => makeDir(exp.dir));
+    const statuses = new Map<string, CellStatus>(cells.map((c) => [c.cell.id, skipped.get(c.cell.id) ?? 'pending']));
+    const writeIndex = this.indexWriter(job, statuses);
+    writeIndex(true);
+    const todo = cells.filter((c) => !skipped.has(c.cell.id));
+    const progress = new ProgressLine(this.opts.quiet);
+    // `workers` runners pull cells in order, so at most that many train at once.
+    let next = 0;
+    const runner = async (): Promise<void> => {
+      while (next < todo.length) {
+        const i = next++;
+        await this.runCell(exp, todo[i], i, todo.length, { statuses, writeIndex, progress });
+      }
+    };
+    await Promise.all(Array.from({ length: this.workers }, runner));
+    writeIndex(true);
+    // Unsharded, a skipped cell that diverged counts as it did when it ran (exit 1, as before);
+    // in a shard a divergence is a result, not a failure, so a job array does not retry it.
+    if (this.shard === null) for (const status of skipped.values()) if (status !== 'ok' && this.outcome === 'ok') this.outcome = 'failed';
+    // The sweep summary of a shard is merge's job: it alone sees every cell.
+    if (this.shard === null && this.opts.reports && cells.length > 0 && this.fatal === null) {
+      const outcomes = cells.map((c) => ({ id: c.cell.id, overrides: c.cell.overrides, status: statuses.get(c.cell.id)!, seed: c.cell.config.seed }));
+      this.guard(exp.dir, () => writeSweepSummary(exp.dir, exp.config.name, outcomes));
+      if (this.fatal === null) this.experiments.push(exp.dir);
+    }
+  }
+
+  /** Writes the experiment's index.json, or its shard index (at most once a second unless forced). */
+  private indexWriter(job: ExperimentJob, statuses: ReadonlyMap<string, CellStatus>): (force?: boolean) => void {
+    const { exp, cells, plan } = job;
+    const entries = (): RunIndex['cells'] =>
+      cells.map((c) => ({ id: c.cell.id, path: c.cell.id, overrides: c.cell.overrides, status: statuses.get(c.cell.id)! }));
+    const shard = this.shard;
+    let lastWrite = -Infinity;
+    return (force = false): void => {
+      if (shard === null) {
+        const index: RunIndex = { experiment: exp.config.name, cells: entries() };
+        this.guard(exp.dir, () => writeJsonAtomic(join(exp.dir, INDEX_FILE), index));
+        return;
+      }
+      // A shard's index holds the whole plan: rewrite it at most once a second, and at the end.
+      const now = Date.now();
+      if (!force && now - lastWrite < SHARD_INDEX_EVERY_MS) return;
+      lastWrite = now;
+      const index: ShardIndex = {
+        experiment: exp.config.name,
+        shard: { index: shard.index, count: shard.count, source: shard.source },
+        cells: entries(),
+        plan: plan ?? [],
+      };
+      this.guard(exp.dir, () => writeJsonAtomic(join(exp.dir, shardIndexFile(shard)), index));
+    };
+  }
+
+  /** Trains cell `i` of `count` (its old files removed first) and records its status. */
+  private async runCell(
+    exp: PreparedExperiment,
+    pc: PreparedCell,
+    i: number,
+    count: number,
+    index: { readonly statuses: Map<string, CellStatus>; readonly writeIndex: (force?: boolean) => void; readonly progress: ProgressLine },
+  ): Promise<void> {
+    const cellDir = join(exp.dir, pc.cell.id);
+    const label = `${exp.config.name}/${pc.cell.id}`;
+    if (this.stopped) return;
+    index.statuses.set(pc.cell.id, 'running');
+    index.writeIndex();
+    let summary: Summary;
+    try {
+      // A rerun replaces the old files: nothing stale (histograms, weights, summary) survives.
+      try {
+        clearCellFiles(cellDir);
+      } catch (err) {
+        throw outputError(cellDir, err);
+      }
+      summary = await this.executor.run(
+        { index: i, config: pc.cell.config, dir: cellDir, baseDir: exp.baseDir, data: pc.data },
+        (p: Progress) => index.progress.update(`[${i + 1}/${count}] ${label}`, p),
+      );
+    } catch (err) {
+      index.progress.clear();
+      index.statuses.set(pc.cell.id, 'failed');
+      this.outcome = 'failed';
+      if (err instanceof OutputError || (err instanceof CellError && err.originalName === 'OutputError')) this.onOutputError(err, cellDir);
+      index.writeIndex();
+      this.opts.log(msg.cellFailed(label, err));
+      return;
+    }
+    index.progress.clear();
+    index.statuses.set(pc.cell.id, summary.status);
+    index.writeIndex();
+    if (summary.status === 'interrupted') this.outcome = 'interrupted';
+    else if (summary.status !== 'ok' && !(summary.status === 'diverged' && this.shard !== null) && this.outcome === 'ok') this.outcome = 'failed';
+    if (this.opts.reports && this.fatal === null) this.cells.push(cellDir);
+    if (!this.opts.quiet) this.opts.log(msg.cellFinished(label, summary, relative(process.cwd(), cellDir) || '.'));
   }
 }

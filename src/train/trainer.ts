@@ -16,16 +16,18 @@ import { lossFor, paramsOf } from '../config/schema.js';
 import type { Dataset } from '../data/index.js';
 import { loadDataset } from '../data/index.js';
 import { Recorder } from '../metrics/recorder.js';
-import type { DivergenceInfo, HistogramRecord, MetricRecord, RunStatus, Summary } from '../metrics/types.js';
+import { CONFIG_FILE, HISTOGRAMS_FILE, METRICS_FILE, SUMMARY_FILE, weightsFile } from '../results/layout.js';
+import type { DivergenceInfo, HistogramRecord, MetricRecord, RunStatus, Summary } from '../results/types.js';
+import { exportWeights } from '../results/weights.js';
+import { makeDir, NdjsonWriter, writeJsonAtomic } from '../results/write.js';
 import { ACTIVATIONS, type ActivationName } from '../net/activations.js';
 import { getKernels } from '../net/kernels.js';
 import { LOSSES, accuracy, type LossName } from '../net/losses.js';
 import { MLP, initializeMLP } from '../net/mlp.js';
 import { OPTIMIZERS, clipGradNorm, type OptimizerName } from '../net/optimizers.js';
 import { createRng } from '../net/rng.js';
-import { exportWeights, importWeights } from '../net/safetensors.js';
+import { importWeights } from '../net/safetensors.js';
 import { alloc, type DType, type FloatArray } from '../net/tensor.js';
-import { makeDir, NdjsonWriter, writeJsonAtomic } from './io.js';
 
 /** Rows evaluated per forward pass when measuring accuracy on a whole split. */
 export const EVAL_CHUNK = 512;
@@ -98,7 +100,7 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
   const t0 = performance.now();
   const dir = opts.dir;
   makeDir(dir);
-  writeJsonAtomic(join(dir, 'config.json'), config);
+  writeJsonAtomic(join(dir, CONFIG_FILE), config);
 
   const root = createRng(config.seed);
   const data = opts.data ?? loadCellData(config, opts.baseDir);
@@ -158,8 +160,8 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
   const probeX = alloc(dtype, probeRows * d);
   gatherRows(xTrain, d, probeIdx, 0, probeRows, probeX);
 
-  const metricsOut = new NdjsonWriter(join(dir, 'metrics.ndjson'));
-  const histOut = metrics.enabled && metrics.histogramsEvery !== null ? new NdjsonWriter(join(dir, 'histograms.ndjson')) : null;
+  const metricsOut = new NdjsonWriter(join(dir, METRICS_FILE));
+  const histOut = metrics.enabled && metrics.histogramsEvery !== null ? new NdjsonWriter(join(dir, HISTOGRAMS_FILE)) : null;
   const recorder = new Recorder({
     mlp,
     activation,
@@ -183,7 +185,7 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
   const savedWeights: string[] = [];
   const saveWeightsAt = (step: number): void => {
     if (!saveAt.has(step)) return;
-    const file = join(dir, `weights-step${step}.safetensors`);
+    const file = join(dir, weightsFile(step));
     exportWeights(mlp, file, { step: String(step), experiment: config.name });
     savedWeights.push(file);
   };
@@ -314,7 +316,7 @@ export async function trainCell(config: ResolvedConfig, opts: TrainOptions): Pro
     ...(savedWeights.length ? { savedWeights: savedWeights.map((f) => f.slice(dir.length + 1)) } : {}),
     ...recorder.summaryBlock(status),
   };
-  writeJsonAtomic(join(dir, 'summary.json'), summary);
+  writeJsonAtomic(join(dir, SUMMARY_FILE), summary);
   return summary;
 }
 

@@ -39,7 +39,7 @@ describe("the post's SELU code, measured", () => {
     expect(momentsOf(postSelu, fp.nu).variance).toBeCloseTo(fp.nu, 9);
   });
 
-  it('keeps the engine's SELU near (0, 1) in a random deep stack', () => {
+  it("keeps the engine's SELU near (0, 1) in a random deep stack", () => {
     const selu = (x: number): number => SELU_LAMBDA * (x > 0 ? x : SELU_ALPHA * Math.expm1(x));
     const ok = stackStats(selu, { width: 128, depth: 16, rows: 64, seed: 1 }).at(-1)!;
     expect(Math.abs(ok.mean)).toBeLessThan(0.1);

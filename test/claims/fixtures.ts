@@ -2,7 +2,7 @@
  * Hand-made runs for the claims tests: cells and arms with just the fields a check reads, so the
  * verdict logic can be driven with chosen numbers (no training).
  */
-import type { LayerRecord, MetricRecord, Summary } from '../../src/metrics/types.js';
+import type { LayerRecord, MetricRecord, Summary } from '../../src/results/types.js';
 import type { ArmRuns, Cell } from '../../src/claims/runs.js';
 
 export interface CellSpec {

@@ -8,14 +8,13 @@ import { MLP, initializeMLP } from '../../src/net/mlp.js';
 import { createRng } from '../../src/net/rng.js';
 import {
   WeightsError,
-  exportWeights,
   importWeights,
   parseSafetensors,
   readSafetensors,
   serializeSafetensors,
   toFloat64Array,
-  writeSafetensors,
 } from '../../src/net/safetensors.js';
+import { exportWeights, writeSafetensors } from '../../src/results/weights.js';
 import type { DType } from '../../src/net/tensor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradflow-st-'));

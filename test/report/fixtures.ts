@@ -12,7 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { erf } from '../../src/net/activations.js';
 import { createRng, type Rng } from '../../src/net/rng.js';
-import { writeSweepSummary } from '../../src/shard/aggregate.js';
+import { writeSweepSummary } from '../../src/results/sweep.js';
 
 export const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
 export const HOSTILE_DESCRIPTION = '</script><script>alert(2)</script> & "quoted" \'single\' <b>not bold</b>';
@@ -329,7 +329,7 @@ export const BORN_DEAD: Readonly<Record<string, Readonly<Record<number, number>>
 /**
  * Narrow relu nets over depth [2, 4, 8] x init [he_normal, glorot_uniform], SEED_COUNT seeds
  * each, with the first BORN_DEAD[init][depth] seeds born dead (flat loss), and the
- * sweep-summary.json that `run` writes, made by the real aggregation (src/shard/aggregate.ts).
+ * sweep-summary.json that `run` writes, made by the real aggregation (src/results/stats.ts).
  * Cell folders are named by their ids, as `run` names them.
  */
 export async function writeSeedSweep(dir: string): Promise<FakeSweep> {

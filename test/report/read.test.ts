@@ -6,10 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blowupOverTimeOf, bornDeadLayersOf, bornDeadOf, deadUnitEventsOf } from '../../src/report/blocks.js';
 import { downsample, layerBudget } from '../../src/report/downsample.js';
 import { escapeHtml, pageData, scriptJson, toColumnar } from '../../src/report/html.js';
-import { parseNdjson, readRun, readSweep, readSweepSummary, runInfo, toMetricRecord } from '../../src/report/read.js';
+import { readRun, readSweep, runInfo } from '../../src/report/read.js';
+import { SWEEP_SUMMARY_FILE } from '../../src/results/layout.js';
+import { readSweepSummary } from '../../src/results/read-index.js';
+import { toSummary } from '../../src/results/read-summary.js';
+import { parseNdjson, toMetricRecord } from '../../src/results/read.js';
 import { compactSvg } from '../../src/report/render.js';
 import { fmt } from '../../src/report/text.js';
-import { SWEEP_SUMMARY_FILE } from '../../src/shard/aggregate.js';
 import { HOSTILE_NAME, SEED_COUNT, writeFakeRun, writeSeedSweep, writeSweep } from './fixtures.js';
 
 let dir: string;
@@ -117,14 +120,16 @@ describe('readSweepSummary', () => {
     expect((await readSweep(d)).summary).toEqual(summary);
   });
 
-  it('gives null when the file is missing, not JSON, or has no groups list', async () => {
+  it('gives no summary to the report when the file is missing, not JSON, or has no groups list', async () => {
     const d = join(dir, 'no-summary');
     await mkdir(d, { recursive: true });
-    expect(await readSweepSummary(d)).toBeNull();
+    expect(readSweepSummary(d)).toBeNull();
+    expect(readSweep(d).summary).toBeNull();
     await writeFile(join(d, SWEEP_SUMMARY_FILE), '{"groups": ');
-    expect(await readSweepSummary(d)).toBeNull();
+    expect(() => readSweepSummary(d)).toThrow(/cannot read: not valid JSON/);
+    expect(readSweep(d).summary).toBeNull();
     await writeFile(join(d, SWEEP_SUMMARY_FILE), JSON.stringify({ groups: {} }));
-    expect(await readSweepSummary(d)).toBeNull();
+    expect(readSweep(d).summary).toBeNull();
   });
 
   it('skips groups it cannot read and fills absent metrics with empty aggregates', async () => {
@@ -181,20 +186,20 @@ describe('downsample', () => {
 });
 
 describe('summary blocks', () => {
-  const summary = {
+  const summary = toSummary({
     deadUnits: [{ layer: 0, units: 8, deadAtInit: 2 }, { layer: 1, units: 8, deadAtInit: 1 }],
     deadUnitEvents: [{ step: 10, layer: 0, unit: 3, kind: 'died' }, { step: 20, layer: 0, unit: 3, kind: 'revived' }, { bogus: true }],
     deadUnitEventsDropped: 4,
     bornDeadLayers: [1],
     actRmsGrowthOverTime: [1.5, null, 3],
-  } as never;
+  });
 
   it('reads dead-unit events with their kind and the dropped count', () => {
     expect(deadUnitEventsOf(summary)).toEqual({
       events: [{ step: 10, layer: 0, unit: 3, kind: 'died' }, { step: 20, layer: 0, unit: 3, kind: 'revived' }],
       dropped: 4,
     });
-    expect(deadUnitEventsOf({} as never)).toBeNull();
+    expect(deadUnitEventsOf(toSummary({}))).toBeNull();
   });
 
   it('sums born-dead units and reads the born-dead layers', () => {
@@ -205,7 +210,7 @@ describe('summary blocks', () => {
 
   it('takes the largest activation growth over training', () => {
     expect(blowupOverTimeOf(summary)).toBe(3);
-    expect(blowupOverTimeOf({ actRmsGrowthOverTime: [null] } as never)).toBeNull();
+    expect(blowupOverTimeOf(toSummary({ actRmsGrowthOverTime: [null] }))).toBeNull();
   });
 });
 

@@ -6,7 +6,10 @@ import { writeRunReport, writeSweepReport } from '../../src/report/index.js';
 import { readSweep } from '../../src/report/read.js';
 import { chooseOutcome, numericAxes, seedAxes, seedSection } from '../../src/report/sweep-report.js';
 import { NOTES, PAGE, SWEEP_CHARTS, fmt } from '../../src/report/text.js';
-import { summarizeSweep, wilson, SWEEP_SUMMARY_FILE, type CellOutcome, type SweepSummary } from '../../src/shard/aggregate.js';
+import { SWEEP_SUMMARY_FILE } from '../../src/results/layout.js';
+import { toSummary } from '../../src/results/read-summary.js';
+import { summarizeSweep, wilson, type CellOutcome } from '../../src/results/stats.js';
+import type { SweepSummary } from '../../src/results/types.js';
 import {
   BORN_DEAD, HOSTILE_DESCRIPTION, HOSTILE_NAME, SEED_COUNT, writeDivergedRun, writeFakeRun, writePhaseSweep, writePreluRun,
   writeSeedSweep, writeSigmoidRun, writeSweep,
@@ -261,7 +264,7 @@ type FakeCell = readonly [Readonly<Record<string, unknown>>, string, boolean];
 function summaryOf(cells: readonly FakeCell[]): SweepSummary {
   const outcomes: CellOutcome[] = cells.map(([overrides, status, bornDead], i) => ({
     id: `${Object.entries(overrides).map(([k, v]) => `${k}=${String(v)}`).join(',')},seed=${i}`,
-    overrides: { ...overrides, seed: i }, status, seed: i, summary: { finalLoss: 0.5 + 0.01 * i, bornDead },
+    overrides: { ...overrides, seed: i }, status, seed: i, summary: toSummary({ finalLoss: 0.5 + 0.01 * i, bornDead }),
   }));
   return summarizeSweep('t', outcomes);
 }

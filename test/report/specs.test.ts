@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MetricRecord } from '../../src/metrics/types.js';
+import type { MetricRecord } from '../../src/results/types.js';
 import { deadUnitEventsOf, theoryOf } from '../../src/report/blocks.js';
 import { readRun, type RunData } from '../../src/report/read.js';
 import { countMarks, renderSvg, renderView, type MarkCounts } from '../../src/report/render.js';

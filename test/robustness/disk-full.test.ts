@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { InputError, prepare, runPrepared } from '../../src/train/run.js';
-import { OutputError, writeJsonAtomic } from '../../src/train/io.js';
+import { OutputError, writeJsonAtomic } from '../../src/results/write.js';
 import { completeLines, listFiles, readJson, tmp, writeConfig } from './helpers.js';
 
 /** What to break: renames onto a matching path, or writes to a matching file past a byte budget. */
@@ -72,7 +72,7 @@ async function run(dir: string, resume = false): Promise<{ outcome: string; log:
   const warn: string[] = [];
   const out = join(dir, 'results');
   const experiments = prepare([join(dir, 'config.json')], { out, set: [] });
-  const outcome = await runPrepared(experiments, { out, set: [], quiet: false, reports: false, log: (l) => log.push(l), warn: (l) => warn.push(l), workers: 1, resume });
+  const { outcome } = await runPrepared(experiments, { out, set: [], quiet: false, reports: false, log: (l) => log.push(l), warn: (l) => warn.push(l), workers: 1, resume });
   return { outcome, log, warn };
 }
 

@@ -3,7 +3,8 @@
  * error cases (texts pinned, since users read them in a job log).
  */
 import { describe, expect, it } from 'vitest';
-import { parseShard, shardFromEnv, shardIndexFile, SHARD_INDEX_FILE, type Env } from '../../src/shard/spec.js';
+import { shardIndexFile, SHARD_INDEX_FILE } from '../../src/results/layout.js';
+import { parseShard, shardFromEnv, type Env } from '../../src/shard/spec.js';
 
 const errorOf = (f: () => unknown): string => {
   try {

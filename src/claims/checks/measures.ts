@@ -21,24 +21,20 @@ const okOnly = (c: Cell, f: () => number | null, what: string): Valued =>
   isOk(c) ? { value: f(), note: `${c.ref}: no ${what}` } : { value: null, note: statusNote(c) };
 
 function revivedShare(c: Cell): Valued {
-  const dead = Array.isArray(c.summary?.deadUnits) ? (c.summary.deadUnits as { layer?: unknown; died?: unknown; unitsRevived?: unknown }[]) : [];
   let died = 0;
   let revived = 0;
-  for (const d of dead) {
-    if (typeof d.layer !== 'number' || d.layer >= c.depth) continue;
-    died += typeof d.died === 'number' ? d.died : 0;
-    revived += typeof d.unitsRevived === 'number' ? d.unitsRevived : 0;
+  for (const d of c.summary?.deadUnits ?? []) {
+    if (d.layer >= c.depth) continue;
+    died += d.died;
+    revived += d.unitsRevived;
   }
   return died > 0 ? { value: revived / died } : { value: null, note: `${c.ref}: no unit died` };
 }
 
 function slopeMove(c: Cell): Valued {
-  const s = c.summary?.preluSlopes as { initial?: unknown; final?: unknown } | undefined;
-  const rows = (v: unknown): number[][] => (Array.isArray(v) ? v.map((r) => (Array.isArray(r) ? r.filter((x): x is number => typeof x === 'number') : [])) : []);
-  const init = rows(s?.initial);
-  const fin = rows(s?.final);
-  if (!init.length || init.length !== fin.length) return { value: null, note: `${c.ref}: no learned slopes` };
-  return { value: mean(fin.map((f, l) => Math.abs((mean(f) ?? NaN) - (mean(init[l]) ?? NaN)))) };
+  const s = c.summary?.preluSlopes;
+  if (!s || !s.initial.length || s.initial.length !== s.final.length) return { value: null, note: `${c.ref}: no learned slopes` };
+  return { value: mean(s.final.map((f, l) => Math.abs((mean(f) ?? NaN) - (mean(s.initial[l]) ?? NaN)))) };
 }
 
 /** The quantity `name` of one run; `target` is the training loss of the *ToTarget measures. */

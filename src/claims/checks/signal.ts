@@ -28,11 +28,7 @@ interface TheoryNumbers {
 
 /** The theory block of a run's summary, or null. */
 function theoryOf(c: Cell): TheoryNumbers | null {
-  const t = c.summary?.theory;
-  if (typeof t !== 'object' || t === null) return null;
-  const o = t as Record<string, unknown>;
-  const nums = (v: unknown): number[] => (Array.isArray(v) ? v.map((x) => (typeof x === 'number' ? x : NaN)) : []);
-  return typeof o.sigmaW2 === 'number' ? { sigmaW2: o.sigmaW2, qPerLayer: nums(o.qPerLayer), chi1PerLayer: nums(o.chi1PerLayer) } : null;
+  return c.summary?.theory ?? null;
 }
 
 /** Mean-field log10(||dL/dz_0|| / ||dL/dz_{L-1}||) of a run. */

@@ -6,7 +6,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Field } from 'vega-lite/types_unstable/channeldef.js';
 import type { LayerSpec, NonNormalizedSpec, UnitSpec } from 'vega-lite/types_unstable/spec/index.js';
-import type { MetricRecord } from '../../metrics/types.js';
+import type { LayerField } from '../../results/read.js';
+import type { MetricRecord } from '../../results/types.js';
 
 export type Spec = TopLevelSpec;
 /** One entry of a `layer` array. */
@@ -68,11 +69,10 @@ export function depthOf(records: readonly MetricRecord[]): number {
 export const jnum = (x: number | undefined): number | null =>
   x !== undefined && Number.isFinite(x) ? Number(x.toPrecision(6)) : null;
 
-/** Per-layer fields a run chart may draw (the LayerRecord scalars). */
-export const LAYER_FIELDS = [
+/** The per-layer fields (of results' LAYER_FIELDS) that a run chart draws, and so the page stores. */
+export const CHARTED_LAYER_FIELDS = [
   'gradNorm', 'updateRatio', 'actMean', 'actStd', 'actRms', 'deadFraction', 'saturatedFraction', 'revivedCount', 'preluSlope',
-] as const;
-export type LayerField = (typeof LAYER_FIELDS)[number];
+] as const satisfies readonly LayerField[];
 
 /** The name under which every per-layer chart of a run finds `layerTable` in `datasets`. */
 export const LAYER_DATA = 'layers';
@@ -84,7 +84,7 @@ export const LAYER_DATA = 'layers';
  * finite). Every per-layer chart of a run reads this same table, so a page stores it once.
  */
 export function layerTable(records: readonly MetricRecord[]): Record<string, number | null>[] {
-  const fields = LAYER_FIELDS.filter((k) => hasLayerField(records, k));
+  const fields = CHARTED_LAYER_FIELDS.filter((k) => hasLayerField(records, k));
   const sp = spans(records.map((r) => r.step));
   const rows: Record<string, number | null>[] = [];
   records.forEach((r, i) => {

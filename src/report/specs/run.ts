@@ -5,8 +5,7 @@
  */
 import type { Field } from 'vega-lite/types_unstable/channeldef.js';
 import type { UnitSpec } from 'vega-lite/types_unstable/spec/index.js';
-import type { HistogramRecord, MetricRecord } from '../../metrics/types.js';
-import type { DeadUnitEvent } from '../blocks.js';
+import type { DeadUnitEvent, HistogramRecord, MetricRecord } from '../../results/types.js';
 import { AXIS, RUN_CHARTS, SERIES, TIP } from '../text.js';
 import {
   CONFIG, EXACT, HEIGHT, LAYER_DATA, PANEL_HEIGHT, PANEL_WIDTH, SCHEMA, WIDTH, depthOf, hasLayerField, jnum, layerColor,

@@ -1,11 +1,12 @@
 /**
- * File writing with the guarantees the design asks for: JSON files appear whole or not at all
- * (temp file + rename), and ndjson streams only ever hold complete lines (one write per line).
- * Every failure to write (a full disk, a read-only or unwritable folder, a file where a folder
- * should be) is an `OutputError` naming the path and the reason, never a bare errno.
+ * Writing a run's files with the guarantees the design asks for: JSON (and every other whole
+ * file) appears whole or not at all (temp file + rename), and ndjson streams only ever hold
+ * complete lines (one write per line). Every failure to write (a full disk, a read-only or
+ * unwritable folder, a file where a folder should be) is an `OutputError` naming the path and
+ * the reason, never a bare errno.
  */
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import * as msg from '../messages.js';
 
@@ -21,8 +22,8 @@ export class OutputError extends Error {
 /** `err` (from node:fs, about `path`) as an OutputError; an OutputError passes through. */
 export function outputError(path: string, err: unknown): OutputError {
   if (err instanceof OutputError) return err;
-  const e = err as NodeJS.ErrnoException;
-  return new OutputError(path, e?.code ?? 'EIO', e?.message ?? String(err));
+  const e = typeof err === 'object' && err !== null ? (err as Partial<NodeJS.ErrnoException>) : {};
+  return new OutputError(path, typeof e.code === 'string' ? e.code : 'EIO', typeof e.message === 'string' ? e.message : String(err));
 }
 
 /** mkdir -p that throws OutputError. */
@@ -36,12 +37,21 @@ export function makeDir(path: string): void {
 
 let tmpCount = 0;
 
-/** Writes `text` to `path` atomically: a reader sees the old file or the new one, never a part. */
-export function writeFileAtomic(path: string, text: string | Uint8Array): void {
-  // pid, thread and a counter: worker threads of one process may write at the same moment.
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${threadId}.${++tmpCount}.tmp`);
+/**
+ * The temporary name for writing `path`: `.<name>.<pid>.<thread>.<n>.tmp` in the same folder
+ * (a rename across folders would not be atomic). pid, worker thread and a per-thread counter
+ * make it unique: two processes, two threads of one process, or two writes of one thread never
+ * share it.
+ */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${threadId}.${++tmpCount}.tmp`);
+}
+
+/** Writes `data` to `path` atomically: a reader sees the old file or the new one, never a part. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = tempPathFor(path);
   try {
-    writeFileSync(tmp, text);
+    writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (err) {
     try {
@@ -53,6 +63,7 @@ export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   }
 }
 
+/** `value` as indented JSON with a final newline, written atomically. */
 export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }

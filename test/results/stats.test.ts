@@ -3,9 +3,10 @@
  * textbook values, and the grouping of cells that differ only in their seed.
  */
 import { describe as group, expect, it } from 'vitest';
-import { describe, quantile, summarizeSweep, wilson, type CellOutcome } from '../../src/shard/aggregate.js';
+import { toSummary } from '../../src/results/read-summary.js';
+import { aggregate, quantile, summarizeSweep, wilson, type CellOutcome } from '../../src/results/stats.js';
 
-group('quantile and describe', () => {
+group('quantile and aggregate', () => {
   it.each([
     [[1, 2, 3, 4], 0.05, 1.15],
     [[1, 2, 3, 4], 0.5, 2.5],
@@ -17,7 +18,7 @@ group('quantile and describe', () => {
   });
 
   it('gives mean, sample std and quantiles over the finite values only', () => {
-    const d = describe([4, null, 1, NaN, 3, 2, undefined, Infinity]);
+    const d = aggregate([4, null, 1, NaN, 3, 2, undefined, Infinity]);
     expect(d.n).toBe(4);
     expect(d.mean).toBe(2.5);
     expect(d.std).toBeCloseTo(Math.sqrt(5 / 3), 12);
@@ -26,8 +27,8 @@ group('quantile and describe', () => {
   });
 
   it('leaves std null for one value and everything null for none', () => {
-    expect(describe([3]).std).toBeNull();
-    expect(describe([null, NaN])).toEqual({ n: 0, mean: null, std: null, min: null, p5: null, p50: null, p95: null, max: null });
+    expect(aggregate([3]).std).toBeNull();
+    expect(aggregate([null, NaN])).toEqual({ n: 0, mean: null, std: null, min: null, p5: null, p50: null, p95: null, max: null });
   });
 });
 
@@ -44,6 +45,16 @@ group('wilson', () => {
     expect(w.hi).toBeCloseTo(hi, 5);
   });
 
+  it('matches the formula worked by hand for 3 of 4', () => {
+    // p = 0.75, z^2 = 3.841459, denominator 1 + z^2/4 = 1.960365,
+    // centre = (0.75 + 0.480182) / 1.960365 = 0.627527,
+    // half = 1.959964 sqrt(0.046875 + 0.060023) / 1.960365 = 1.959964 * 0.326953 / 1.960365 = 0.326885.
+    const w = wilson(3, 4);
+    expect(w.p).toBe(0.75);
+    expect(w.lo).toBeCloseTo(0.627527 - 0.326885, 5);
+    expect(w.hi).toBeCloseTo(0.627527 + 0.326885, 5);
+  });
+
   it('has no estimate for no trials', () => {
     expect(wilson(0, 0)).toEqual({ k: 0, n: 0, p: null, lo: null, hi: null });
   });
@@ -55,7 +66,7 @@ group('summarizeSweep', () => {
     overrides: { 'model.activation': act, seed },
     status,
     seed,
-    summary: { status, finalLoss, bornDead, initial: { vanishing: seed } },
+    summary: toSummary({ status, finalLoss, bornDead, initial: { vanishing: seed } }),
   });
   const cells = [
     cell('relu', 0, 'ok', 0.5, false),
