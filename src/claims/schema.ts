@@ -48,7 +48,7 @@ const TuneSchema = z.strictObject({
    * `loss`: each arm takes the grid rate with the lowest mean recorded training loss (area under
    * the loss curve, chance-clipped, diverged runs scored at chance) over the tuning seeds;
    * `deadRise`: every arm takes one rate, the smallest where `arm`'s dead share rises by at
-   * least `min` on every tuning seed.
+   * least `min` on every tuning seed without a divergence (none: the largest smallest rise).
    */
   select: z.discriminatedUnion('by', [
     z.strictObject({ by: z.literal('loss') }),
@@ -61,8 +61,8 @@ const ArmSchema = z.strictObject({
   set: z.record(z.string(), z.unknown()).default({}),
   /** The learning rate of the evaluation runs (from the tuning, when the study tunes). */
   lr: positive.optional(),
-  /** The tuning's score per grid rate (null: diverged on a tuning seed), as `tune-claims` printed it. */
-  tuning: z.record(z.string(), z.number().nullable()).optional(),
+  /** The tuning's score per grid rate, in grid order (null: not measured on a tuning seed, e.g. diverged). */
+  tuning: z.array(z.strictObject({ lr: positive, score: z.number().nullable() })).optional(),
 });
 
 const StudySchema = z

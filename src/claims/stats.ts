@@ -12,6 +12,7 @@
  *   not reproduced  hi < τ  (the interval excludes the claimed effect)
  *   inconclusive    otherwise
  */
+import { quantile as sortedQuantile } from '../results/stats.js';
 
 /** ln Γ(x), x > 0 (Lanczos, g = 7, n = 9; relative error < 1e-15). */
 export function logGamma(x: number): number {
@@ -151,14 +152,10 @@ export function mean(xs: readonly number[]): number | null {
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
 }
 
-/** The q-quantile (0..1) by linear interpolation between order statistics; null for no data. */
+/** The q-quantile (0..1) of the finite values (src/results/stats.ts, linear interpolation); null for none. */
 export function quantile(xs: readonly number[], q: number): number | null {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const pos = (v.length - 1) * Math.min(1, Math.max(0, q));
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
+  return v.length === 0 ? null : sortedQuantile(v, Math.min(1, Math.max(0, q)));
 }
 
 export function median(xs: readonly number[]): number | null {

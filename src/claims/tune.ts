@@ -37,8 +37,8 @@ export interface TuneOptions {
 
 export interface ArmChoice {
   readonly lr: number;
-  /** Score per grid rate (keyed by the rate as written), null when unmeasured. */
-  readonly tuning: Readonly<Record<string, number | null>>;
+  /** Score per grid rate, in grid order; null when unmeasured on a tuning seed. */
+  readonly tuning: readonly { readonly lr: number; readonly score: number | null }[];
 }
 
 const lrOf = (c: Cell): number => {
@@ -46,14 +46,22 @@ const lrOf = (c: Cell): number => {
   return typeof t === 'object' && t !== null && !Array.isArray(t) && typeof t.lr === 'number' ? t.lr : NaN;
 };
 
-/** Scores per rate of one arm's tuning cells. */
-function scores(cells: readonly Cell[], tune: Tune, score: (c: Cell) => number | null, agg: (xs: number[]) => number | null): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  for (const lr of tune.grid) {
+/** Scores per rate of one arm's tuning cells, in grid order. */
+function scores(cells: readonly Cell[], tune: Tune, score: (c: Cell) => number | null, agg: (xs: number[]) => number | null): ArmChoice['tuning'] {
+  return tune.grid.map((lr) => {
     const vals = cells.filter((c) => lrOf(c) === lr).map(score);
-    out[String(lr)] = vals.length === tune.seeds.length && vals.every((v): v is number => v !== null) ? agg(vals) : null;
-  }
-  return out;
+    return { lr, score: vals.length === tune.seeds.length && vals.every((v): v is number => v !== null) ? agg(vals) : null };
+  });
+}
+
+/** The rate of the smallest score (ties to the smaller rate). */
+export function lowest(s: ArmChoice['tuning']): number {
+  return s.reduce((best, x) => ((x.score ?? Infinity) < (best.score ?? Infinity) ? x : best), s[0]).lr;
+}
+
+/** The smallest rate whose score reaches `min`; without one, the rate of the largest score. */
+export function firstReaching(s: ArmChoice['tuning'], min: number): number {
+  return (s.find((x) => x.score !== null && x.score >= min) ?? s.reduce((best, x) => ((x.score ?? -Infinity) > (best.score ?? -Infinity) ? x : best), s[0])).lr;
 }
 
 /** The choices of one study from its tuning runs. */
@@ -62,16 +70,14 @@ export function choose(study: Study, tune: Tune, cellsByArm: ReadonlyMap<string,
   if (tune.select.by === 'loss') {
     for (const [arm, cells] of cellsByArm) {
       const s = scores(cells, tune, lossArea, (xs) => mean(xs));
-      let best = tune.grid[0];
-      for (const lr of tune.grid) if ((s[String(lr)] ?? Infinity) < (s[String(best)] ?? Infinity)) best = lr;
-      out[arm] = { lr: best, tuning: s };
+      out[arm] = { lr: lowest(s), tuning: s };
     }
     return out;
   }
   const sel = tune.select;
   const s = scores(cellsByArm.get(sel.arm) ?? [], tune, (c) => measureOf('deadRise', c).value, (xs) => Math.min(...xs));
-  const lr = tune.grid.find((r) => (s[String(r)] ?? -Infinity) >= sel.min) ?? tune.grid[tune.grid.length - 1];
-  for (const arm of Object.keys(study.arms)) out[arm] = { lr, tuning: arm === sel.arm ? s : {} };
+  const lr = firstReaching(s, sel.min);
+  for (const arm of Object.keys(study.arms)) out[arm] = { lr, tuning: arm === sel.arm ? s : [] };
   return out;
 }
 
@@ -101,7 +107,7 @@ export async function runTuning(o: TuneOptions = {}): Promise<Record<string, Rec
     }
     result[name] = choose(study, tune, cells);
     for (const [arm, c] of Object.entries(result[name])) {
-      log(text.tuningChoice(name, arm, c.lr, Object.entries(c.tuning).map(([lr, v]) => `${lr}: ${fmtNum(v)}`).join(', ')));
+      log(text.tuningChoice(name, arm, c.lr, c.tuning.map((x) => `${x.lr}: ${fmtNum(x.score)}`).join(', ')));
     }
   }
   const out = join(dir, 'tuning.json');

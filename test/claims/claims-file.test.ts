@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CHECKS, CHECK_NAMES } from '../../src/claims/checks/index.js';
 import { CLAIMS_FILE, CONFIGS_DIR, ClaimsError, loadClaims } from '../../src/claims/load.js';
 import { MAX_SEED_BASE, selects, type Claim, type EmpiricalClaim } from '../../src/claims/schema.js';
+import { firstReaching, lowest } from '../../src/claims/tune.js';
 
 const loaded = loadClaims();
 const claims = loaded.claims.map((c) => c.claim);
@@ -92,13 +93,9 @@ describe('experiments/claims.json', () => {
       for (const [armName, arm] of Object.entries(study.arms)) {
         expect(study.tune.grid, `${name}/${armName}`).toContain(arm.lr);
         const scores = arm.tuning;
-        if (scores === undefined || Object.keys(scores).length === 0) continue;
-        if (select.by === 'loss') {
-          const best = study.tune.grid.reduce((b, lr) => ((scores[String(lr)] ?? Infinity) < (scores[String(b)] ?? Infinity) ? lr : b), study.tune.grid[0]);
-          expect(arm.lr, `${name}/${armName}`).toBe(best);
-        } else {
-          expect(arm.lr, `${name}/${armName}`).toBe(study.tune.grid.find((lr) => (scores[String(lr)] ?? -Infinity) >= select.min) ?? study.tune.grid.at(-1));
-        }
+        if (scores === undefined || scores.length === 0) continue;
+        expect(scores.map((x) => x.lr), `${name}/${armName}`).toEqual(study.tune.grid);
+        expect(arm.lr, `${name}/${armName}`).toBe(select.by === 'loss' ? lowest(scores) : firstReaching(scores, select.min));
       }
     }
   });
