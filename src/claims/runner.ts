@@ -25,8 +25,13 @@ export interface TrainOptions {
 }
 
 /** Trains configs (absolute paths) into `runsDir`, with their reports when asked; resolves to the overall outcome. */
-export async function trainConfigs(paths: readonly string[], runsDir: string, o: Pick<TrainOptions, 'workers' | 'reports' | 'log'>): Promise<RunOutcome> {
+export async function trainConfigs(
+  paths: readonly string[],
+  runsDir: string,
+  o: Pick<TrainOptions, 'workers' | 'reports' | 'log'> & { readonly announce?: (cells: number) => void },
+): Promise<RunOutcome> {
   const experiments = prepare(paths, { out: runsDir, set: [] });
+  o.announce?.(experiments.reduce((n, e) => n + e.cells.length, 0));
   const result = await runPrepared(experiments, { out: runsDir, set: [], quiet: true, reports: o.reports, log: o.log, workers: o.workers });
   if (o.reports) await writeReports(result, (dir, err) => o.log(msg.reportFailed(dir, err)));
   return result.outcome;
@@ -47,8 +52,7 @@ export async function trainArms(data: ClaimsFile, refs: readonly string[], o: Tr
     const seeds = evaluationSeeds(study, o.seedBase);
     const configs = arms.map((a) => armConfig(base, study, study.arms[a], { name: armExperiment(name, a), seeds }));
     const paths = writeConfigs(join(o.dir, 'configs'), configs);
-    o.log(text.trainingStudy(name, arms.length, arms.length * seeds.length, o.workers));
-    await trainConfigs(paths, runsDir, o);
+    await trainConfigs(paths, runsDir, { ...o, announce: (cells) => o.log(text.trainingStudy(name, arms.length, cells, o.workers)) });
     for (const a of arms) {
       const runs = readArm({ ref: `${name}/${a}`, study: name, arm: a, dir: join(runsDir, armExperiment(name, a)), lr: null });
       out.set(`${name}/${a}`, { ...runs, lr: study.gate === null ? null : lrOf(runs.cells[0]?.config ?? {}) });

@@ -27,7 +27,9 @@ export interface Rebuilt {
 
 /** The network of a cell with the weights it saved after `step` updates, and its training split. */
 export function rebuild(c: Cell, step: number): Rebuilt {
-  const config = resolveConfig(c.config, join(c.dir, 'config.json'));
+  // config.json is the resolved config, which writes `seeds: null` for a cell of one seed; the input form omits it.
+  const { seeds, ...rest } = c.config;
+  const config = resolveConfig(seeds === null ? rest : c.config, join(c.dir, 'config.json'));
   const data = loadDataset(config.data, createRng(config.seed).fork('data'), { baseDir: c.dir });
   const activation = resolveActivationName(config.model.activation.name);
   if (activation === undefined) throw new Error(`${c.ref}: unknown activation ${config.model.activation.name}`);
