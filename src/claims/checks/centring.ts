@@ -75,12 +75,12 @@ export const centringRatio = empirical({
       info: [`pre-activation std of the last hidden layer at step 0, seed ${seeds[0]}: ${first.map((c) => `${c.ref} ${preact(c)?.toPrecision(4) ?? 'n/a'}`).join(', ')} (the scale the centring index divides out)`],
       figures: [
         profileFigure({
-          title: `|mean| / RMS of the activation per layer, seed ${seeds[0]}`, what: 'Centring index per hidden layer (0: centred)', yTitle: AXES.centring,
+          title: `|mean| / RMS of the activation per layer, seed ${seeds[0]}`, what: 'Centring index (0: centred)', yTitle: AXES.centring,
           series: first.flatMap((c) => WHICH.map((w) => ({ name: `${c.ref}, ${whichName(w)}`, layers: layersAt(c, w) }))),
           f: (l) => (l.actMean === undefined || !(l.actRms! > 0) ? undefined : Math.abs(l.actMean) / l.actRms!),
         }),
         profileFigure({
-          title: `Pre-activation std per layer at step 0, seed ${seeds[0]}`, what: 'Standard deviation of the pre-activation on the probe batch', yTitle: AXES.preactStd,
+          title: `Pre-activation std per layer at step 0, seed ${seeds[0]}`, what: 'Pre-activation std on the probe batch', yTitle: AXES.preactStd,
           series: first.map((c) => ({ name: c.ref, layers: layersAt(c, 'initial') })), f: (l) => l.preactStd,
         }),
       ],

@@ -221,7 +221,7 @@ export const selfNormalising = empirical({
       figures: [
         sweepFigure(a, p),
         profileFigure({
-          title: `Activation variance per layer, width ${p.width}, seed ${seeds[0]}`, what: 'Variance of each hidden layer on the probe batch at step 0',
+          title: `Activation variance per layer, width ${p.width}, seed ${seeds[0]}`, what: 'Activation variance on the probe batch at step 0',
           yTitle: AXES.variance, series: [{ name: a.ref, layers: layersAt(first, 'initial') }], f: (l) => (l.actStd === undefined ? undefined : l.actStd ** 2),
           band: { y0: p.minVar, y1: p.maxVar, label: 'domain' },
         }),
@@ -242,7 +242,7 @@ export const leavesDomain = empirical({
         return ds.every((x): x is number => x !== null) ? { value: Math.min(...ds) } : { value: null, note: 'no per-layer statistics' };
       }),
       figures: [profileFigure({
-        title: `Activation variance per layer, width ${p.width}, seed ${seeds[0]}`, what: 'Variance of each hidden layer on the probe batch at step 0',
+        title: `Activation variance per layer, width ${p.width}, seed ${seeds[0]}`, what: 'Activation variance on the probe batch at step 0',
         yTitle: AXES.variance, logY: true,
         series: list.map((a) => ({ name: a.ref, layers: layersAt(cellAt(a, seeds[0], p.width), 'initial') })), f: (l) => (l.actStd === undefined ? undefined : l.actStd ** 2),
         band: { y0: p.minVar, y1: p.maxVar, label: 'domain' },

@@ -152,7 +152,7 @@ export const forwardScale = empirical({
     });
     const figures = list.filter((a) => widthsOf(a).length > 1).map((a) => sweepFigure(a, 'Fitted per-layer factor of the activation RMS at step 0', AXES.actGrowth, g, (c) => theoryActGrowth(theoryOf(c), c.depth)));
     figures.push(profileFigure({
-      title: `Activation RMS per layer at step 0, seed ${seeds[0]}`, what: 'Root mean square of each hidden layer’s activation', yTitle: AXES.actRms, logY: true,
+      title: `Activation RMS per layer at step 0, seed ${seeds[0]}`, what: 'Activation RMS on the probe batch', yTitle: AXES.actRms, logY: true,
       series: list.map((a) => ({ name: a.ref, layers: layersAt(cellAt(a, seeds[0], p.width), 'initial') })), f: (l) => l.actRms,
     }));
     return { samples, figures };
@@ -172,7 +172,7 @@ export const blowUp = empirical({
     return {
       samples,
       figures: [profileFigure({
-        title: `Activation RMS per layer at step 0, seed ${seeds[0]}`, what: 'Root mean square of each hidden layer’s activation', yTitle: AXES.actRms, logY: true,
+        title: `Activation RMS per layer at step 0, seed ${seeds[0]}`, what: 'Activation RMS on the probe batch', yTitle: AXES.actRms, logY: true,
         series: list.map((a) => ({ name: a.ref, layers: layersAt(cellAt(a, seeds[0]), 'initial') })), f: (l) => l.actRms,
       })],
     };
