@@ -7,8 +7,6 @@
  *                               after a divergence count ln K (chance-level loss)
  *   activation blow-up          log10 of the largest per-layer actRms growth over training; a
  *                               diverged run scores BLOWUP_CAP
- *   steps/seconds to a target   first evaluation whose training loss is <= target; a run that
- *                               never reaches it (or diverged) is censored at its planned length
  *
  * Anything else (a gap, a slope, a dead share) has no worst value: a diverged run leaves it
  * unmeasured (null) and the claim inconclusive, with the divergence named.
@@ -72,18 +70,6 @@ export function lossArea(c: Cell): number | null {
     sum += l !== undefined && Number.isFinite(l) ? Math.min(l, cap) : cap;
   }
   return sum / steps.length;
-}
-
-/** First recorded evaluation step with training-set loss <= target; the planned length when never. */
-export function stepsToTarget(c: Cell, target: number): { steps: number; reached: boolean } {
-  for (const r of c.records) if (r.trainLoss !== undefined && r.trainLoss <= target) return { steps: r.step, reached: true };
-  return { steps: plannedSteps(c), reached: false };
-}
-
-/** Wall seconds per optimizer step of a run (its whole time over its steps). */
-export function secondsPerStep(c: Cell): number | null {
-  const s = c.summary;
-  return s && s.steps > 0 && s.timeSec > 0 ? s.timeSec / s.steps : null;
 }
 
 /** log10 of the largest per-layer actRms growth (end over start); BLOWUP_CAP for a diverged run. */

@@ -43,7 +43,7 @@ describe('experiments/claims.json', () => {
     const covered: Record<string, string> = {
       '38': 'untestable', // sparsity helps prediction and reduces overfitting
       '12d': 'empirical', // dying ReLUs stop convergence
-      '17c': 'empirical', // ELU's cost repaid by faster convergence, in time
+      '17c': 'untestable', // ELU's cost repaid by faster convergence, in time
       '17d': 'empirical', // ELU's better test performance
       '37': 'empirical', // ReLU6 learns sparse features earlier
       '15c': 'empirical', // unbounded activations unstable during training

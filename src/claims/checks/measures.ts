@@ -4,7 +4,7 @@
  * with a note where it has none.
  */
 import { z } from 'zod';
-import { blowUp, lossArea, secondsPerStep, stepsToTarget, testAcc, trainAcc, trainLoss } from '../effects.js';
+import { blowUp, lossArea, testAcc, trainAcc, trainLoss } from '../effects.js';
 import { fmtNum, pointValue } from '../predicates.js';
 import { isOk, type Cell } from '../runs.js';
 import { mean } from '../stats.js';
@@ -12,7 +12,6 @@ import { statusNote, type Valued } from './common.js';
 
 export const MEASURE_NAMES = [
   'testAcc', 'trainAcc', 'trainLoss', 'lossArea', 'gap', 'blowUp', 'deadRise', 'finalDeadShare', 'revivedShare', 'slopeMove',
-  'stepsToTarget', 'secondsToTarget',
 ] as const;
 export type MeasureName = (typeof MEASURE_NAMES)[number];
 export const measureName = z.enum(MEASURE_NAMES);
@@ -37,8 +36,8 @@ function slopeMove(c: Cell): Valued {
   return { value: mean(s.final.map((f, l) => Math.abs((mean(f) ?? NaN) - (mean(s.initial[l]) ?? NaN)))) };
 }
 
-/** The quantity `name` of one run; `target` is the training loss of the *ToTarget measures. */
-export function measureOf(name: MeasureName, c: Cell, target?: number): Valued {
+/** The quantity `name` of one run. */
+export function measureOf(name: MeasureName, c: Cell): Valued {
   switch (name) {
     case 'testAcc':
       return { value: testAcc(c), note: statusNote(c) };
@@ -64,12 +63,6 @@ export function measureOf(name: MeasureName, c: Cell, target?: number): Valued {
       return isOk(c) ? revivedShare(c) : { value: null, note: statusNote(c) };
     case 'slopeMove':
       return isOk(c) ? slopeMove(c) : { value: null, note: statusNote(c) };
-    case 'stepsToTarget':
-      return { value: stepsToTarget(c, target ?? NaN).steps };
-    case 'secondsToTarget': {
-      const sps = secondsPerStep(c);
-      return sps === null ? { value: null, note: `${c.ref}: no timing` } : { value: stepsToTarget(c, target ?? NaN).steps * sps };
-    }
   }
 }
 
@@ -85,8 +78,6 @@ export const MEASURE_WORDS: Record<MeasureName, string> = {
   finalDeadShare: 'dead share at the end',
   revivedShare: 'units revived / units died',
   slopeMove: 'mean |slope change|',
-  stepsToTarget: 'steps to the target loss',
-  secondsToTarget: 'seconds to the target loss',
 };
 
 /** "0.91 (seed 3)" for a caption. */

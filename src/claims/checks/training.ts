@@ -3,9 +3,8 @@
  *
  *   compare     reduce over the `better` arms of combine(m(better), m(baseline)), combine a
  *               difference or a ratio of one per-run measure (measures.ts), reduce min or max;
- *               optional preconditions: every `better` arm's mean of a measure reaches a minimum
- *               (the control learns), and the wall time per step of every arm varies by at most a
- *               share over its seeds (coefficient of variation), so that seconds can be compared
+ *               optional preconditions: an arm's mean of a measure over the seeds reaches a
+ *               minimum (the control learns; the nets have not all fitted the training set)
  *   level       reduce over `arms` of one per-run measure
  *   saturation  test accuracy, control minus saturated net, with the saturated share at step 0
  *               as a precondition
@@ -15,13 +14,12 @@
 import { z } from 'zod';
 import type { MetricRecord } from '../../metrics/types.js';
 import { fmtNum, hidden, layersAt, meanOver } from '../predicates.js';
-import { secondsPerStep } from '../effects.js';
 import { cellAt, type ArmRuns, type Cell } from '../runs.js';
 import { mean } from '../stats.js';
 import { AXES } from '../text.js';
 import type { Figure, Measure } from '../types.js';
 import { curvesFigure, perSeed, recordMean, type Valued } from './common.js';
-import { MEASURE_WORDS, measureName, measureOf, type MeasureName } from './measures.js';
+import { MEASURE_WORDS, measureName, measureOf } from './measures.js';
 import { empirical } from './types.js';
 
 const FIGURES = ['loss', 'dead', 'slopes', 'accuracy'] as const;
@@ -55,29 +53,19 @@ export const compare = empirical({
     measure: measureName,
     combine: z.enum(['difference', 'ratio']),
     reduce: z.enum(['min', 'max']).default('min'),
-    target: z.number().positive().optional(),
     figure: z.enum(FIGURES).default('loss'),
-    betterMin: z.strictObject({ measure: measureName, min: z.number() }).optional(),
-    maxTimingSpread: z.number().positive().optional(),
+    minimums: z.array(z.strictObject({ role: z.enum(['better', 'baseline']), measure: measureName, min: z.number() })).default([]),
   }),
   evaluate({ params: p, arms, arm, seeds }) {
     const better = arms('better');
     const base = arm('baseline');
-    const pre: Measure[] = [];
-    if (p.betterMin !== undefined) {
-      const req = p.betterMin;
-      for (const b of better) {
-        const v = mean(cellsOf(b, seeds).map((c) => measureOf(req.measure, c).value ?? NaN));
-        pre.push({ label: `${b.ref}: mean ${MEASURE_WORDS[req.measure]} over the seeds`, value: v, threshold: `>= ${req.min}`, pass: v === null ? null : v >= req.min });
-      }
-    }
-    if (p.maxTimingSpread !== undefined) {
-      for (const a of [...better, base]) {
-        const cv = spread(cellsOf(a, seeds).map((c) => secondsPerStep(c) ?? NaN));
-        pre.push({ label: `${a.ref}: coefficient of variation of seconds per step over the seeds`, value: cv, threshold: `<= ${p.maxTimingSpread}`, pass: cv === null ? null : cv <= p.maxTimingSpread });
-      }
-    }
-    const m = (c: Cell): Valued => measureOf(p.measure, c, p.target);
+    const pre: Measure[] = p.minimums.flatMap((req) =>
+      (req.role === 'better' ? better : [base]).map((a) => {
+        const v = mean(cellsOf(a, seeds).map((c) => measureOf(req.measure, c).value ?? NaN));
+        return { label: `${a.ref}: mean ${MEASURE_WORDS[req.measure]} over the seeds`, value: v, threshold: `>= ${req.min}`, pass: v === null ? null : v >= req.min };
+      }),
+    );
+    const m = (c: Cell): Valued => measureOf(p.measure, c);
     const samples = perSeed(seeds, (s) => {
       const vs = better.map((b) => combine(p.combine, m(cellAt(b, s)), m(cellAt(base, s))));
       const bad = vs.find((v) => v.value === null);
@@ -100,22 +88,14 @@ export const compare = empirical({
 /** The cells of an arm at the evaluation seeds it has. */
 const cellsOf = (a: ArmRuns, seeds: readonly number[]): Cell[] => a.cells.filter((c) => seeds.includes(c.seed));
 
-/** Sample standard deviation over the mean (null for fewer than two finite values or a zero mean). */
-export function spread(xs: readonly number[]): number | null {
-  const v = xs.filter((x) => Number.isFinite(x));
-  const m = mean(v);
-  if (v.length < 2 || m === null || m === 0) return null;
-  return Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1)) / Math.abs(m);
-}
-
 export const level = empirical({
   doc: 'A per-run measure of one or more arms, reduced over the arms by min or max, per seed.',
   roles: { arms: 'many' },
-  params: z.strictObject({ measure: measureName, reduce: z.enum(['min', 'max']).default('min'), target: z.number().positive().optional(), figure: z.enum(FIGURES).default('loss') }),
+  params: z.strictObject({ measure: measureName, reduce: z.enum(['min', 'max']).default('min'), figure: z.enum(FIGURES).default('loss') }),
   evaluate({ params: p, arms, seeds }) {
     const list = arms('arms');
     const samples = perSeed(seeds, (s) => {
-      const vs = list.map((a) => measureOf(p.measure as MeasureName, cellAt(a, s), p.target));
+      const vs = list.map((a) => measureOf(p.measure, cellAt(a, s)));
       const bad = vs.find((v) => v.value === null);
       return bad ?? { value: reduceOf(p.reduce, vs.map((v) => v.value!)) };
     });
