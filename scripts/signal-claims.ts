@@ -2,7 +2,7 @@
  * The signal-propagation claims (docs/signal-propagation.md, "Claims"), decided from finished
  * runs of their configs: `npx tsx scripts/signal-claims.ts [results folder]` after
  *
- *   gradflow run claim-jacobian-critical spectrum-orthogonal-vs-gaussian spectrum-orthogonal-relu
+ *   gradflow run signal-jacobian-critical spectrum-orthogonal-vs-gaussian spectrum-orthogonal-relu
  *                phase-tanh-mnist finite-width-relu
  *
  * Prints each claim's measured numbers, its threshold and the verdict; exits 1 when a verdict is
@@ -62,7 +62,7 @@ function step0(cell: SweepCell) {
 const groupOf = (id: string): string => id.split(',').filter((p) => !p.startsWith('seed=')).join(',');
 
 async function critical(): Promise<void> {
-  const sweep = readSweep(join(out, 'claim-jacobian-critical'));
+  const sweep = readSweep(join(out, 'signal-jacobian-critical'));
   const groups = new Map<string, { sw2: number; logs: number[]; predicted: number | null }>();
   for (const c of sweep.cells) {
     const s = step0(c);

@@ -84,10 +84,12 @@ const MERGE_OPTIONS = {
 const CLAIMS_OPTIONS = {
   only: { type: 'string', describe: 'a subset of claim ids: --only 4,12' },
   workers: workers('cells trained at once'),
+  'seed-base': { type: 'number', default: 0, describe: 'shift every evaluation seed of the suite by N' },
 } as const satisfies OptionTable;
 
 const CHECK_OPTIONS = {
   update: { type: 'boolean', default: false, describe: 'rewrite the baselines with the current numbers' },
+  'accept-failed': { type: 'boolean', default: false, describe: 'with --update: also record cells that failed or diverged' },
   workers: workers('cells trained at once'),
 } as const satisfies OptionTable;
 
@@ -165,14 +167,14 @@ const COMMANDS: readonly Registrar[] = [
     builder: (y) => y.options(CLAIMS_OPTIONS),
     run: async (a, io) => {
       const { runClaims } = await import('./claims/index.js');
-      return runClaims({ out: a.out, only: a.only === undefined ? undefined : list(a.only), workers: a.workers, log: a.quiet ? () => {} : io.log });
+      return runClaims({ out: a.out, only: a.only === undefined ? undefined : list(a.only), workers: a.workers, seedBase: a.seedBase, log: a.quiet ? () => {} : io.log });
     },
   }),
   command({
     usage: 'check',
     describe: 'rerun the baseline experiments and fail when a guarded metric moved beyond its tolerance',
     builder: (y) => y.options(CHECK_OPTIONS),
-    run: async (a, io) => (await import('./claims/index.js')).runCheck({ update: a.update, workers: a.workers, log: io.log }),
+    run: async (a, io) => (await import('./claims/index.js')).runCheck({ update: a.update, acceptFailed: a.acceptFailed, workers: a.workers, log: io.log }),
   }),
   command({
     usage: 'list',

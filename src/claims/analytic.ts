@@ -2,12 +2,12 @@
  * Measurements on the engine's own activation entries (src/net/activations.ts), for the claims
  * that are statements about functions rather than about trained networks: dense float64 grids,
  * difference quotients, Gauss quadrature of SELU's moments, and the timing of the batched
- * kernels. Everything here measures; judging is left to checks.ts.
+ * kernels. Everything here measures; judging is left to the checks (src/claims/checks/).
  */
 import { ACTIVATIONS, SELU_ALPHA, SELU_LAMBDA, activationParams, type ActivationName, type ParamValues, type Range } from '../net/activations.js';
 import { createRng } from '../net/rng.js';
 import { expectNormal } from '../metrics/theory.js';
-import { median, quantile } from './predicates.js';
+import { median, quantile } from './stats.js';
 
 /**
  * x_k = k * step for the integers k with lo <= k * step <= hi, so x = 0 is on the grid exactly

@@ -21,10 +21,10 @@ import { arch, cpus, platform, release } from 'node:os';
 import { availableParallelism } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Summary } from '../results/types.js';
-import { readEvidence, runExperiments } from './evidence.js';
+import type { LayerRecord, Summary } from '../results/types.js';
 import { REPO_ROOT } from './load.js';
-import { pointOf } from './predicates.js';
+import { trainConfigs } from './runner.js';
+import { readArm, type Cell } from './runs.js';
 import { CHECK } from './text.js';
 
 export const BASELINES_DIR = join(REPO_ROOT, 'results', 'baselines');
@@ -40,8 +40,11 @@ export const FLOAT_TOLERANCE = 1e-9;
 const EXACT = new Set([
   'status', 'steps', 'trainAcc', 'testAcc', 'bornDead',
   'initial.deadUnits', 'final.deadUnits', 'initial.deadFraction', 'final.deadFraction',
-  'initial.saturatedFraction', 'final.saturatedFraction',
+  'initial.saturatedFraction', 'final.saturatedFraction', 'initial.zeroFraction', 'final.zeroFraction',
 ]);
+
+/** Per-layer fields guarded at step 0 and at the end, hidden layers only (they are statistics of the activation). */
+const HIDDEN_FIELDS = ['deadFraction', 'saturatedFraction', 'zeroFraction', 'actMean', 'actStd', 'actMaxAbs', 'updateRatio'] as const satisfies readonly (keyof LayerRecord)[];
 
 export const TOLERANCE_NOTE =
   'exact: statuses, step counts, flags and ratios of integer counts (accuracies, dead and saturated fractions); ' +
@@ -69,10 +72,25 @@ export function toleranceFor(key: string): Tolerance {
 
 const fin = (x: unknown): Value => (typeof x === 'number' ? (Number.isFinite(x) ? x : null) : x === undefined ? null : (x as Value));
 
+interface Point {
+  readonly vanishing?: number | null;
+  readonly deltaGrowth?: number | null;
+  readonly actGrowth?: number | null;
+  readonly deadUnits?: number;
+  readonly layers: readonly LayerRecord[];
+}
+
+/** summary.initial / summary.final with its layers, or null. */
+function pointOf(summary: Summary | null, which: 'initial' | 'final'): Point | null {
+  const p = summary?.[which];
+  return typeof p === 'object' && p !== null && 'layers' in p && Array.isArray(p.layers) ? (p as Point) : null;
+}
+
 /**
  * The key metrics of one summary.json: final loss and accuracies; per layer gradNorm and
- * deltaNorm at step 0 and at the end (every layer, the output one included); dead and saturated
- * fractions of the hidden layers; the vanishing and growth factors; dead-unit counts; status.
+ * deltaNorm at step 0 and at the end (every layer, the output one included); for the hidden
+ * layers the dead, saturated and zero fractions, the activation's mean, std and largest |a|, and
+ * the update ratio; the vanishing and growth factors; dead-unit counts; status.
  */
 export function keyMetrics(summary: Summary | null, depth: number): Record<string, Value> {
   const out: Record<string, Value> = {
@@ -96,10 +114,7 @@ export function keyMetrics(summary: Summary | null, depth: number): Record<strin
     for (const l of p?.layers ?? []) {
       out[`${w}.gradNorm[${l.layer}]`] = fin(l.gradNorm);
       out[`${w}.deltaNorm[${l.layer}]`] = fin(l.deltaNorm);
-      if (l.layer < depth) {
-        out[`${w}.deadFraction[${l.layer}]`] = fin(l.deadFraction);
-        out[`${w}.saturatedFraction[${l.layer}]`] = fin(l.saturatedFraction);
-      }
+      if (l.layer < depth) for (const f of HIDDEN_FIELDS) out[`${w}.${f}[${l.layer}]`] = fin(l[f]);
     }
   }
   return out;
@@ -181,7 +196,12 @@ export interface CheckOptions {
   readonly out?: string;
   readonly baselinesDir?: string;
   readonly configsDir?: string;
+  /** With `update`: write cells that failed or diverged too (otherwise update refuses and exits 1). */
+  readonly acceptFailed?: boolean;
 }
+
+/** The cell id of a cell read back (`<experiment>/<cell id>`). */
+const cellId = (c: Cell): string => c.ref.slice(c.ref.indexOf('/') + 1);
 
 /** Reruns the baselines and compares (or rewrites them); resolves to the exit code. */
 export async function runCheck(opts: CheckOptions = {}): Promise<number> {
@@ -223,36 +243,44 @@ export async function runCheck(opts: CheckOptions = {}): Promise<number> {
   }
 
   mkdirSync(runsDir, { recursive: true });
-  const trained = await runExperiments(paths, {
-    runsDir, workers: Math.max(1, opts.workers ?? availableParallelism()), reports: false, log: () => {},
-    announce: (cells) => log(CHECK.running(names.length, cells)),
-  });
-  if (trained.outcome !== 'ok') log(CHECK.runFailed);
-  const evidence = await readEvidence(trained.experiments);
+  const workers = Math.max(1, opts.workers ?? availableParallelism());
+  const experiments = paths.map((p) => String((JSON.parse(readFileSync(p, 'utf8')) as { name?: unknown }).name));
+  log(CHECK.running(names.length));
+  const outcome = await trainConfigs(paths, runsDir, { workers, reports: false, log: () => {} });
+  if (outcome !== 'ok') log(CHECK.runFailed);
   const now = new Map<string, Record<string, Record<string, Value>>>();
-  for (const exp of trained.experiments) {
+  const notOk: string[] = [];
+  for (const name of experiments) {
+    const arm = readArm({ ref: name, study: name, arm: name, dir: join(runsDir, name), lr: null });
     const cells: Record<string, Record<string, Value>> = {};
-    for (const c of evidence.of([exp.name])) cells[c.id] = keyMetrics(c.summary, c.depth);
-    now.set(exp.name, cells);
+    for (const c of arm.cells) {
+      cells[cellId(c)] = keyMetrics(c.summary, c.depth);
+      if (c.summary?.status !== 'ok') notOk.push(c.ref);
+    }
+    now.set(name, cells);
   }
   const sec = (): number => (performance.now() - t0) / 1000;
 
   if (opts.update) {
+    if (notOk.length && !opts.acceptFailed) {
+      log(CHECK.refuseUpdate(notOk));
+      return 1;
+    }
     mkdirSync(baseDir, { recursive: true });
     const written: string[] = [];
-    trained.experiments.forEach((exp, i) => {
-      const cells = now.get(exp.name) ?? {};
+    experiments.forEach((name, i) => {
+      const cells = now.get(name) ?? {};
       const tolerances: Record<string, Tolerance> = {};
       for (const m of Object.values(cells)) for (const k of Object.keys(m)) tolerances[metricName(k)] = toleranceFor(k);
       const file: BaselineFile = {
-        experiment: exp.name,
+        experiment: name,
         config: relative(REPO_ROOT, paths[i]).split('\\').join('/'),
         producedBy: machine(),
         toleranceNote: TOLERANCE_NOTE,
         tolerances,
         cells,
       };
-      const path = join(baseDir, `${exp.name}.json`);
+      const path = join(baseDir, `${name}.json`);
       writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
       written.push(relative(process.cwd(), path) || path);
     });

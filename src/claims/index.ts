@@ -1,31 +1,34 @@
 /**
- * `gradflow claims`: load the claims file, train every config the selected claims need (each
- * once, cells in parallel), run each claim's check on what the runs wrote, and write
+ * `gradflow claims`: load the claims file, train every arm the selected claims read (each once,
+ * on the evaluation seeds seedBase + 0 .. n - 1), judge each claim, and write
  * `<out>/claims/verdicts.json` and `<out>/claims/report.html`.
  *
- *   runClaims({ out: 'results', only: [4, '12b'], workers: 2, log: console.log }) -> exit code
+ *   runClaims({ out: 'results', only: ['12b'], workers: 2, seedBase: 0 }) -> exit code
  *
- * Exit code: 0 when every claim has its expected verdict (or is reproduced although the file
- * expects otherwise), 1 when a claim the file expects to be reproduced is not, 2 for bad input
- * (the claims file, --only). `gradflow check` (metric baselines) lives in check.ts.
+ * Exit code: 0 when every claim has its expected verdict, 1 when any verdict differs from the
+ * expected one in either direction (an inconclusive verdict included), 2 for bad input (the
+ * claims file, --only, --seed-base). `gradflow check` (metric baselines) lives in check.ts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { renderPage } from '../report/html.js';
-import { Evidence, MissingEvidenceError, readEvidence, reportHref, runExperiments, type CellEvidence } from './evidence.js';
-import { ClaimsError, loadClaims, type LoadedClaim } from './load.js';
-import { claimsPage, valueText, type ClaimEntry } from './report.js';
-import { VERDICTS, selects, type Verdict } from './schema.js';
+import { evaluateClaim, type Evaluated } from './evaluate.js';
+import { ClaimsError, loadClaims } from './load.js';
+import { fmtNum } from './predicates.js';
+import { claimsPage } from './report.js';
+import type { ArmRuns } from './runs.js';
+import { MAX_SEED_BASE, selects } from './schema.js';
+import { trainArms } from './runner.js';
 import * as text from './text.js';
-import { verdictOf, type ClaimVerdict, type Outcome, type VerdictsFile } from './types.js';
+import type { ClaimVerdict, VerdictsFile } from './types.js';
 
 export { loadClaims, ClaimsError, CLAIMS_FILE, CONFIGS_DIR, type LoadedClaim, type LoadedClaims } from './load.js';
-export { CHECKS, CHECK_NAMES, type CheckName, type CheckDef } from './checks.js';
+export { CHECKS, CHECK_NAMES, type CheckName, type CheckDef } from './checks/index.js';
 export { runCheck, type CheckOptions } from './check.js';
 export type { Claim, ClaimsFile, Verdict } from './schema.js';
-export type { ClaimVerdict, Measure, Outcome, VerdictsFile } from './types.js';
+export type { ClaimVerdict, Measure, VerdictsFile } from './types.js';
 
 export interface ClaimsOptions {
   /** Results folder; the claims go to `<out>/claims/` (default `results`). */
@@ -34,51 +37,65 @@ export interface ClaimsOptions {
   readonly only?: readonly number[] | readonly string[];
   /** Cells trained at once (default: the machine's available parallelism). */
   readonly workers?: number;
+  /** Shifts every evaluation seed (default 0). */
+  readonly seedBase?: number;
   readonly log?: (line: string) => void;
-  /** Write each run's report.html (default true; the claims report links to them). */
+  /** Write each run's report.html (default false: the claims report carries the figures). */
   readonly reports?: boolean;
   readonly claimsFile?: string;
   readonly configsDir?: string;
 }
 
-/** The claims (and cells) a selection needs: refs of every role. */
-function refsOf(c: LoadedClaim): string[] {
-  return Object.values(c.claim.cells).flat();
+/** The counts of verdicts.json. */
+export function countVerdicts(vs: readonly ClaimVerdict[]): VerdictsFile['counts'] {
+  const n = (v: string): number => vs.filter((x) => x.verdict === v).length;
+  return {
+    identity: { holds: n('holds'), fails: n('fails') },
+    empirical: { reproduced: n('reproduced'), 'not reproduced': n('not reproduced'), inconclusive: n('inconclusive') },
+    untestable: n('untestable'),
+  };
 }
 
-async function evaluate(c: LoadedClaim, evidence: Evidence): Promise<Outcome & { error?: string }> {
-  const roles = c.claim.cells;
-  const ctx = {
-    claim: c.claim,
-    t: c.claim.thresholds,
-    params: c.params,
-    one: (role: string): CellEvidence => evidence.get(roles[role] as string),
-    many: (role: string): CellEvidence[] => (roles[role] as string[]).map((r) => evidence.get(r)),
-    all: (): CellEvidence[] => evidence.of(c.experiments),
-  };
-  try {
-    return await c.def.evaluate(ctx);
-  } catch (err) {
-    // A missing run or an unreadable file leaves the claim undecided, not failed.
-    return { measures: [], chart: null, error: err instanceof MissingEvidenceError ? err.message : text.checkError(c.claim.id, err) };
+/** The ids whose verdict differs from the expected one, in either direction. */
+export function unexpectedIds(vs: readonly ClaimVerdict[]): string[] {
+  return vs.filter((v) => v.verdict !== v.expected).map((v) => v.id);
+}
+
+/** The exit code of a set of verdicts: 1 when any differs from its expected verdict. */
+export function exitCodeOf(vs: readonly ClaimVerdict[]): 0 | 1 {
+  return unexpectedIds(vs).length ? 1 : 0;
+}
+
+/** The one-line summary of a verdict for the log. */
+function summaryOf(v: ClaimVerdict): string {
+  if (v.kind === 'untestable') return v.reason ?? '';
+  if (v.effect) {
+    const iv = v.effect.interval;
+    const shown = `${v.effect.name}: ${fmtNum(v.effect.value)}${iv ? ` [${fmtNum(iv[0])}, ${fmtNum(iv[1])}]` : ''} (${v.effect.direction} ${fmtNum(v.effect.threshold)})`;
+    return v.reason ? `${shown}; ${v.reason}` : shown;
   }
+  const failed = v.measures.filter((m) => m.pass !== true);
+  return v.reason ?? (failed.length ? failed : v.measures).slice(0, 2).map((m) => `${m.label}: ${typeof m.value === 'number' ? fmtNum(m.value) : String(m.value)} (${m.threshold})`).join('; ');
 }
 
 /** Runs the selected claims; resolves to the exit code. */
 export async function runClaims(opts: ClaimsOptions = {}): Promise<number> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const seedBase = opts.seedBase ?? 0;
+  if (!Number.isInteger(seedBase) || seedBase < 0 || seedBase > MAX_SEED_BASE) {
+    log(text.badSeedBase(opts.seedBase, MAX_SEED_BASE));
+    return 2;
+  }
   const dir = resolve(opts.out ?? 'results', 'claims');
-  const runsDir = join(dir, 'runs');
   let loaded;
   try {
     loaded = loadClaims(opts.claimsFile, opts.configsDir);
   } catch (err) {
-    if (err instanceof ClaimsError) {
-      for (const m of err.messages) log(m);
-      return 2;
-    }
-    throw err;
+    if (!(err instanceof ClaimsError)) throw err;
+    for (const m of err.messages) log(m);
+    return 2;
   }
   const only = opts.only?.map(String);
   for (const o of only ?? []) {
@@ -88,69 +105,38 @@ export async function runClaims(opts: ClaimsOptions = {}): Promise<number> {
     }
   }
   const selected = loaded.claims.filter((c) => selects(only, c.claim.id));
-  const paths = [...new Set(selected.flatMap((c) => c.configPaths))];
   const workers = Math.max(1, opts.workers ?? availableParallelism());
-  mkdirSync(runsDir, { recursive: true });
-
-  let trained: Awaited<ReturnType<typeof runExperiments>> = { outcome: 'ok', experiments: [] };
-  if (paths.length > 0) {
-    trained = await runExperiments(paths, {
-      runsDir, workers, reports: opts.reports ?? true, log,
-      announce: (cells) => log(text.runningConfigs(paths.length, cells, workers)),
-    });
-  }
-  const evidence = await readEvidence(trained.experiments);
-  const notOk = evidence.of(trained.experiments.map((e) => e.name)).filter((c) => c.summary?.status !== 'ok').map((c) => c.ref);
+  mkdirSync(dir, { recursive: true });
+  const refs = [...new Set(selected.flatMap((c) => c.armRefs))];
+  const arms: Map<string, ArmRuns> = refs.length
+    ? await trainArms(loaded.data, refs, { dir, configsDir: loaded.configsDir, workers, seedBase, reports: opts.reports ?? false, log })
+    : new Map();
+  const notOk = [...arms.values()].flatMap((a) => a.cells.filter((c) => c.summary?.status !== 'ok').map((c) => `${c.ref} (${c.summary?.status ?? 'missing'})`));
   if (notOk.length) log(text.runsNotOk(notOk));
 
-  // Analytic checks (the timing one included) run after training, with the workers gone.
-  const entries: ClaimEntry[] = [];
-  for (const c of selected) {
-    const outcome = await evaluate(c, evidence);
-    const verdict: Verdict = outcome.error !== undefined ? 'inconclusive' : verdictOf(outcome);
-    const expected = c.claim.expected;
-    const refs = [...new Set([...refsOf(c), ...(c.def.runs ? evidence.of(c.experiments).map((e) => e.ref) : [])])];
-    const v: ClaimVerdict = {
-      id: c.claim.id,
-      title: c.claim.title,
-      section: c.claim.section,
-      verdict,
-      expected,
-      asExpected: verdict === expected || verdict === 'reproduced',
-      ...(outcome.error !== undefined ? { reason: outcome.error } : outcome.inconclusive !== undefined ? { reason: outcome.inconclusive } : {}),
-      measures: outcome.measures,
-      info: outcome.info ?? [],
-      runs: refs,
-      thresholds: c.claim.thresholds,
-    };
-    const runLinks = refs.flatMap((ref) => {
-      try {
-        return [{ ref, href: reportHref(dir, evidence.get(ref).dir) }];
-      } catch {
-        return [];
-      }
-    });
-    const experimentLinks = trained.experiments
-      .filter((e) => c.experiments.includes(e.name))
-      .map((e) => ({ name: e.name, href: relative(dir, join(e.dir, 'report.html')).split(/[\\/]/).map(encodeURIComponent).join('/') }));
-    entries.push({ claim: c.claim, verdict: v, chart: outcome.chart, caption: outcome.caption, runLinks, experimentLinks });
-    const failed = v.measures.filter((m) => m.pass !== true);
-    const summary = v.reason ?? (failed.length ? failed : v.measures).slice(0, 2).map((m) => `${m.label}: ${valueText(m.value)} (${m.threshold})`).join('; ');
-    log(text.verdictLine(v.id, v.verdict, v.expected, summary));
+  // Every check, the timing one included, runs after training, with the workers gone.
+  const entries: Evaluated[] = [];
+  for (const kind of ['empirical', 'identity', 'untestable'] as const) {
+    const these = selected.filter((c) => c.claim.kind === kind);
+    if (these.length) log(text.heading(kind === 'empirical' ? 'empirical claims' : kind === 'identity' ? 'identities' : 'not testable here'));
+    for (const c of these) {
+      const e = await evaluateClaim(c, arms, seedBase, loaded.data);
+      entries.push(e);
+      log(text.verdictLine(e.verdict.id, e.verdict.verdict, e.verdict.expected, summaryOf(e.verdict)));
+    }
   }
-
-  const counts = Object.fromEntries(VERDICTS.map((k) => [k, entries.filter((e) => e.verdict.verdict === k).length])) as Record<Verdict, number>;
-  const unexpected = entries.filter((e) => e.verdict.expected === 'reproduced' && e.verdict.verdict !== 'reproduced').map((e) => e.verdict.id);
-  for (const e of entries) {
-    if (e.verdict.verdict === 'reproduced' && e.verdict.expected !== 'reproduced') log(text.betterThanExpected(e.verdict.id, e.verdict.expected));
-  }
+  const verdicts = entries.map((e) => e.verdict);
+  const counts = countVerdicts(verdicts);
+  const unexpected = unexpectedIds(verdicts);
   const wallSec = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
   const claimsFile = relative(dir, loaded.file);
-  const file: VerdictsFile = { claimsFile, counts, unexpected, wallSec: Math.round(wallSec * 10) / 10, claims: entries.map((e) => e.verdict) };
+  const file: VerdictsFile = { claimsFile, counts, unexpected, wallSec: Math.round(wallSec * 10) / 10, cpuSec: Math.round(cpuSec * 10) / 10, seedBase, claims: verdicts };
   writeFileSync(join(dir, 'verdicts.json'), `${JSON.stringify(file, null, 2)}\n`);
-  const html = await renderPage(claimsPage(entries, { wallSec, claimsFile: relative(process.cwd(), loaded.file) || loaded.file }));
+  const html = await renderPage(claimsPage(entries, { wallSec, cpuSec, seedBase, claimsFile: relative(process.cwd(), loaded.file) || loaded.file, dir }));
   writeFileSync(join(dir, 'report.html'), html);
-  log(text.claimsDone(counts, (performance.now() - t0) / 1000, relative(process.cwd(), join(dir, 'report.html')) || join(dir, 'report.html')));
+  log(text.claimsDone(counts, wallSec, cpuSec, relative(process.cwd(), join(dir, 'report.html')) || join(dir, 'report.html')));
   if (unexpected.length) log(text.unexpectedClaims(unexpected));
-  return unexpected.length ? 1 : 0;
+  return exitCodeOf(verdicts);
 }

@@ -1,26 +1,33 @@
 /**
- * Small pure functions over what runs write (summary.json points, metric records): the numbers
- * the claims read, and `Measure` builders that compare one number with one threshold. Nothing
- * here reads files or knows a claim.
+ * Small pure functions over what runs write (summary points, metric records): the per-layer
+ * numbers the claims read, and `Measure` builders that compare one number with one threshold.
+ * Nothing here reads files or knows a claim.
  *
  * Layer indexing follows DESIGN.md: layer 0 is the first hidden layer, layer `depth` the output
  * layer; "hidden" means layers 0 .. depth - 1.
  */
-import { quantile as sortedQuantile } from '../results/stats.js';
-import type { LayerRecord, MetricRecord, Summary, SummaryPoint } from '../results/types.js';
+import type { LayerRecord } from '../results/types.js';
+import type { Cell } from './runs.js';
 import type { Measure } from './types.js';
 
-/** The `initial` or `final` block of summary.json: the recorder's own type. */
-export type Point = Omit<SummaryPoint, 'epoch'>;
-
-/** summary.initial / summary.final (read by src/results), or null when the summary lacks it. */
-export function pointOf(summary: Summary | null, which: 'initial' | 'final'): Point | null {
-  return summary?.[which] ?? null;
-}
+export type Which = 'initial' | 'final';
+export const WHICH: readonly Which[] = ['initial', 'final'];
 
 /** The hidden layers 0 .. depth - 1 of a record or point, in order. */
 export function hidden(layers: readonly LayerRecord[], depth: number): LayerRecord[] {
   return layers.filter((l) => l.layer < depth).sort((a, b) => a.layer - b.layer);
+}
+
+/** The hidden layers of a cell's summary point (empty when the summary lacks it). */
+export function layersAt(c: Cell, w: Which): LayerRecord[] {
+  const p = c.summary?.[w];
+  return p ? hidden(p.layers, c.depth) : [];
+}
+
+/** A number of a cell's summary point, or null. */
+export function pointValue(c: Cell, w: Which, key: 'deadFraction' | 'actGrowth' | 'vanishing' | 'deltaGrowth' | 'deadUnits'): number | null {
+  const v = c.summary?.[w]?.[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 /** Mean of f over the layers where it is a finite number; null when there is none. */
@@ -38,8 +45,8 @@ export function meanOver(layers: readonly LayerRecord[], f: (l: LayerRecord) => 
 }
 
 /**
- * log10(||dL/dz|| of the first hidden layer / that of the last), over hidden layers: negative
- * when the back-propagated signal shrinks toward the input. Null with fewer than two layers or a
+ * log10(||dL/dz|| of the first hidden layer / that of the last): negative when the
+ * back-propagated signal shrinks toward the input. Null with fewer than two layers or a
  * non-positive norm.
  */
 export function log10DeltaRatio(hiddenLayers: readonly LayerRecord[]): number | null {
@@ -50,7 +57,7 @@ export function log10DeltaRatio(hiddenLayers: readonly LayerRecord[]): number | 
   return Math.log10(first / last);
 }
 
-/** Share of adjacent hidden pairs (l, l + 1) with ||dL/dz_l|| < ||dL/dz_l+1||: 1 when it shrinks at every step toward the input. */
+/** Share of adjacent hidden pairs (l, l + 1) with ||dL/dz_l|| < ||dL/dz_l+1||. */
 export function shrinkShare(hiddenLayers: readonly LayerRecord[]): number | null {
   if (hiddenLayers.length < 2) return null;
   let shrink = 0;
@@ -67,29 +74,13 @@ export function lastOverFirst(hiddenLayers: readonly LayerRecord[], f: (l: Layer
   return b / a;
 }
 
-/** Mean recorded batch loss over a run (the area under the loss curve per step); null without records. */
-export function meanLoss(records: readonly MetricRecord[]): number | null {
-  const xs = records.map((r) => r.loss).filter((x) => Number.isFinite(x));
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+export function ratioOf(a: number | null | undefined, b: number | null | undefined): number | null {
+  return a != null && b != null && b !== 0 && Number.isFinite(a / b) ? a / b : null;
 }
 
-/** The q-quantile (0..1) by linear interpolation between order statistics; null for no data. */
-export function quantile(xs: readonly number[], q: number): number | null {
-  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return v.length === 0 ? null : sortedQuantile(v, Math.min(1, Math.max(0, q)));
-}
-
-export function median(xs: readonly number[]): number | null {
-  return quantile(xs, 0.5);
-}
-
-export function mean(xs: readonly number[]): number | null {
-  const v = xs.filter((x) => Number.isFinite(x));
-  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
-}
-
-/** Short number text for thresholds and values: 4 significant digits, exponent when tiny or huge. */
-export function fmtNum(x: number): string {
+/** Short number text: 4 significant digits, exponent when tiny or huge. */
+export function fmtNum(x: number | null | undefined): string {
+  if (x === null || x === undefined) return 'n/a';
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return '0';
   const a = Math.abs(x);
@@ -110,11 +101,6 @@ export function atLeast(label: string, value: number | null, limit: number): Mea
 /** lo <= value <= hi. */
 export function within(label: string, value: number | null, lo: number, hi: number): Measure {
   return { label, value, threshold: `in [${fmtNum(lo)}, ${fmtNum(hi)}]`, pass: value === null ? null : value >= lo && value <= hi };
-}
-
-/** value outside [lo, hi]. */
-export function outside(label: string, value: number | null, lo: number, hi: number): Measure {
-  return { label, value, threshold: `outside [${fmtNum(lo)}, ${fmtNum(hi)}]`, pass: value === null ? null : value < lo || value > hi };
 }
 
 /** A yes/no fact that must hold. */

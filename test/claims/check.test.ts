@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BASELINES_DIR, runCheck, type BaselineFile } from '../../src/claims/check.js';
+import { BASELINE_CONFIGS_DIR, BASELINES_DIR, runCheck, type BaselineFile } from '../../src/claims/check.js';
 import { runClaims } from '../../src/claims/index.js';
 import type { VerdictsFile } from '../../src/claims/types.js';
 import { ACTIVATIONS, SELU_ALPHA, type ActivationDef } from '../../src/net/activations.js';
@@ -64,6 +64,33 @@ describe('runCheck', () => {
     expect(await runCheck({ workers: 1, out: join(tmp, 'upd2'), baselinesDir: dir, log: () => {} })).toBe(0);
   });
 
+  it('refuses to write a baseline from a failed or diverged cell unless told to', async () => {
+    const configs = join(tmp, 'configs');
+    mkdirSync(configs, { recursive: true });
+    const config = JSON.parse(readFileSync(join(BASELINE_CONFIGS_DIR, 'baseline-regression.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(configs, 'baseline-blowup.json'), JSON.stringify({ ...config, name: 'baseline-blowup', train: { ...(config.train as object), lr: 1e6 } }));
+    const dir = join(tmp, 'refused');
+    const lines: string[] = [];
+    expect(await runCheck({ update: true, workers: 1, out: join(tmp, 'ref'), baselinesDir: dir, configsDir: configs, log: (l) => lines.push(l) })).toBe(1);
+    expect(lines.at(-1)).toMatch(/^check --update: not writing the baselines: 1 cell\(s\) did not end ok \(baseline-blowup\/run\); .* --accept-failed/);
+    expect(existsSync(join(dir, 'baseline-blowup.json'))).toBe(false);
+    expect(await runCheck({ update: true, acceptFailed: true, workers: 1, out: join(tmp, 'ref'), baselinesDir: dir, configsDir: configs, log: () => {} })).toBe(0);
+    expect((JSON.parse(readFileSync(join(dir, 'baseline-blowup.json'), 'utf8')) as BaselineFile).cells.run.status).toBe('diverged');
+  });
+
+  it('guards the wasm kernel, and a ReLU6 cell that reaches its cap and so differs from ReLU', () => {
+    const wasm = JSON.parse(readFileSync(join(BASELINES_DIR, 'baseline-wasm.json'), 'utf8')) as BaselineFile;
+    const wasmConfig = JSON.parse(readFileSync(join(BASELINE_CONFIGS_DIR, 'baseline-wasm.json'), 'utf8')) as { model: { kernel: string } };
+    expect(wasmConfig.model.kernel).toBe('wasm');
+    expect(Object.keys(wasm.cells).length).toBeGreaterThanOrEqual(8);
+    const cap = JSON.parse(readFileSync(join(BASELINES_DIR, 'baseline-relu6-cap.json'), 'utf8')) as BaselineFile;
+    const r6 = cap.cells['activation=relu6'];
+    const maxAbs = Object.entries(r6).filter(([k]) => k.startsWith('initial.actMaxAbs[')).map(([, v]) => v);
+    expect(maxAbs).toContain(6);
+    expect(r6.finalLoss).not.toBe(cap.cells['activation=relu'].finalLoss);
+    for (const metric of ['actMean', 'actStd', 'zeroFraction', 'updateRatio']) expect(Object.keys(r6)).toContain(`final.${metric}[0]`);
+  });
+
   it('answers an unknown baseline name as bad input', async () => {
     const lines: string[] = [];
     expect(await runCheck({ only: ['baseline-nope'], workers: 1, out: join(tmp, 'x'), log: (l) => lines.push(l) })).toBe(2);
@@ -72,23 +99,17 @@ describe('runCheck', () => {
 });
 
 describe('runClaims', () => {
-  it('writes verdicts and a report for a subset of claims, with links to each run', async () => {
+  it('writes verdicts and a report for a subset of claims, with the figures and a link to each arm', async () => {
     const out = join(tmp, 'claims');
     const lines: string[] = [];
     const code = await runClaims({ out, only: ['19', '21'], workers: 1, log: (l) => lines.push(l) });
     expect(code).toBe(0);
     const v = JSON.parse(readFileSync(join(out, 'claims', 'verdicts.json'), 'utf8')) as VerdictsFile;
-    expect(v.claims.map((c) => [c.id, c.verdict])).toEqual([['19', 'reproduced'], ['21', 'reproduced']]);
+    expect(v.claims.map((c) => [c.id, c.kind, c.verdict])).toEqual([['19', 'identity', 'holds'], ['21', 'identity', 'holds']]);
+    expect(v.claims[0].runs).toEqual(['crelu.crelu/seed=0', 'crelu.crelu/seed=1']);
     const html = readFileSync(join(out, 'claims', 'report.html'), 'utf8');
-    expect(html).toContain('href="runs/claim-crelu/run/report.html"');
-    expect(existsSync(join(out, 'claims', 'runs', 'claim-crelu', 'run', 'report.html'))).toBe(true);
-    // The post's errata are part of the report.
+    expect(html).toContain('href="runs/crelu.crelu/"');
+    expect(existsSync(join(out, 'claims', 'runs', 'crelu.crelu', 'seed=0', 'metrics.ndjson'))).toBe(true);
     expect(html).toContain('Errata');
-  });
-
-  it('answers an unknown claim id as bad input', async () => {
-    const lines: string[] = [];
-    expect(await runClaims({ out: join(tmp, 'nope'), only: ['99'], workers: 1, log: (l) => lines.push(l) })).toBe(2);
-    expect(lines[0]).toMatch(/^--only 99: no such claim/);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * Spec builders of the claims report: pure functions from rows (built by each check from its
  * evidence) to Vega-Lite specs, in the look of src/report (same CONFIG, sizes, title style).
- * Three shapes cover every claim: lines over a numeric axis (per-layer profiles, curves over
- * steps or x), bars per group, and strips of points per group (timing rounds). Thresholds are
- * drawn as dashed rules or a shaded band. Cell ids and names are data values only.
+ * Lines over a numeric axis (per-layer profiles, curves over steps or x), bars per group,
+ * strips of points per group (timing rounds), the effect of a claim per seed with its interval
+ * (`intervalChart`) and a measured quantity over width beside its mean-field value
+ * (`sweepChart`). Thresholds are dashed rules or a shaded band. Names are data values only.
  */
-import { CONFIG, EXACT, HEIGHT, SCHEMA, WIDTH, title, type LayerItem, type Spec } from '../report/specs/common.js';
+import { CONFIG, EXACT, HEIGHT, SCHEMA, WIDTH, title, type LayerItem, type Spec } from './common.js';
 
 /** One point of a line: its series, x and y (null: a gap). */
 export interface LineRow {
@@ -213,6 +214,124 @@ export function stripChart(o: StripOptions): Spec {
         data: { name: 'ticks' },
         mark: { type: 'tick', color: '#d1495b', thickness: 3, size: 40 },
         encoding: { x, y, tooltip: [{ field: 'value', type: 'quantitative', title: o.yTitle, format: EXACT }] },
+      },
+      ...ruleLayers(o.rules ?? [], o.logY === true, false),
+    ],
+  };
+}
+
+export interface IntervalOptions {
+  readonly title: string;
+  readonly description: string;
+  /** One effect value per seed (or timing round). */
+  readonly samples: readonly { readonly seed: number; readonly value: number | null }[];
+  /** The point estimate and its 95% interval, or null when unmeasured. */
+  readonly estimate: { readonly value: number; readonly lo: number; readonly hi: number } | null;
+  readonly threshold: number;
+  readonly yTitle: string;
+  readonly seedTitle: string;
+}
+
+/**
+ * The effect of a claim: a point per seed (x jittered by seed rank), the point estimate as a
+ * tick, its 95% interval as a bar, and the threshold as a dashed rule.
+ */
+export function intervalChart(o: IntervalOptions): Spec {
+  const rows = o.samples.map((s, i) => ({ seed: s.seed, rank: i, value: j(s.value) }));
+  const est = o.estimate === null || !Number.isFinite(o.estimate.value)
+    ? []
+    : [{ value: j(o.estimate.value), lo: j(Number.isFinite(o.estimate.lo) ? o.estimate.lo : null), hi: j(Number.isFinite(o.estimate.hi) ? o.estimate.hi : null) }];
+  const y = { field: 'value', type: 'quantitative' as const, title: o.yTitle, scale: { zero: false } };
+  return {
+    $schema: SCHEMA,
+    title: title(o.title),
+    description: o.description,
+    config: CONFIG,
+    width: 260,
+    height: HEIGHT,
+    datasets: { rows, estimate: est },
+    layer: [
+      {
+        data: { name: 'rows' },
+        mark: { type: 'point', filled: true, opacity: 0.7, size: 50 },
+        encoding: {
+          x: { field: 'rank', type: 'quantitative', title: o.seedTitle, axis: null, scale: { domain: [-1, Math.max(1, rows.length)] } },
+          y,
+          tooltip: [
+            { field: 'seed', type: 'quantitative', title: o.seedTitle },
+            { field: 'value', type: 'quantitative', title: o.yTitle, format: EXACT },
+          ],
+        },
+      },
+      {
+        data: { name: 'estimate' },
+        mark: { type: 'rule', strokeWidth: 3, color: '#d1495b' },
+        encoding: { x: { datum: (rows.length - 1) / 2, type: 'quantitative' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
+      },
+      {
+        data: { name: 'estimate' },
+        mark: { type: 'tick', color: '#d1495b', thickness: 3, size: 40, orient: 'horizontal' },
+        encoding: {
+          x: { datum: (rows.length - 1) / 2, type: 'quantitative' },
+          y: { field: 'value', type: 'quantitative' },
+          tooltip: [
+            { field: 'value', type: 'quantitative', title: 'estimate', format: EXACT },
+            { field: 'lo', type: 'quantitative', title: '95% low', format: EXACT },
+            { field: 'hi', type: 'quantitative', title: '95% high', format: EXACT },
+          ],
+        },
+      },
+      ...ruleLayers([{ y: o.threshold, label: `threshold ${o.threshold}` }], false, false),
+    ],
+  };
+}
+
+export interface SweepOptions {
+  readonly title: string;
+  readonly description: string;
+  /** Measured values, one per (width, seed). */
+  readonly points: readonly { readonly width: number; readonly seed: number; readonly value: number | null }[];
+  /** The mean-field value per width (a line). */
+  readonly theory: readonly { readonly width: number; readonly value: number | null }[];
+  readonly yTitle: string;
+  readonly logY?: boolean;
+  readonly rules?: readonly Rule[];
+}
+
+/** A measured quantity per width (points per seed, log2 width axis) with the mean-field prediction as a line. */
+export function sweepChart(o: SweepOptions): Spec {
+  const x = { field: 'width', type: 'quantitative' as const, title: 'width (units per hidden layer, log scale)', scale: { type: 'log' as const, base: 2 } };
+  const y = { field: 'value', type: 'quantitative' as const, title: o.yTitle, scale: o.logY ? { type: 'log' as const } : { zero: false } };
+  const keep = (v: number | null): number | null => (v !== null && o.logY && v <= 0 ? null : j(v));
+  return {
+    $schema: SCHEMA,
+    title: title(o.title),
+    description: o.description,
+    config: CONFIG,
+    width: WIDTH,
+    height: HEIGHT,
+    datasets: {
+      points: o.points.map((p) => ({ width: p.width, seed: p.seed, value: keep(p.value) })),
+      theory: o.theory.map((p) => ({ width: p.width, value: keep(p.value) })),
+    },
+    layer: [
+      {
+        data: { name: 'theory' },
+        mark: { type: 'line', strokeWidth: 2, color: '#555', strokeDash: [6, 3] },
+        encoding: { x, y, tooltip: [{ field: 'width', type: 'quantitative', title: 'width' }, { field: 'value', type: 'quantitative', title: 'mean field', format: EXACT }] },
+      },
+      {
+        data: { name: 'points' },
+        mark: { type: 'point', filled: true, opacity: 0.7 },
+        encoding: {
+          x,
+          y,
+          tooltip: [
+            { field: 'width', type: 'quantitative', title: 'width' },
+            { field: 'seed', type: 'quantitative', title: 'seed' },
+            { field: 'value', type: 'quantitative', title: o.yTitle, format: EXACT },
+          ],
+        },
       },
       ...ruleLayers(o.rules ?? [], o.logY === true, false),
     ],
