@@ -91,7 +91,7 @@ export async function timeSweep(dir: string, workers: number, reports = false): 
   const file = join(dir, 'sweep.json');
   writeFileSync(file, JSON.stringify(SWEEP_CONFIG));
   const out = mkdtempSync(join(dir, `w${workers}-`));
-  const experiments = prepare([file], { out, set: [] });
+  const experiments = prepare([file], { out, set: [], workers });
   const t0 = performance.now();
   await runPrepared(experiments, { out, set: [], quiet: true, reports, log: () => {}, workers });
   const wall = performance.now() - t0;

@@ -9,6 +9,8 @@ import yargs, { type Argv, type ArgumentsCamelCase, type InferredOptionTypes, ty
 import { availableParallelism } from 'node:os';
 import * as msg from './messages.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type Io } from './commands/io.js';
+import { ResultsFileError } from './results/read-file.js';
+import { MAX_THREADS } from './net/kernels-threads.js';
 import { OutputError } from './results/write.js';
 import { LockError } from './train/lock.js';
 import { submitCommands } from './cluster/command.js';
@@ -18,6 +20,9 @@ export { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE_CLOSE
 
 type OptionTable = { readonly [name: string]: Options };
 
+/** Longest line an error prints. */
+const MAX_MESSAGE_LINE = 2000;
+
 const GLOBAL_OPTIONS = {
   out: { type: 'string', default: 'results', describe: 'results folder' },
   set: { type: 'string', array: true, default: [], describe: 'override a config field: --set model.depth=30 (repeatable)' },
@@ -26,7 +31,25 @@ const GLOBAL_OPTIONS = {
 
 type GlobalArgs = InferredOptionTypes<typeof GLOBAL_OPTIONS>;
 
-const workers = (describe: string) => ({ type: 'number', default: availableParallelism(), describe }) as const satisfies Options;
+/**
+ * A count flag (`--workers 4`): read as text and parsed here, so that `--workers abc` is named as
+ * given rather than as NaN. A throw here reaches `.fail` as yargs' own error: a usage error.
+ */
+function count(flag: string, max = Number.MAX_SAFE_INTEGER): (v: unknown) => number {
+  const expected = max === Number.MAX_SAFE_INTEGER ? 'an integer >= 1' : `an integer from 1 to ${max}`;
+  return (v) => {
+    if (Array.isArray(v)) throw new Error(msg.flagTwice(flag, v.length));
+    const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : '';
+    const n = /^\d+$/.test(text) ? Number(text) : NaN;
+    // The value as given: a number as a number (`1.5`, `-1`), anything else as text (`"abc"`).
+    const given = text !== '' && Number.isFinite(Number(text)) ? Number(text) : String(v);
+    if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new Error(msg.badFlag(flag, given, expected));
+    return n;
+  };
+}
+
+const workers = (describe: string) =>
+  ({ type: 'string', default: String(availableParallelism()), coerce: count('--workers'), describe }) as const satisfies Options;
 
 /** Where the live view listens (`gradflow watch`, `run --watch`). */
 const LISTEN_OPTIONS = {
@@ -37,7 +60,7 @@ const LISTEN_OPTIONS = {
 const RUN_OPTIONS = {
   report: { type: 'boolean', default: true, describe: 'write report.html files (--no-report to skip)' },
   workers: workers('cells trained at once, each on a worker thread'),
-  threads: { type: 'number', describe: "threads each cell's kernel uses (--set model.threads); byte-identical results, default 1" },
+  threads: { type: 'string', coerce: count('--threads', MAX_THREADS), describe: "threads each cell's kernel uses (--set model.threads); byte-identical results, default 1" },
   shard: {
     type: 'string',
     describe: 'run only shard I of N of the cells, balanced by cost: --shard 2/4 (1-based), or auto (Kubernetes Indexed Job, Slurm array, GRADFLOW_SHARD_INDEX/COUNT); see docs/scale-out.md',
@@ -71,7 +94,7 @@ const CHECK_OPTIONS = {
 const BENCH_OPTIONS = {
   only: { type: 'string', describe: 'sections: kernels,torch,threads,overhead,jacobian,sweep,scaling' },
   torch: { type: 'boolean', default: false, describe: "also time PyTorch (Debian's python3-torch)" },
-  rounds: { type: 'number', default: 5, describe: 'interleaved rounds per measurement' },
+  rounds: { type: 'string', default: '5', coerce: count('--rounds'), describe: 'interleaved rounds per measurement' },
 } as const satisfies OptionTable;
 
 /** A comma-separated flag as a list (blanks dropped). */
@@ -206,7 +229,9 @@ const io: Io = {
   },
   fail: (lines) => {
     if (pipes.stderrClosed) return;
-    for (const l of lines) process.stderr.write(`gradflow: ${l}\n`);
+    // Values are cut short where each message is made (messages.ts `show`, `shorten`); this
+    // bounds whatever text an error carries from elsewhere (a stack trace keeps its lines).
+    for (const l of lines) process.stderr.write(`gradflow: ${l.split('\n').map((x) => msg.shorten(x, MAX_MESSAGE_LINE)).join('\n')}\n`);
   },
   onStdoutClosed: (stop) => {
     pipes.onStdoutClosed = stop;
@@ -218,6 +243,45 @@ const io: Io = {
 
 class UsageError extends Error {}
 
+/** Every option table, for the checks that apply to all of them. */
+const OPTION_TABLES: readonly OptionTable[] = [GLOBAL_OPTIONS, RUN_OPTIONS, WATCH_OPTIONS, MERGE_OPTIONS, CLAIMS_OPTIONS, CHECK_OPTIONS, BENCH_OPTIONS];
+
+/** Options that take a value (not booleans), by name. */
+const VALUE_FLAGS: ReadonlySet<string> = new Set(OPTION_TABLES.flatMap((t) => Object.entries(t).filter(([, o]) => o.type !== 'boolean').map(([k]) => k)));
+
+/** Options that take one value: given twice, yargs would hand the command a list. */
+const SINGLE_FLAGS: readonly string[] = OPTION_TABLES.flatMap((t) => Object.entries(t).filter(([, o]) => o.array !== true).map(([k]) => k));
+
+/**
+ * `--shard -1/2`: yargs reads a value that starts with "-" as more flags ("Unknown argument: 1").
+ * gradflow has no one-letter flags, so such a value after a flag that takes one is joined to it
+ * (`--shard=-1/2`), and the flag's own check names it.
+ */
+export function joinDashValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return [...out, ...argv.slice(i)];
+    const next = argv[i + 1];
+    if (a.startsWith('--') && VALUE_FLAGS.has(a.slice(2)) && next !== undefined && /^-[^-]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** Throws the UsageError of a flag given twice or an empty `--out`. */
+function checkFlags(argv: Record<string, unknown>): true {
+  for (const k of SINGLE_FLAGS) {
+    const v = argv[k];
+    if (Array.isArray(v)) throw new UsageError(msg.flagTwice(`--${k}`, v.length));
+  }
+  const out = argv.out;
+  if (typeof out === 'string' && out.trim() === '') throw new UsageError(msg.badFlag('--out', out, 'a folder path (the default is results)'));
+  return true;
+}
+
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_OK;
@@ -225,19 +289,24 @@ export async function main(argv: readonly string[]): Promise<number> {
   const done = (code: number): void => {
     exitCode = code;
   };
-  let parser: Argv<GlobalArgs> = yargs([...argv]).scriptName('gradflow').usage('$0 <command> [options]').options(GLOBAL_OPTIONS);
+  let parser: Argv<GlobalArgs> = yargs(joinDashValues(argv)).scriptName('gradflow').usage('$0 <command> [options]').options(GLOBAL_OPTIONS);
   for (const add of COMMANDS) parser = add(parser, io, done);
   parser = parser
     .demandCommand(1, msg.needCommand())
+    .check(checkFlags, true)
     .strict()
     .help()
     .version(false)
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .exitProcess(false)
     .fail((message: string | undefined, err: Error | undefined) => {
+      // yargs' own errors (a flag's coerce refusing its value) and checkFlags' are usage errors; others are not.
+      if (err instanceof UsageError) throw err;
+      if (err && err.name === 'YError') throw new UsageError(err.message);
       if (err) throw err;
-      // Throwing stops yargs from running the command after a usage error.
-      throw new UsageError(message ?? msg.needCommand());
+      // Throwing stops yargs from running the command after a usage error. yargs repeats what it
+      // did not understand ("Unknown argument: ..."), which may be as long as the command line.
+      throw new UsageError(msg.shorten(message ?? msg.needCommand()));
     });
 
   try {
@@ -251,6 +320,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (err instanceof LockError || err instanceof OutputError) {
       io.fail([err.message]);
       return EXIT_FAILED;
+    }
+    // A run file refused by its reader (over its read limit, a path leading outside its folder).
+    if (err instanceof ResultsFileError) {
+      io.fail([err.message]);
+      return EXIT_BAD_INPUT;
     }
     io.fail([err instanceof Error ? (err.stack ?? err.message) : String(err)]);
     return EXIT_FAILED;

@@ -4,6 +4,24 @@
  * was found, and what is allowed. Tests pin these texts, so change them here and nowhere else.
  */
 
+/** Longest text of a value a message quotes; longer text keeps its start and its end. */
+const SHOWN_CHARS = 60;
+/** Longest path or detail a message prints as it is. */
+const SHORTENED_CHARS = 240;
+
+/** `text` cut to `max` characters, keeping its start and its end: `/very/long/pa...h/to/file.json`. */
+export function shorten(text: string, max = SHORTENED_CHARS): string {
+  if (text.length <= max) return text;
+  const head = Math.ceil((max - 3) * 0.6);
+  return `${text.slice(0, head)}...${text.slice(text.length - (max - 3 - head))}`;
+}
+
+/** Names from a list, each cut short, at most `max` of them: `a, b, c and 97 more` (`"a", "b"` quoted). */
+export function showList(items: readonly string[], max = 10, quoted = false): string {
+  const shown = items.slice(0, max).map((x) => (quoted ? show(x) : shorten(x, SHOWN_CHARS)));
+  return items.length > max ? `${shown.join(', ')} and ${items.length - max} more` : shown.join(', ');
+}
+
 /** A value as it would be written in JSON, cut short when long; `nothing` for undefined. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -15,7 +33,7 @@ export function show(value: unknown): string {
   } catch {
     s = String(value);
   }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  return s.length > SHOWN_CHARS ? `${s.slice(0, SHOWN_CHARS - 3)}...` : s;
 }
 
 const didYouMean = (suggestion: string | undefined): string => (suggestion === undefined ? '' : ` — did you mean "${suggestion}"?`);
@@ -130,22 +148,22 @@ export function duplicateSeed(at: string, seed: number, firstAt: string): string
 
 /** A sweep key that names no config field. */
 export function sweepUnknownPath(at: string, path: string, suggestion: string | undefined): string {
-  return `${at}: "${path}" is not a config path${didYouMean(suggestion)}${suggestion === undefined ? '; expected a dotted path such as "model.depth" or "train.lr"' : ''}`;
+  return `${at}: ${show(path)} is not a config path${didYouMean(suggestion)}${suggestion === undefined ? '; expected a dotted path such as "model.depth" or "train.lr"' : ''}`;
 }
 
 /** A sweep key that cannot vary between cells (`sweep`, `seeds`, `name`, `$schema`). */
 export function sweepForbiddenPath(at: string, path: string): string {
-  return `${at}: "${path}" cannot be swept; expected a path into data, model, train or metrics, or seed or description`;
+  return `${at}: ${show(path)} cannot be swept; expected a path into data, model, train or metrics, or seed or description`;
 }
 
 /** A sweep over a whole config section (`model`), which would drop the keys a cell does not repeat. */
 export function sweepSection(at: string, path: string, inside: readonly string[]): string {
-  return `${at}: "${path}" is a section, and sweeping it would replace every key in it; expected a path inside it such as ${inside.slice(0, 4).map((p) => `"${p}"`).join(', ')}`;
+  return `${at}: ${show(path)} is a section, and sweeping it would replace every key in it; expected a path inside it such as ${inside.slice(0, 4).map((p) => `"${p}"`).join(', ')}`;
 }
 
 /** Two sweep keys where one lies inside the other. */
 export function sweepOverlap(at: string, path: string, other: string): string {
-  return `${at}: "${path}" lies inside "${other}", which is swept too; expected paths that do not overlap`;
+  return `${at}: ${show(path)} lies inside ${show(other)}, which is swept too; expected paths that do not overlap`;
 }
 
 /** `sweep.seed` together with `seeds`. */
@@ -182,37 +200,37 @@ export function invalidConfig(origin: string, count: number): string {
 
 /** A --set argument without `=`. */
 export function setSyntax(arg: string): string {
-  return `--set ${JSON.stringify(arg)}: expected path=value, e.g. --set model.depth=30`;
+  return `--set ${show(arg)}: expected path=value, e.g. --set model.depth=30`;
 }
 
 /** A --set path that names no config field. */
 export function setUnknownPath(arg: string, path: string, suggestion: string | undefined): string {
-  return `--set ${arg}: "${path}" is not a config path${didYouMean(suggestion)}${suggestion === undefined ? '; expected a dotted path such as "model.depth" or "train.lr"' : ''}`;
+  return `--set ${shorten(arg)}: ${show(path)} is not a config path${didYouMean(suggestion)}${suggestion === undefined ? '; expected a dotted path such as "model.depth" or "train.lr"' : ''}`;
 }
 
 /** A --set path that goes through a value that is not an object. */
 export function setThroughValue(arg: string, at: string, value: unknown): string {
-  return `--set ${arg}: ${at} is ${show(value)}, not an object; expected a path to a field`;
+  return `--set ${shorten(arg)}: ${at} is ${show(value)}, not an object; expected a path to a field`;
 }
 
 // Config files
 
 /** A config path that exists neither as given nor under experiments/. */
 export function fileNotFound(file: string, tried: readonly string[]): string {
-  return `${file}: no such file (looked for ${tried.join(' and ')})`;
+  return `${shorten(file)}: no such file (looked for ${tried.map((t) => shorten(t)).join(' and ')})`;
 }
 
 export function fileIsDirectory(file: string): string {
-  return `${file}: is a directory; expected a JSON config file`;
+  return `${shorten(file)}: is a directory; expected a JSON config file`;
 }
 
 export function fileEmpty(file: string): string {
-  return `${file}: the file is empty; expected a JSON object`;
+  return `${shorten(file)}: the file is empty; expected a JSON object`;
 }
 
 /** `line` and `column` count from 1. */
 export function fileNotJson(file: string, line: number, column: number, detail: string): string {
-  return `${file}:${line}:${column}: not valid JSON: ${detail}`;
+  return `${shorten(file)}:${line}:${column}: not valid JSON: ${detail}`;
 }
 
 /** What is wrong at the place a config file stops being JSON. */
@@ -236,7 +254,7 @@ export const jsonProblem = {
 
 /** A config file in an encoding other than UTF-8. */
 export function fileEncoding(file: string, encoding: string): string {
-  return `${file}: the file is ${encoding}; expected UTF-8 (save it as UTF-8 and run again)`;
+  return `${shorten(file)}: the file is ${encoding}; expected UTF-8 (save it as UTF-8 and run again)`;
 }
 
 /** A `--set` value that is JSON but not acceptable JSON (a duplicate key, too deep). */
@@ -245,7 +263,7 @@ export function setValueJson(arg: string, problem: string): string {
 }
 
 export function fileUnreadable(file: string, reason: string): string {
-  return `${file}: cannot read the config (${reason})`;
+  return `${shorten(file)}: cannot read the config (${shorten(reason)})`;
 }
 
 // Config against the loaded data
@@ -286,13 +304,53 @@ const WRITE_REASONS: Readonly<Record<string, string>> = {
 
 /** A file or folder of the output that cannot be written: `results/x/run/summary.json: cannot write: no space left on the device (ENOSPC)`. */
 export function cannotWrite(path: string, code: string, detail: string): string {
-  return `${path}: cannot write: ${WRITE_REASONS[code] ?? detail} (${code})`;
+  return `${shorten(path)}: cannot write: ${WRITE_REASONS[code] ?? shorten(detail)} (${code})`;
 }
 
 /** A file of a run's output that is there but cannot be used: `results/x/index.json: cannot read: not valid JSON (...)`. */
 export function cannotRead(path: string, reason: string): string {
-  return `${path}: cannot read: ${reason}`;
+  return `${shorten(path)}: cannot read: ${reason}`;
 }
+
+/** A run file over its read limit (src/results/read-file.ts). */
+export function readTooLarge(bytes: number, limit: number): string {
+  return `the file is ${formatBytes(bytes)} (${bytes} bytes), more than the limit of ${formatBytes(limit)} for this file; ` +
+    'a run never writes one this large: expected a file written by gradflow';
+}
+
+/** An ndjson file whose records would hold more values than a reader keeps. */
+export function readTooManyValues(limit: number): string {
+  return `its records hold more than ${limit.toLocaleString('en-US')} values (a number is one, an object ten), the most a reader keeps from one file; ` +
+    'a run never writes one this large: expected a file written by gradflow';
+}
+
+/** A run file that is a FIFO, a device or a folder. */
+export function readNotRegular(what: string): string {
+  return `it is ${what}, not a regular file; expected a file written by gradflow`;
+}
+
+/** A name or path read from a run file that could lead a command outside its folder. */
+export function unsafeName(at: string, value: string, rule: string): string {
+  return `${at}: ${show(value)} is not allowed: expected ${rule}`;
+}
+
+export function experimentNameRule(max: number): string {
+  return `a name of letters, digits, ".", "_" and "-" that starts with a letter or digit, at most ${max} characters (as a config's name)`;
+}
+
+export function cellIdRule(max: number): string {
+  return `a folder name (not empty, "." or "..", without "/", "\\" or control characters), at most ${max} characters`;
+}
+
+export function cellPathRule(): string {
+  return 'a relative path of folder names below the experiment folder (no "..", not absolute)';
+}
+
+/** A cell path whose symbolic links lead outside the experiment folder. */
+export function cellOutside(at: string, path: string): string {
+  return `${at}: ${show(path)} is not allowed: with its symbolic links followed it leads outside the experiment folder; expected a cell folder inside it`;
+}
+
 
 /** The run stopped because its output could not be written. */
 export function outputFailed(error: string): string {
@@ -301,13 +359,36 @@ export function outputFailed(error: string): string {
 
 /** `--out` cannot hold the run: a file in the way, or a folder that cannot be written. */
 export function outputUnusable(out: string, blocker: string, reason: string): string {
-  return `--out ${out}: ${blocker} ${reason}; expected a folder gradflow can create and write`;
+  return `--out ${shorten(out)}: ${shorten(blocker)} ${reason}; expected a folder gradflow can create and write`;
+}
+
+/** The folder of `gradflow report` cannot take the report. */
+export function reportFolderUnusable(dir: string, reason: string): string {
+  return `${shorten(dir)}: ${reason}; expected a folder gradflow can write report.html into`;
+}
+
+// Why a folder cannot be written (src/results/place.ts), after the part of the path in the way.
+
+export function placeUnreachable(code: string): string {
+  return `cannot be reached (${code})`;
+}
+
+export function placeIsFile(): string {
+  return 'is a file, not a folder';
+}
+
+export function placeVirtual(fs: string): string {
+  return `is on the kernel's ${fs} file system, which holds no files`;
+}
+
+export function placeNotWritable(code: string): string {
+  return `is a folder this user cannot write (${code})`;
 }
 
 /** Another process is running the same experiment into the same folder. */
 export function locked(file: string, pid: number, host: string, started: string, sameHost: boolean): string {
   const who = `pid ${pid}${sameHost ? '' : ` on ${host}`}, started ${started}`;
-  return `${file}: another gradflow run (${who}) is writing this experiment; wait for it to finish, or use another --out. ` +
+  return `${shorten(file)}: another gradflow run (${who}) is writing this experiment; wait for it to finish, or use another --out. ` +
     `If that process is gone${sameHost ? ' (a lock of a dead process is taken over by itself)' : ''}, delete the lock file`;
 }
 
@@ -316,13 +397,13 @@ export function lockedByOther(file: string, pid: number, host: string, started: 
   const who = `pid ${pid}${sameHost ? '' : ` on ${host}`}, started ${started}`;
   const what =
     why === 'sharded' ? 'a sharded run' : why === 'unsharded' ? 'an unsharded run' : 'shards of a different config or shard count';
-  return `${file}: ${what} (${who}) is writing this experiment, and its cells would be trained into the same files; ` +
+  return `${shorten(file)}: ${what} (${who}) is writing this experiment, and its cells would be trained into the same files; ` +
     'only the shards of one sweep (same config, same --shard N) may share a folder: wait for it to finish, or use another --out';
 }
 
 /** Two configs of one run name the same experiment. */
 export function duplicateExperiment(name: string, files: readonly string[]): string {
-  return `name: "${name}" is the name of ${files.length} of the configs (${files.join(', ')}); expected one config per experiment name, since each writes <out>/${name}`;
+  return `name: "${name}" is the name of ${files.length} of the configs (${files.map((f) => shorten(f)).join(', ')}); expected one config per experiment name, since each writes <out>/${name}`;
 }
 
 /** A worker thread that died while training a cell. */
@@ -352,6 +433,35 @@ export function formatBytes(n: number): string {
 /** How the limit of one cell is set. */
 export function memoryLimitWhy(cap: number, share: number, machine: number): string {
   return `per cell: the smaller of ${formatBytes(cap)} and ${Math.round(100 * share)}% of this machine's ${formatBytes(machine)}`;
+}
+
+/** How the limit of a whole run is set. */
+export function runMemoryLimitWhy(share: number, machine: number): string {
+  return `the whole run: ${Math.round(100 * share)}% of this machine's ${formatBytes(machine)}`;
+}
+
+/**
+ * A run whose data sets and training cells would not fit at once: `run: needs about 3.1 GiB of
+ * memory at its peak (40 data sets kept at once: 2.4 GiB; 4 cells training at once: 700 MiB), ...`.
+ */
+export function runTooLargeForMemory(e: {
+  bytes: number;
+  datasets: number;
+  datasetCount: number;
+  cells: number;
+  training: number;
+  workers: number;
+  limit: number;
+  why: string;
+}): string {
+  const fewer = [
+    e.training > 1 ? `fewer --workers (${e.workers}: ${e.training} cells train at once)` : '',
+    e.datasetCount > 1 ? `fewer data sets (one is kept per data config and seed: fewer seeds or swept data values)` : '',
+    'a smaller data set',
+  ].filter(Boolean);
+  return `run: needs about ${formatBytes(e.bytes)} of memory at its peak (${e.datasetCount} data set${e.datasetCount === 1 ? '' : 's'} kept at once: ` +
+    `${formatBytes(e.datasets)}; ${e.training} cell${e.training === 1 ? '' : 's'} training at once: ${formatBytes(e.cells)}), ` +
+    `more than the limit of ${formatBytes(e.limit)} (${e.why}); nothing was written; expected ${fewer.join(', or ')}`;
 }
 
 export function memoryModelFields(depth: number, width: number, dtype: string, inputs: number, outputs: number): string {
@@ -393,12 +503,17 @@ export function badFlag(flag: string, value: unknown, expected: string): string 
   return `${flag}: ${show(value)} is not allowed: expected ${expected}`;
 }
 
+/** A flag that takes one value, given more than once. */
+export function flagTwice(flag: string, times: number): string {
+  return `${flag}: given ${times} times; expected it once`;
+}
+
 export function needCommand(): string {
   return 'name a command: run, report, figures, claims, check, merge, submit, watch, list or bench (gradflow --help)';
 }
 
 export function notARunFolder(dir: string): string {
-  return `${dir}: not a run folder: expected a cell folder (with metrics.ndjson) or an experiment folder (with index.json)`;
+  return `${shorten(dir)}: not a run folder: expected a cell folder (with metrics.ndjson) or an experiment folder (with index.json)`;
 }
 
 export function interrupted(): string {
@@ -427,7 +542,7 @@ export function cellFailed(label: string, err: unknown): string {
 
 export function reportFailed(dir: string, err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  return `${dir}: the report could not be written (${text}); the run's numbers are on disk, retry with gradflow report ${dir}`;
+  return `${shorten(dir)}: the report could not be written (${text}); the run's numbers are on disk, retry with gradflow report ${shorten(dir)}`;
 }
 
 // Shards (src/shard), resume (src/train/run.ts, src/results/cell-state.ts) and merge (src/shard/merge.ts)
@@ -487,19 +602,23 @@ export function skippedCount(experiment: string, skipped: number, total: number)
 }
 
 export function mergeNotAFolder(path: string): string {
-  return `${path}: not a folder: expected an experiment folder (with index.json or index.shard-I-of-N.json) or a folder of them`;
+  return `${shorten(path)}: not a folder: expected an experiment folder (with index.json or index.shard-I-of-N.json) or a folder of them`;
 }
 
 export function mergeNothingFound(path: string): string {
-  return `${path}: no experiment found: expected an experiment folder (with index.json or index.shard-I-of-N.json) or a folder whose subfolders are experiment folders`;
+  return `${shorten(path)}: no experiment found: expected an experiment folder (with index.json or index.shard-I-of-N.json) or a folder whose subfolders are experiment folders`;
+}
+
+export function mergeUnreadable(path: string, code: string): string {
+  return `${shorten(path)}: cannot read the folder (${code}); expected a folder this user can read`;
 }
 
 export function mergeBadIndex(file: string, detail: string): string {
-  return `${file}: not a gradflow index file (${detail})`;
+  return `${shorten(file)}: not a gradflow index file (${detail})`;
 }
 
 export function mergePlansDisagree(experiment: string, a: string, b: string): string {
-  return `${experiment}: ${a} and ${b} list different cells or configs: expected shards of one config (remove the stale index files of an older run)`;
+  return `${experiment}: ${shorten(a)} and ${shorten(b)} list different cells or configs: expected shards of one config (remove the stale index files of an older run)`;
 }
 
 export function mergeMissing(experiment: string, id: string, shard: { index: number; count: number } | null): string {
@@ -507,19 +626,19 @@ export function mergeMissing(experiment: string, id: string, shard: { index: num
 }
 
 export function mergeDuplicate(experiment: string, id: string, dirs: readonly string[]): string {
-  return `${experiment}/${id}: duplicate: found in ${dirs.join(' and ')}; expected exactly one`;
+  return `${experiment}/${id}: duplicate: found in ${dirs.map((d) => shorten(d)).join(' and ')}; expected exactly one`;
 }
 
 export function mergeUnfinished(experiment: string, id: string, status: string, dir: string): string {
-  return `${experiment}/${id}: not finished (${status}) in ${dir}: expected status ok or diverged; rerun its shard (finished cells are skipped)`;
+  return `${experiment}/${id}: not finished (${status}) in ${shorten(dir)}: expected status ok or diverged; rerun its shard (finished cells are skipped)`;
 }
 
 export function mergeChanged(experiment: string, id: string, dir: string): string {
-  return `${experiment}/${id}: ${dir} holds a run of another config (its config.json hash differs from the plan); rerun its shard`;
+  return `${experiment}/${id}: ${shorten(dir)} holds a run of another config (its config.json hash differs from the plan); rerun its shard`;
 }
 
 export function mergeExtra(experiment: string, id: string, dir: string): string {
-  return `${experiment}/${id}: not a cell of the experiment's plan, left out (${dir})`;
+  return `${experiment}/${id}: not a cell of the experiment's plan, left out (${shorten(dir)})`;
 }
 
 export function mergeIncomplete(experiment: string, problems: number, cells: number): string {

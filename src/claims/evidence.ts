@@ -7,6 +7,8 @@
 import { join, relative, resolve } from 'node:path';
 import * as msg from '../messages.js';
 import { writeReports } from '../report/write.js';
+import { INDEX_FILE } from '../results/layout.js';
+import { cellFolder } from '../results/names.js';
 import { readRunIndex } from '../results/read-index.js';
 import { readRun, type RunData } from '../results/read-run.js';
 import { isObject } from '../results/read.js';
@@ -81,7 +83,7 @@ export async function runExperiments(
     readonly announce?: (cells: number) => void;
   },
 ): Promise<Trained> {
-  const experiments = prepare(paths, { out: opts.runsDir, set: [] });
+  const experiments = prepare(paths, { out: opts.runsDir, set: [], workers: opts.workers });
   opts.announce?.(experiments.reduce((n, e) => n + e.cells.length, 0));
   const result = await runPrepared(experiments, {
     out: opts.runsDir,
@@ -101,8 +103,8 @@ export async function readEvidence(experiments: Trained['experiments']): Promise
   const cells = new Map<string, CellEvidence>();
   for (const exp of experiments) {
     const index = readRunIndex(exp.dir);
-    for (const entry of index?.cells ?? []) {
-      const dir = resolve(exp.dir, entry.path);
+    for (const [i, entry] of (index?.cells ?? []).entries()) {
+      const dir = cellFolder(exp.dir, entry.path, join(exp.dir, INDEX_FILE), `cells[${i}].path`);
       const run = readRun(dir);
       const model = isObject(run.config) && isObject(run.config.model) ? run.config.model : {};
       const activation = isObject(model.activation) && typeof model.activation.name === 'string' ? model.activation.name : '';

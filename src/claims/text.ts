@@ -3,6 +3,7 @@
  * (each saying where, what was found and what is allowed), log lines, the words of the claims
  * report and the table `check` prints. Checks name their own chart titles next to their data.
  */
+import { shorten } from '../messages.js';
 import type { Verdict } from './schema.js';
 
 // Errors in the claims file.
@@ -33,7 +34,7 @@ export const analyticWithConfigs = (id: string, check: string): string =>
   `claim ${id}: check "${check}" measures the activation code itself and reads no runs; configs must be []`;
 export const runWithoutConfigs = (id: string, check: string): string => `claim ${id}: check "${check}" reads runs; configs must list at least one`;
 export const unknownOnly = (only: string, known: readonly string[]): string =>
-  `--only ${only}: no such claim; claims: ${known.join(', ')}`;
+  `--only ${shorten(only)}: no such claim; claims: ${known.join(', ')}`;
 
 // Claims log.
 export const missingCell = (ref: string): string => `no results for cell ${ref} (did its run fail?)`;

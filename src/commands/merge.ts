@@ -4,6 +4,7 @@
  */
 import { relative } from 'node:path';
 import * as msg from '../messages.js';
+import { OutputError } from '../results/write.js';
 import { MergeInputError, mergeShards } from '../shard/merge.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type ExitCode, type Io } from './io.js';
 
@@ -22,9 +23,16 @@ export async function mergeCommand(o: MergeCommandOptions, io: Io): Promise<Exit
   try {
     merged = mergeShards(o.folder, { out: o.out, quiet: o.quiet, log: io.log, warn: (line) => io.fail([line]) });
   } catch (err) {
-    if (!(err instanceof MergeInputError)) throw err;
-    io.fail(err.messages);
-    return EXIT_BAD_INPUT;
+    if (err instanceof MergeInputError) {
+      io.fail(err.messages);
+      return EXIT_BAD_INPUT;
+    }
+    // A write that failed once the inputs were checked (a full disk): one line naming the file.
+    if (err instanceof OutputError) {
+      io.fail([err.message]);
+      return EXIT_FAILED;
+    }
+    throw err;
   }
   if (!merged.complete) return EXIT_FAILED;
   if (o.report) {

@@ -100,7 +100,7 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<ExitCode
   let experiments: PreparedExperiment[];
   try {
     if (o.shard !== undefined) shard = parseShard(o.shard, process.env);
-    experiments = prepare(o.config, { out: o.out, set: flags.sets });
+    experiments = prepare(o.config, { out: o.out, set: flags.sets, workers: o.workers });
   } catch (err) {
     if (err instanceof ShardSpecError) io.fail([err.message]);
     else if (err instanceof InputError) io.fail(err.messages);

@@ -17,7 +17,7 @@ import * as msg from '../messages.js';
 import { ConfigError } from './errors.js';
 import { sortMessages, type Located } from './issues.js';
 import { formatPath, formatSegment, getAt, isPlainObject, knownPaths, setAt, type PathSeg } from './paths.js';
-import { MAX_CELLS, REF_FIELDS, type ResolvedConfig } from './schema.js';
+import { MAX_CELL_ID_LENGTH, MAX_CELLS, REF_FIELDS, type ResolvedConfig } from './schema.js';
 import { nearest } from './suggest.js';
 import { inputOf, register, validate } from './validate.js';
 
@@ -110,7 +110,7 @@ function labelsFor(path: string, values: readonly unknown[]): string[] {
 
 /** Long ids keep their start and gain a hash of the whole, so they stay unique and under file-name limits. */
 function capId(id: string): string {
-  return id.length <= 150 ? id : `${id.slice(0, 140)}-${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
+  return id.length <= MAX_CELL_ID_LENGTH ? id : `${id.slice(0, MAX_CELL_ID_LENGTH - 10)}-${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
 }
 
 /** JSON with object keys sorted at every level: the same config gives the same text. */
@@ -129,8 +129,18 @@ export function canonicalJson(value: unknown): string {
  * so a finished cell is not retrained for another thread count (and older hashes still match).
  */
 export function configHash(config: ResolvedConfig): string {
-  const { threads: _threads, ...model } = config.model;
-  return jsonHash({ ...config, model });
+  return configJsonHash(config);
+}
+
+/**
+ * configHash of a config as JSON (a cell's config.json read back): `model.threads` is left out,
+ * since it changes no byte of the results, so resume and merge compare a config written by a
+ * run with the same hash as the config that planned it.
+ */
+export function configJsonHash(value: unknown): string {
+  if (!isPlainObject(value) || !isPlainObject(value.model)) return jsonHash(value);
+  const { threads: _threads, ...model } = value.model;
+  return jsonHash({ ...value, model });
 }
 
 /** sha256 of the canonical JSON of any value (configHash of a config read back from disk). */

@@ -6,7 +6,8 @@
  * A relative config path that does not exist as given is also looked up under `experiments/`,
  * so `gradflow run configs/deep-sigmoid.json` works from the repository root.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { FileReadError, readProblemText, readRegularFile } from '../net/files.js';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as msg from '../messages.js';
 import { ConfigError } from './errors.js';
@@ -135,20 +136,30 @@ function shown(file: string, cwd: string): string {
 function findConfig(path: string, cwd: string): string {
   const candidates = isAbsolute(path) ? [path] : [resolve(cwd, path), resolve(cwd, join('experiments', path))];
   for (const c of candidates) {
-    if (statSync(c, { throwIfNoEntry: false }) !== undefined) return c;
+    try {
+      if (statSync(c, { throwIfNoEntry: false }) !== undefined) return c;
+    } catch (e) {
+      // ENOTDIR: a file in the middle of the path; anything else (ENAMETOOLONG, EACCES) is said as it is.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTDIR') throw new ConfigError(path, [msg.fileUnreadable(path, code ?? String(e))]);
+    }
   }
   throw new ConfigError(path, [msg.fileNotFound(path, candidates.map((c) => shown(c, cwd)))]);
 }
 
+/** Largest config file read: far beyond any config (the committed ones are a few KB). */
+export const MAX_CONFIG_BYTES = 16 * 2 ** 20;
+
 function readJson(file: string, name: string): unknown {
   let bytes: Buffer;
   try {
-    if (statSync(file).isDirectory()) throw new ConfigError(name, [msg.fileIsDirectory(name)]);
-    bytes = readFileSync(file);
+    // A regular file only, bounded, never blocking: a FIFO or /dev/zero named as a config is refused.
+    bytes = Buffer.from(readRegularFile(file, MAX_CONFIG_BYTES));
   } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    throw new ConfigError(name, [msg.fileUnreadable(name, err.code ?? err.message)]);
+    if (!(e instanceof FileReadError)) throw e;
+    if (e.problem.kind === 'directory') throw new ConfigError(name, [msg.fileIsDirectory(name)]);
+    const reason = e.problem.kind === 'other' ? e.problem.reason : e.problem.kind === 'missing' ? 'ENOENT' : readProblemText(e.problem, 'a JSON config file');
+    throw new ConfigError(name, [msg.fileUnreadable(name, reason)]);
   }
   const encoding = foreignEncoding(bytes);
   if (encoding !== undefined) throw new ConfigError(name, [msg.fileEncoding(name, encoding)]);

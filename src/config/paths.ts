@@ -4,23 +4,27 @@
  * config's JSON Schema to a path (what a field accepts, which keys an object takes, which
  * dotted paths exist at all).
  */
+import { show } from '../messages.js';
 import { configJsonSchema, REF_FIELDS } from './schema.js';
 
 export type PathSeg = string | number;
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
+/** Keys longer than this are shown quoted and cut short (`show`), like any long value. */
+const LONG_KEY = 60;
+
 /** One segment as it follows a path: `.depth`, `[2]`, `["model.depth"]`. */
 export function formatSegment(seg: PathSeg): string {
   if (typeof seg === 'number') return `[${seg}]`;
-  return IDENT.test(seg) ? `.${seg}` : `[${JSON.stringify(seg)}]`;
+  return IDENT.test(seg) && seg.length <= LONG_KEY ? `.${seg}` : `[${show(seg)}]`;
 }
 
 /** `['model', 'depth']` -> `model.depth`; `['sweep', 'model.depth', 2]` -> `sweep["model.depth"][2]`; `[]` -> `(root)`. */
 export function formatPath(segs: readonly PathSeg[]): string {
   if (segs.length === 0) return '(root)';
   // Keys of `sweep` are config paths: always bracketed, `sweep["seed"]` like `sweep["model.depth"]`.
-  const s = segs.map((seg, i) => (i === 1 && segs[0] === 'sweep' ? `[${JSON.stringify(seg)}]` : formatSegment(seg))).join('');
+  const s = segs.map((seg, i) => (i === 1 && segs[0] === 'sweep' ? `[${show(seg)}]` : formatSegment(seg))).join('');
   return s.startsWith('.') ? s.slice(1) : s;
 }
 

@@ -37,6 +37,8 @@ import * as msg from '../messages.js';
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** A folder name; file systems allow 255 bytes, and cell ids (up to 150) sit below it. */
 export const MAX_NAME_LENGTH = 100;
+/** A cell id (a folder name inside the experiment folder); longer ids are cut with a hash (expand.ts). */
+export const MAX_CELL_ID_LENGTH = 150;
 export const KERNEL_CHOICES = ['auto', 'wasm', 'ts', 'wasm-fma'] as const;
 export type KernelChoice = (typeof KERNEL_CHOICES)[number];
 /** `train.steps` when neither steps nor epochs is given. */

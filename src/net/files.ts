@@ -30,24 +30,49 @@ function kindOf(st: ReturnType<typeof fstatSync>): string {
   return 'not a regular file';
 }
 
-/** The whole of the regular file at `path`, at most `limit` bytes. Throws FileReadError. */
-export function readRegularFile(path: string, limit = MAX_INPUT_BYTES): Uint8Array {
+/** An open regular file: its descriptor (the caller closes it) and its size when opened. */
+export interface OpenFile {
+  readonly fd: number;
+  readonly size: number;
+}
+
+function problemOf(path: string, e: unknown): FileReadError {
+  if (e instanceof FileReadError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'ENOENT') return new FileReadError(path, { kind: 'missing' });
+  if (err.code === 'EISDIR') return new FileReadError(path, { kind: 'directory' });
+  return new FileReadError(path, { kind: 'other', reason: err.code ?? err.message });
+}
+
+/**
+ * Opens `path` for reading when it is a regular file of at most `limit` bytes, without ever
+ * blocking; throws FileReadError otherwise (nothing is left open then).
+ */
+export function openRegularFile(path: string, limit = MAX_INPUT_BYTES): OpenFile {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO for reading returns at once instead of waiting for a writer.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new FileReadError(path, { kind: 'missing' });
-    if (err.code === 'EISDIR') throw new FileReadError(path, { kind: 'directory' });
-    throw new FileReadError(path, { kind: 'other', reason: err.code ?? err.message });
+    throw problemOf(path, e);
   }
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new FileReadError(path, { kind: 'directory' });
     if (!st.isFile()) throw new FileReadError(path, { kind: 'special', what: kindOf(st) });
     if (st.size > limit) throw new FileReadError(path, { kind: 'tooLarge', bytes: st.size, limit });
-    const bytes = new Uint8Array(st.size);
+    return { fd, size: st.size };
+  } catch (e) {
+    closeSync(fd);
+    throw problemOf(path, e);
+  }
+}
+
+/** The whole of the regular file at `path`, at most `limit` bytes. Throws FileReadError. */
+export function readRegularFile(path: string, limit = MAX_INPUT_BYTES): Uint8Array {
+  const { fd, size } = openRegularFile(path, limit);
+  try {
+    const bytes = new Uint8Array(size);
     let off = 0;
     while (off < bytes.length) {
       const n = readSync(fd, bytes, off, bytes.length - off, off);
@@ -57,10 +82,7 @@ export function readRegularFile(path: string, limit = MAX_INPUT_BYTES): Uint8Arr
     // A file that shrank while being read is returned as far as it went; the parser then finds it truncated.
     return off === bytes.length ? bytes : bytes.subarray(0, off);
   } catch (e) {
-    if (e instanceof FileReadError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EISDIR') throw new FileReadError(path, { kind: 'directory' });
-    throw new FileReadError(path, { kind: 'other', reason: err.code ?? err.message });
+    throw problemOf(path, e);
   } finally {
     closeSync(fd);
   }

@@ -15,6 +15,7 @@
  */
 import { FileReadError, readProblemText, readRegularFile } from './files.js';
 import type { MLP } from './mlp.js';
+import { shorten, show, showList } from '../messages.js';
 
 /** A bad, unreadable or mismatched weights or tensors file; the CLI maps it to exit code 2. */
 export class WeightsError extends Error {
@@ -49,10 +50,10 @@ export interface SafetensorsContents {
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function fail(file: string, what: string): never {
-  throw new WeightsError(`${file}: ${what}`);
+  throw new WeightsError(`${shorten(file)}: ${what}`);
 }
 
-const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+const shapeText = (shape: readonly number[]): string => `[${shorten(shape.join(', '))}]`;
 const product = (shape: readonly number[]): number => shape.reduce((p, d) => p * d, 1);
 
 function view(dtype: StDType, buf: ArrayBuffer): TensorData {
@@ -102,22 +103,22 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
     if (name === '__metadata__') {
       if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(file, '__metadata__ is not an object of strings');
       for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
-        if (typeof v !== 'string') fail(file, `__metadata__.${k} is ${JSON.stringify(v)}, not a string`);
+        if (typeof v !== 'string') fail(file, `__metadata__.${shorten(k, 60)} is ${show(v)}, not a string`);
         metadata[k] = v;
       }
       continue;
     }
-    const where = `tensor "${name}"`;
+    const where = `tensor ${show(name)}`;
     if (typeof entry !== 'object' || entry === null) fail(file, `${where}: entry is not an object`);
     const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
     if (typeof dtype !== 'string' || !Object.hasOwn(ST_DTYPES, dtype)) {
-      fail(file, `${where}: unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(ST_DTYPES).join(', ')})`);
+      fail(file, `${where}: unknown dtype ${show(dtype)} (known: ${Object.keys(ST_DTYPES).join(', ')})`);
     }
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(file, `${where}: shape ${JSON.stringify(shape)} is not a list of integers >= 0`);
+      fail(file, `${where}: shape ${show(shape)} is not a list of integers >= 0`);
     }
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      fail(file, `${where}: data_offsets ${JSON.stringify(offsets)} is not a pair of integers >= 0`);
+      fail(file, `${where}: data_offsets ${show(offsets)} is not a pair of integers >= 0`);
     }
     const [begin, end] = offsets as [number, number];
     if (begin > end || end > dataLen) {
@@ -141,7 +142,7 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
   for (const s of spans) {
     if (s.end === s.begin) continue;
     if (furthest !== null && s.begin < furthest.end) {
-      fail(file, `tensors "${furthest.name}" [${furthest.begin}, ${furthest.end}] and "${s.name}" [${s.begin}, ${s.end}] overlap in the data buffer`);
+      fail(file, `tensors ${show(furthest.name)} [${furthest.begin}, ${furthest.end}] and ${show(s.name)} [${s.begin}, ${s.end}] overlap in the data buffer`);
     }
     if (furthest === null || s.end > furthest.end) furthest = s;
   }
@@ -338,8 +339,8 @@ export function matchWeights(tensors: ReadonlyMap<string, Tensor>, layout: Weigh
       expected.add(name);
       const t = tensors.get(name);
       if (t === undefined) {
-        const has = [...tensors.keys()].slice(0, 12).join(', ');
-        fail(path, `missing tensor "${name}" (expected ${shapeText(shape)}; the file has: ${has || 'no tensors'})`);
+        const has = tensors.size > 0 ? showList([...tensors.keys()], 12) : 'no tensors';
+        fail(path, `missing tensor "${name}" (expected ${shapeText(shape)}; the file has: ${has})`);
       }
       if (t.dtype !== 'F32' && t.dtype !== 'F64') {
         fail(path, `tensor "${name}" has dtype ${t.dtype}; weights must be F32 or F64`);
@@ -364,7 +365,7 @@ export function matchWeights(tensors: ReadonlyMap<string, Tensor>, layout: Weigh
   const extra = [...tensors.keys()].filter((k) => !expected.has(k) && !ignored.has(k));
   if (extra.length > 0) {
     const norm = layout.layers.find((l) => l.norm)?.norm?.name;
-    fail(path, `unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.map((k) => `"${k}"`).join(', ')} ` +
+    fail(path, `unexpected tensor${extra.length > 1 ? 's' : ''} ${showList(extra, 12, true)} ` +
       `(the model has depth ${layout.depth}, activation ${layout.activation}${norm ? `, ${norm} norm` : ''})`);
   }
   return plan;

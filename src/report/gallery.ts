@@ -3,10 +3,9 @@
  * computed from the activation registry, with the post's annotations and a note wherever the
  * post's code disagrees with its own formula. Writes <outDir>/index.html.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ACTIVATIONS, type ActivationName } from '../net/activations.js';
-import { writeFileAtomic } from '../results/write.js';
+import { makeDir, writeFileAtomic } from '../results/write.js';
 import { escapeHtml, renderPage, type Chart } from './html.js';
 import { OTHER_ACTIVATIONS, POST_ACTIVATIONS, activationFigureSpec, figureParams, rangeText } from './specs/figures.js';
 import { FIGURES, POST_NOTES, PAGE } from './text.js';
@@ -28,9 +27,9 @@ function figureChart(name: ActivationName): Chart {
   };
 }
 
-/** Renders the gallery to <outDir>/index.html (creating outDir); returns the path. */
+/** Renders the gallery to <outDir>/index.html (creating outDir); returns the path. Throws OutputError. */
 export async function writeFigures(outDir: string): Promise<string> {
-  await mkdir(outDir, { recursive: true });
+  makeDir(outDir);
   const header = `<p class="kicker">gradflow</p>
 <h1>${escapeHtml(FIGURES.heading)}</h1>
 <p class="desc">${escapeHtml(FIGURES.intro)}</p>

@@ -4,8 +4,9 @@
  * facts of a resolved config for a page's header (`runInfo`). Reports never touch a live run:
  * they read what is on disk, a partial last line skipped.
  */
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { REPORT_FILE } from '../results/layout.js';
+import { join, relative, resolve, sep } from 'node:path';
+import { INDEX_FILE, REPORT_FILE } from '../results/layout.js';
+import { cellFolder } from '../results/names.js';
 import { readRunIndex, readSweepSummary } from '../results/read-index.js';
 import { readRun, type RunData } from '../results/read-run.js';
 import { finite, isObject, orNull, type Json, type JsonObject } from '../results/read.js';
@@ -33,12 +34,14 @@ export interface SweepData {
 
 /**
  * index.json, every cell it lists (histograms are not read) and sweep-summary.json; an index or
- * sweep summary that is missing or cannot be read gives no cells or no summary.
+ * sweep summary that is missing or cannot be read gives no cells or no summary. An index naming
+ * a cell path outside the experiment folder (or a file over its read limit) is refused: its
+ * ResultsFileError is thrown.
  */
 export function readSweep(expDir: string): SweepData {
   const index = orNull(() => readRunIndex(expDir));
-  const cells: SweepCell[] = (index?.cells ?? []).map((c) => {
-    const abs = isAbsolute(c.path) ? c.path : resolve(expDir, c.path);
+  const cells: SweepCell[] = (index?.cells ?? []).map((c, i) => {
+    const abs = cellFolder(expDir, c.path, join(expDir, INDEX_FILE), `cells[${i}].path`);
     const hrefPath = relative(resolve(expDir), abs).split(sep).map(encodeURIComponent).join('/');
     return {
       id: c.id,

@@ -5,7 +5,7 @@
  */
 import { basename, join } from 'node:path';
 import { REPORT_FILE } from '../results/layout.js';
-import { orNull } from '../results/read.js';
+import { MAX_LINE_BYTES, orNull } from '../results/read.js';
 import { readSpectra, type SpectrumLine } from '../results/read-signal.js';
 import type { MetricRecord, Summary } from '../results/types.js';
 import { writeFileAtomic } from '../results/write.js';
@@ -95,15 +95,16 @@ export function runPage(run: RunData, spectra: readonly SpectrumLine[] = []): { 
 ${factsMarkup(info, summary)}`;
   const footer: string[] = [PAGE.footer];
   const sections: Section[] = [];
-  if (run.records.length === 0) {
-    sections.push({ heading: PAGE.sectionTraining, charts: [], notes: [PAGE.noRecords] });
-    return { title: `${PAGE.runTitle}: ${info.name}`, header, sections, footer };
-  }
-  const t = thin(run);
   const fileNotes = [
     ...(run.partialLine ? [PAGE.partialLine] : []),
     ...(run.badLines > 0 ? [PAGE.badLines(run.badLines)] : []),
+    ...((run.longLines ?? 0) > 0 ? [PAGE.longLines(run.longLines ?? 0, MAX_LINE_BYTES / 2 ** 20)] : []),
   ];
+  if (run.records.length === 0) {
+    sections.push({ heading: PAGE.sectionTraining, charts: [], notes: [PAGE.noRecords, ...fileNotes] });
+    return { title: `${PAGE.runTitle}: ${info.name}`, header, sections, footer };
+  }
+  const t = thin(run);
   const divergedNote = diverged !== null ? [NOTES.divergedMarker(diverged)] : [];
 
   sections.push({

@@ -454,6 +454,8 @@ export const PAGE = {
     `${kept} of ${total} records drawn (every ${k}th, plus the first and last).`,
   partialLine: 'The last line of metrics.ndjson was incomplete (the run was writing) and was skipped.',
   badLines: (n: number): string => `${n} line(s) of metrics.ndjson could not be parsed and were skipped.`,
+  longLines: (n: number, limitMiB: number): string =>
+    `${n} line(s) of metrics.ndjson were longer than ${limitMiB} MiB, far beyond any record a run writes, and were skipped unread.`,
   footer: 'Written by gradflow from the files in this folder; re-render with `gradflow report <dir>`.',
   figuresFooter: 'Written by `gradflow figures` from src/net/activations.ts.',
   sweepCells: (n: number, axes: string): string => `${n} cells over ${axes}.`,

@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { jsonHash } from '../config/expand.js';
+import { configJsonHash } from '../config/expand.js';
 import { isCellFile } from './layout.js';
 import { orNull, readConfig } from './read.js';
 import { readSummary } from './read-summary.js';
@@ -26,7 +26,7 @@ export type CellState =
 /** The hash of a cell folder's config.json, or null when it is missing or not a JSON object. */
 export function cellConfigHash(dir: string): string | null {
   const config = orNull(() => readConfig(dir));
-  return config === null ? null : jsonHash(config);
+  return config === null ? null : configJsonHash(config);
 }
 
 /**

@@ -1,10 +1,13 @@
 /**
  * The files of an experiment folder read back: index.json (RunIndex), index.shard-I-of-N.json
  * (ShardIndex) and sweep-summary.json (SweepSummary). Missing gives null; a file that is there but
- * not JSON or not the shape gives a ResultsFileError saying what was expected.
+ * not JSON or not the shape gives a ResultsFileError saying what was expected. The names in an
+ * index file are checked as names.ts says (the experiment a config name, each cell id one folder
+ * name, each path a relative path below the folder); one that is not is refused.
  */
 import { join } from 'node:path';
 import { INDEX_FILE, SWEEP_SUMMARY_FILE } from './layout.js';
+import { cellIdProblem, cellPathProblem, experimentNameProblem } from './names.js';
 import { finite, isObject, readJson, ResultsFileError, type JsonObject } from './read.js';
 import {
   AGGREGATED_METRICS, AGGREGATED_PROPORTIONS, RUN_STATUSES, type CellStatus, type GroupSummary, type IndexCell,
@@ -51,6 +54,30 @@ export function toShardIndex(v: unknown): ShardIndex | null {
   return { ...base, shard: { index, count, source: typeof source === 'string' ? source : '' }, plan };
 }
 
+/** The first name or path of `index` that names.ts does not allow, as a message; null when all do. */
+export function indexNamesProblem(index: RunIndex | ShardIndex): string | null {
+  const experiment = experimentNameProblem(index.experiment);
+  if (experiment !== null) return experiment;
+  for (const [i, c] of index.cells.entries()) {
+    const problem = cellIdProblem(c.id, `cells[${i}].id`) ?? cellPathProblem(c.path, `cells[${i}].path`);
+    if (problem !== null) return problem;
+  }
+  if ('plan' in index) {
+    for (const [i, e] of index.plan.entries()) {
+      const problem = cellIdProblem(e.id, `plan[${i}].id`);
+      if (problem !== null) return problem;
+    }
+  }
+  return null;
+}
+
+/** `index` when its names are allowed; else throws the refused ResultsFileError of `path`. */
+function checkedNames<T extends RunIndex | ShardIndex>(path: string, index: T): T {
+  const problem = indexNamesProblem(index);
+  if (problem !== null) throw new ResultsFileError(path, problem, true);
+  return index;
+}
+
 /** <exp>/index.json: null when missing; throws ResultsFileError when it is not JSON or not a RunIndex. */
 export function readRunIndex(expDir: string): RunIndex | null {
   return readIndexFile(join(expDir, INDEX_FILE));
@@ -62,7 +89,7 @@ export function readIndexFile(path: string): RunIndex | null {
   if (v === undefined) return null;
   const index = toRunIndex(v);
   if (index === null) throw new ResultsFileError(path, RUN_INDEX_SHAPE);
-  return index;
+  return checkedNames(path, index);
 }
 
 /** A shard index file by path: null when missing; throws when it is not JSON or not a ShardIndex. */
@@ -71,7 +98,7 @@ export function readShardIndex(path: string): ShardIndex | null {
   if (v === undefined) return null;
   const index = toShardIndex(v);
   if (index === null) throw new ResultsFileError(path, SHARD_INDEX_SHAPE);
-  return index;
+  return checkedNames(path, index);
 }
 
 function toAggregate(v: unknown): NumericAggregate {

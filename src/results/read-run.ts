@@ -1,7 +1,8 @@
 /**
  * Everything a cell folder holds, read at once for the reports and the claims; a run still
  * writing or killed is read as far as it got. Missing or unusable files give empty or null
- * fields, never an error: a report shows what there is.
+ * fields: a report shows what there is. A refused file (over its read limit, or not a regular
+ * file) throws its ResultsFileError.
  */
 import { orNull, readConfig, readHistograms, readMetrics, type JsonObject } from './read.js';
 import { readSummary } from './read-summary.js';
@@ -18,6 +19,8 @@ export interface RunData {
   readonly partialLine: boolean;
   /** Complete lines of metrics.ndjson that were not a record. */
   readonly badLines: number;
+  /** Lines of metrics.ndjson longer than the read limit, skipped unread (absent: none). */
+  readonly longLines?: number;
 }
 
 export interface ReadRunOptions {
@@ -27,7 +30,7 @@ export interface ReadRunOptions {
 
 /** The files of the cell folder `dir`. */
 export function readRun(dir: string, options: ReadRunOptions = {}): RunData {
-  const metrics = orNull(() => readMetrics(dir)) ?? { records: [], partialLine: false, badLines: 0 };
+  const metrics = orNull(() => readMetrics(dir)) ?? { records: [], partialLine: false, badLines: 0, longLines: 0 };
   return {
     dir,
     config: orNull(() => readConfig(dir)),
@@ -36,5 +39,6 @@ export function readRun(dir: string, options: ReadRunOptions = {}): RunData {
     summary: orNull(() => readSummary(dir)),
     partialLine: metrics.partialLine,
     badLines: metrics.badLines,
+    longLines: metrics.longLines,
   };
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { CorrelationSummary, SpectraSummary } from '../metrics/signal-probe.js';
 import type { SpectrumLine, SpectrumStep } from '../metrics/spectra.js';
 import { SPECTRA_FILE } from './layout.js';
-import { finite, isObject, parseNdjson, readText, toNum } from './read.js';
+import { finite, isObject, MAX_NDJSON_BYTES, parseNdjson, readText, toNum } from './read.js';
 
 export type { CorrelationSummary, SpectraSummary } from '../metrics/signal-probe.js';
 export type { SpectrumLine, SpectrumStep } from '../metrics/spectra.js';
@@ -17,7 +17,7 @@ const nullable = (v: unknown): (number | null)[] => (Array.isArray(v) ? v.map(fi
 
 /** Every well-formed line of `<cellDir>/spectra.ndjson`, by step then example; [] when there is no file. */
 export function readSpectra(cellDir: string): SpectrumLine[] {
-  const text = readText(join(cellDir, SPECTRA_FILE));
+  const text = readText(join(cellDir, SPECTRA_FILE), MAX_NDJSON_BYTES);
   if (text === null) return [];
   const out: SpectrumLine[] = [];
   for (const item of parseNdjson(text).items) {

@@ -14,26 +14,31 @@
  *
  * Convention of the `read*` functions: a missing file gives null (or an empty list for the
  * streams); a file that is there but is not JSON, or not the expected shape, throws
- * `ResultsFileError`.
+ * `ResultsFileError`. Every read is bounded (read-file.ts): a file over its size, not a regular
+ * file, or holding more values than a reader keeps is refused (`refused`, which `orNull` passes
+ * on); an ndjson line over MAX_LINE_BYTES is skipped and counted.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPlainObject as isObject } from '../config/paths.js';
 import * as msg from '../messages.js';
 import { CONFIG_FILE, HISTOGRAMS_FILE, METRICS_FILE } from './layout.js';
+import { MAX_LINE_BYTES, readJson, ResultsFileError, scanNdjsonFile, scanNdjsonText, type Json, type NdjsonScan } from './read-file.js';
 import type { Histogram, HistogramRecord, LayerRecord, MetricRecord } from './types.js';
 
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export { deeperThan, MAX_JSON_FILE_BYTES, MAX_LINE_BYTES, MAX_NDJSON_BYTES, readJson, readText, ResultsFileError, type Json } from './read-file.js';
 export type JsonObject = { [k: string]: Json };
 
-/** A file of a run's output that is there but unusable (not JSON, or not the expected shape). */
-export class ResultsFileError extends Error {
-  override readonly name = 'ResultsFileError';
-
-  constructor(readonly path: string, readonly reason: string) {
-    super(msg.cannotRead(path, reason));
-  }
-}
+/**
+ * Most values a reader keeps from one ndjson file, a measure of the memory its records take: a
+ * number (a record's field, a histogram bin) is one value, and every object of a record costs
+ * OBJECT_VALUES more (its header and shape). Real records at the file limit (MAX_NDJSON_BYTES)
+ * hold about 62 million (metrics) and 170 million (histograms); a file written to make the
+ * reader expand a few bytes into an object or a number meets these first.
+ */
+export const MAX_METRICS_VALUES = 96_000_000;
+export const MAX_HISTOGRAM_VALUES = 192_000_000;
+/** What one object of a record costs, in values (a 6-field layer entry takes about 150 bytes of heap). */
+const OBJECT_VALUES = 10;
 
 /** A JSON object (not null, not an array): the project's one test for it, from src/config. */
 export { isPlainObject as isObject } from '../config/paths.js';
@@ -56,34 +61,15 @@ export function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
 }
 
-/** The text of `path`, or null when it does not exist; other failures throw ResultsFileError. */
-export function readText(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
-    if (code === 'ENOENT') return null;
-    throw new ResultsFileError(path, err instanceof Error ? err.message : String(err));
-  }
-}
-
-/** The parsed JSON of `path`, or undefined when it does not exist; throws when it is not JSON. */
-export function readJson(path: string): Json | undefined {
-  const text = readText(path);
-  if (text === null) return undefined;
-  try {
-    return JSON.parse(text) as Json;
-  } catch (err) {
-    throw new ResultsFileError(path, `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-/** `read` with every ResultsFileError turned into null: for readers that show what they can. */
+/**
+ * `read` with every ResultsFileError turned into null, for readers that show what they can; a
+ * refused file (over its limit, not a regular file, a path leading outside) is thrown on.
+ */
 export function orNull<T>(read: () => T | null): T | null {
   try {
     return read();
   } catch (err) {
-    if (err instanceof ResultsFileError) return null;
+    if (err instanceof ResultsFileError && !err.refused) return null;
     throw err;
   }
 }
@@ -104,28 +90,40 @@ export interface NdjsonItems {
   readonly partial: boolean;
   /** Complete lines that were not JSON. */
   readonly bad: number;
+  /** Complete lines longer than the line limit, skipped unread. */
+  readonly long: number;
 }
 
 /**
  * Splits NDJSON text into parsed complete lines. Only text up to the last '\n' counts: what
  * follows it is a line still being written, skipped and flagged as `partial`.
  */
-export function parseNdjson(text: string): NdjsonItems {
-  const end = text.lastIndexOf('\n');
-  const partial = text.slice(end + 1).trim().length > 0;
+export function parseNdjson(text: string, lineLimit = MAX_LINE_BYTES): NdjsonItems {
   const items: unknown[] = [];
-  let bad = 0;
-  if (end < 0) return { items, partial, bad };
-  for (const line of text.slice(0, end).split('\n')) {
-    const t = line.trim();
-    if (!t) continue;
-    try {
-      items.push(JSON.parse(t));
-    } catch {
-      bad++;
-    }
-  }
-  return { items, partial, bad };
+  const scan = scanNdjsonText(text, (v) => {
+    items.push(v);
+    return true;
+  }, lineLimit);
+  return { items, ...scan };
+}
+
+/**
+ * Reads the ndjson file `path` (chunked, see read-file.ts) into what `convert` makes of each
+ * line (null: not a record, counted bad), `weigh` giving the values each keeps in memory.
+ * Throws a refused ResultsFileError once the file's records hold more than `budget` values.
+ */
+export function readNdjsonRecords<T>(path: string, convert: (v: Json) => T | null, weigh: (r: T) => number, budget: number): { records: T[]; scan: NdjsonScan } {
+  const records: T[] = [];
+  let held = 0;
+  const scan = scanNdjsonFile(path, (v) => {
+    const r = convert(v);
+    if (r === null) return false;
+    held += weigh(r);
+    if (held > budget) throw new ResultsFileError(path, msg.readTooManyValues(budget), true);
+    records.push(r);
+    return true;
+  });
+  return { records, scan: scan ?? { partial: false, bad: 0, long: 0 } };
 }
 
 /** Per-layer numbers of a record, besides `layer`: every LayerRecord field, the one list of them. */
@@ -211,33 +209,44 @@ export interface MetricsFile {
   readonly partialLine: boolean;
   /** Complete lines that were not a record. */
   readonly badLines: number;
+  /** Complete lines longer than MAX_LINE_BYTES, skipped unread. */
+  readonly longLines: number;
 }
 
-/** <cell>/metrics.ndjson: no records when missing; an incomplete last line is skipped and flagged. */
-export function readMetrics(cellDir: string): MetricsFile {
-  const parsed = parseNdjson(readText(join(cellDir, METRICS_FILE)) ?? '');
-  const records: MetricRecord[] = [];
-  let bad = parsed.bad;
-  for (const item of parsed.items) {
-    const r = toMetricRecord(item);
-    if (r) records.push(r);
-    else bad++;
-  }
-  records.sort((a, b) => a.step - b.step);
-  return { records, partialLine: parsed.partial, badLines: bad };
+/** Values a metric record keeps: its own fields and every layer's, each object counted too. */
+export function metricWeight(r: MetricRecord): number {
+  let n = OBJECT_VALUES + Object.keys(r).length;
+  for (const l of r.layers) n += OBJECT_VALUES + Object.keys(l).length;
+  return n;
 }
 
 /**
- * <cell>/histograms.ndjson, by step: empty when missing; lines that are not a record and an
- * incomplete last line are skipped.
+ * <cell>/metrics.ndjson: no records when missing; an incomplete last line is skipped and
+ * flagged, lines over MAX_LINE_BYTES are skipped and counted; throws a refused ResultsFileError
+ * for a file over MAX_NDJSON_BYTES or holding more than MAX_METRICS_VALUES values.
+ */
+export function readMetrics(cellDir: string): MetricsFile {
+  const { records, scan } = readNdjsonRecords(join(cellDir, METRICS_FILE), toMetricRecord, metricWeight, MAX_METRICS_VALUES);
+  records.sort((a, b) => a.step - b.step);
+  return { records, partialLine: scan.partial, badLines: scan.bad, longLines: scan.long };
+}
+
+/** Values a histogram record keeps: the bins of every layer's four histograms, each object counted too. */
+export function histogramWeight(r: HistogramRecord): number {
+  let n = OBJECT_VALUES;
+  for (const l of r.layers) {
+    n += OBJECT_VALUES;
+    for (const h of [l.z, l.a, l.dW, l.dz]) n += OBJECT_VALUES + h.edges.length + h.counts.length;
+  }
+  return n;
+}
+
+/**
+ * <cell>/histograms.ndjson, by step: empty when missing; lines that are not a record, lines over
+ * MAX_LINE_BYTES and an incomplete last line are skipped; throws a refused ResultsFileError for a
+ * file over MAX_NDJSON_BYTES or holding more than MAX_HISTOGRAM_VALUES values.
  */
 export function readHistograms(cellDir: string): HistogramRecord[] {
-  const text = readText(join(cellDir, HISTOGRAMS_FILE));
-  if (text === null) return [];
-  const out: HistogramRecord[] = [];
-  for (const item of parseNdjson(text).items) {
-    const h = toHistogramRecord(item);
-    if (h) out.push(h);
-  }
-  return out.sort((a, b) => a.step - b.step);
+  const { records } = readNdjsonRecords(join(cellDir, HISTOGRAMS_FILE), toHistogramRecord, histogramWeight, MAX_HISTOGRAM_VALUES);
+  return records.sort((a, b) => a.step - b.step);
 }

@@ -17,16 +17,17 @@
  * not already in place, then writes `DIR/<name>/index.json` and `sweep-summary.json`, and
  * returns the experiment folders it wrote (the CLI renders their sweep reports).
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as msg from '../messages.js';
 import { cellState, clearCellFiles } from '../results/cell-state.js';
-import { CONFIG_FILE, INDEX_FILE, isTempFile, SHARD_INDEX_FILE, SUMMARY_FILE } from '../results/layout.js';
+import { CONFIG_FILE, INDEX_FILE, isCellFile, isTempFile, SHARD_INDEX_FILE, SUMMARY_FILE } from '../results/layout.js';
+import { outputProblem } from '../results/place.js';
 import { readIndexFile, readShardIndex } from '../results/read-index.js';
 import { finite, orNull, readConfig, ResultsFileError } from '../results/read.js';
 import { writeSweepSummary } from '../results/sweep.js';
 import type { RunIndex, RunStatus, ShardIndex } from '../results/types.js';
-import { writeJsonAtomic } from '../results/write.js';
+import { makeDir, outputError, writeJsonAtomic } from '../results/write.js';
 
 export class MergeInputError extends Error {
   override readonly name = 'MergeInputError';
@@ -66,6 +67,26 @@ function isDir(p: string): boolean {
     return statSync(p).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/** The names in folder `dir`, sorted; a folder that cannot be read adds its message to `errors`. */
+function list(dir: string, errors: string[]): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch (err) {
+    errors.push(msg.mergeUnreadable(show(dir), (err as NodeJS.ErrnoException).code ?? String(err)));
+    return [];
+  }
+}
+
+/** The error code of stat on `p`, or null when it succeeds. */
+function statCode(p: string): string | null {
+  try {
+    statSync(p);
+    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'EIO';
   }
 }
 
@@ -113,7 +134,14 @@ function readExperimentFolder(dir: string, errors: string[]): ExperimentFolder |
     return null;
   }
   if (names.size === 0) return null;
-  return { dir, real: realpathSync(dir), name: [...names][0], shardFiles, runIndex };
+  let real: string;
+  try {
+    real = realpathSync(dir);
+  } catch (err) {
+    errors.push(msg.mergeUnreadable(show(dir), (err as NodeJS.ErrnoException).code ?? String(err)));
+    return null;
+  }
+  return { dir, real, name: [...names][0], shardFiles, runIndex };
 }
 
 /** The experiment folders named by `folders` (see the module comment); throws MergeInputError. */
@@ -130,15 +158,17 @@ export function findExperimentFolders(folders: readonly string[]): ExperimentFol
   for (const folder of folders) {
     const dir = resolve(folder);
     if (!isDir(dir)) {
-      errors.push(msg.mergeNotAFolder(folder));
+      const code = statCode(dir);
+      errors.push(code === null || code === 'ENOENT' || code === 'ENOTDIR' ? msg.mergeNotAFolder(folder) : msg.mergeUnreadable(folder, code));
       continue;
     }
     if (indexFiles(dir).length > 0) {
       add(readExperimentFolder(dir, errors));
       continue;
     }
-    const subs = readdirSync(dir).sort().map((f) => join(dir, f)).filter((p) => isDir(p) && indexFiles(p).length > 0);
-    if (subs.length === 0) errors.push(msg.mergeNothingFound(folder));
+    const before = errors.length;
+    const subs = list(dir, errors).map((f) => join(dir, f)).filter((p) => isDir(p) && indexFiles(p).length > 0);
+    if (subs.length === 0 && errors.length === before) errors.push(msg.mergeNothingFound(folder));
     for (const sub of subs) add(readExperimentFolder(sub, errors));
   }
   if (errors.length > 0) throw new MergeInputError(errors);
@@ -164,9 +194,8 @@ function planOf(name: string, folders: readonly ExperimentFolder[]): PlannedCell
 }
 
 /** Cell folders of an experiment folder: subfolders holding config.json or summary.json. */
-function cellFolders(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
+function cellFolders(dir: string, errors: string[]): string[] {
+  return list(dir, errors)
     .filter((f) => isDir(join(dir, f)) && (existsSync(join(dir, f, CONFIG_FILE)) || existsSync(join(dir, f, SUMMARY_FILE))));
 }
 
@@ -177,20 +206,62 @@ interface MergePlan {
   readonly cells: readonly { readonly cell: PlannedCell; readonly dir: string; readonly status: RunStatus; readonly seed: number | null }[];
 }
 
-/** Copies the files of cell folder `from` into `to` (cell folders are flat), replacing an older run there. */
+/**
+ * Copies the files gradflow writes into a cell folder from `from` into `to` (cell folders are
+ * flat), replacing an older run there: regular files only, so a symbolic link in a shard's
+ * folder cannot make merge copy a file from elsewhere. Throws OutputError.
+ */
 function copyCell(from: string, to: string): void {
-  mkdirSync(to, { recursive: true });
-  clearCellFiles(to);
-  for (const f of readdirSync(from)) {
-    const src = join(from, f);
-    if (isTempFile(f) || !statSync(src).isFile()) continue;
-    copyFileSync(src, join(to, f));
+  makeDir(to);
+  let target = to;
+  try {
+    clearCellFiles(to);
+    for (const f of readdirSync(from)) {
+      const src = join(from, f);
+      if (!isCellFile(f) || isTempFile(f) || !lstatSync(src).isFile()) continue;
+      target = join(to, f);
+      copyFileSync(src, target);
+    }
+  } catch (err) {
+    throw outputError(target, err);
   }
 }
 
 /** The seed in a cell folder's config.json, or null. */
 function seedOf(dir: string): number | null {
   return finite(orNull(() => readConfig(dir))?.seed);
+}
+
+/**
+ * Copies the cells of `p` into place and writes its index.json and sweep-summary.json. When a
+ * write fails (OutputError), the cell folders this merge created are removed again, so a full
+ * disk is left with what it held before plus, at most, cleared cell folders of an older merge.
+ */
+function writeMerged(p: MergePlan, opts: MergeOptions): void {
+  const created: string[] = [];
+  try {
+    const made = !existsSync(p.dest);
+    makeDir(p.dest);
+    if (made) created.push(p.dest);
+    const destReal = realpathSync(p.dest);
+    for (const c of p.cells) {
+      const target = join(destReal, c.cell.id);
+      if (existsSync(target) && realpathSync(c.dir) === realpathSync(target)) continue;
+      if (!existsSync(target)) created.push(target);
+      copyCell(c.dir, target);
+    }
+    const index: RunIndex = {
+      experiment: p.name,
+      cells: p.cells.map((c) => ({ id: c.cell.id, path: c.cell.id, overrides: c.cell.overrides, status: c.status })),
+    };
+    writeJsonAtomic(join(p.dest, INDEX_FILE), index);
+    const summaryFile = writeSweepSummary(p.dest, p.name, p.cells.map((c) => ({ id: c.cell.id, overrides: c.cell.overrides, status: c.status, seed: c.seed })));
+    if (!opts.quiet) opts.log(msg.merged(p.name, p.cells.length, p.sources, show(p.dest)));
+    if (!opts.quiet) opts.log(show(summaryFile));
+  } catch (err) {
+    for (const dir of created.reverse()) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /** What merge did: complete (every experiment written) or not (nothing written), and the folders written. */
@@ -203,7 +274,8 @@ export interface MergeResult {
 /**
  * Merges the experiments found in `folders` into `opts.out`. `complete` is false, and nothing
  * is written, when a cell was missing, duplicated or unfinished; throws MergeInputError on
- * unreadable input (exit 2).
+ * unreadable input or an `--out` that cannot be written (exit 2, nothing written), and
+ * OutputError when a write fails after all (exit 1).
  */
 export function mergeShards(folders: readonly string[], opts: MergeOptions): MergeResult {
   const found = findExperimentFolders(folders);
@@ -211,13 +283,14 @@ export function mergeShards(folders: readonly string[], opts: MergeOptions): Mer
   for (const f of found) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
 
   const plans: MergePlan[] = [];
+  const unreadable: string[] = [];
   let complete = true;
   for (const [name, expFolders] of byName) {
     const plan = planOf(name, expFolders);
     const planned = new Set(plan.map((c) => c.id));
     const where = new Map<string, string[]>();
     for (const f of expFolders) {
-      for (const id of cellFolders(f.dir)) {
+      for (const id of cellFolders(f.dir, unreadable)) {
         const dir = join(f.dir, id);
         if (!planned.has(id)) {
           if (!opts.quiet) opts.log(msg.mergeExtra(name, id, show(dir)));
@@ -255,24 +328,11 @@ export function mergeShards(folders: readonly string[], opts: MergeOptions): Mer
     }
     plans.push({ name, dest: resolve(opts.out, name), sources: expFolders.length, cells });
   }
+  if (unreadable.length > 0) throw new MergeInputError(unreadable);
   if (!complete) return { complete, experiments: [] };
+  const places = plans.map((p) => outputProblem(opts.out, p.dest)).filter((m): m is string => m !== null);
+  if (places.length > 0) throw new MergeInputError([...new Set(places)]);
 
-  for (const p of plans) {
-    mkdirSync(p.dest, { recursive: true });
-    const destReal = realpathSync(p.dest);
-    for (const c of p.cells) {
-      const target = join(destReal, c.cell.id);
-      if (existsSync(target) && realpathSync(c.dir) === realpathSync(target)) continue;
-      copyCell(c.dir, target);
-    }
-    const index: RunIndex = {
-      experiment: p.name,
-      cells: p.cells.map((c) => ({ id: c.cell.id, path: c.cell.id, overrides: c.cell.overrides, status: c.status })),
-    };
-    writeJsonAtomic(join(p.dest, INDEX_FILE), index);
-    const summaryFile = writeSweepSummary(p.dest, p.name, p.cells.map((c) => ({ id: c.cell.id, overrides: c.cell.overrides, status: c.status, seed: c.seed })));
-    if (!opts.quiet) opts.log(msg.merged(p.name, p.cells.length, p.sources, show(p.dest)));
-    if (!opts.quiet) opts.log(show(summaryFile));
-  }
+  for (const p of plans) writeMerged(p, opts);
   return { complete, experiments: plans.map((p) => p.dest) };
 }

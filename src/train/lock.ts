@@ -12,7 +12,8 @@
  * when the name exists, atomically, so two runs starting at once cannot both win, and nobody
  * ever reads a half-written lock.
  */
-import { linkSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readRegularFile } from '../net/files.js';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as msg from '../messages.js';
@@ -45,9 +46,13 @@ export function lockFile(expDir: string, shard: ShardNumber | null): string {
   return join(expDir, shard === null ? LOCK_FILE : shardLockFile(shard));
 }
 
+/** A lock file is one short line; anything larger, or not a regular file, is unreadable. */
+const MAX_LOCK_BYTES = 64 * 1024;
+
 function readLock(file: string): LockInfo | null {
   try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockInfo>;
+    // Non-blocking and bounded: a FIFO or a device named like a lock is unreadable, not a hang.
+    const v = JSON.parse(Buffer.from(readRegularFile(file, MAX_LOCK_BYTES)).toString('utf8')) as Partial<LockInfo>;
     if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.started === 'string') {
       const sc = v.scope;
       const scope = sc && typeof sc.config === 'string' && (sc.shards === null || typeof sc.shards === 'number') ? sc : undefined;

@@ -15,8 +15,18 @@
  *
  * The limit is per cell: min(8 GiB, 75% of the machine's memory). Typed arrays live outside
  * V8's heap, so the heap limit does not protect anything; 8 GiB keeps every single array far
- * below V8's largest typed array, and 75% leaves the operating system and the other cells
- * room. With `--workers N` up to N cells are in memory at once; each is checked on its own.
+ * below V8's largest typed array, and 75% leaves the operating system room.
+ *
+ * The whole run is checked too (`runPeak`), against 75% of the machine: the run keeps every
+ * distinct data set it prepared (one per data config and seed: `seeds: {"count": 40}` on MNIST
+ * holds 40 shuffled copies of the digits) while up to `--workers` cells train at once, each
+ * worker thread loading its own copy of its cell's data:
+ *
+ *   peak = H + sum of the W largest cell estimates          W = min(workers, cells)
+ *   H    = sum over distinct data sets of rows * (row bytes + 4), plus the MNIST digits once
+ *          (parsed once per process) when a data set is MNIST
+ *   with one worker the cell trains on the prepared data set, so its estimate counts those rows
+ *   once less.
  */
 import { totalmem } from 'node:os';
 import type { DataConfig, ResolvedConfig } from '../config/schema.js';
@@ -48,6 +58,9 @@ export interface DataShape {
 
 type DataOf<K extends DataKind> = Extract<DataConfig, { readonly kind: K }>;
 
+/** The digits of the mnist package as float64 pixels and int32 labels, parsed once per process (and per worker thread). */
+const MNIST_CACHE_BYTES = MNIST_SIZE * (8 * MNIST_PIXELS + 4);
+
 /**
  * The shape of each data kind, read from its options before any row is drawn; null when only
  * the file knows (tensors, checked once loaded). Upper bounds: every row counts as training.
@@ -74,7 +87,7 @@ const SHAPES: { readonly [K in DataKind]: (p: DataOf<K>) => DataShape | null } =
     outputDim: MNIST_CLASSES,
     task: 'classification',
     // The whole set is read before the limit applies.
-    extraBytes: MNIST_SIZE * (8 * MNIST_PIXELS + 4),
+    extraBytes: MNIST_CACHE_BYTES,
   }),
   tensors: () => null,
 };
@@ -183,3 +196,82 @@ export function memoryProblem(config: ResolvedConfig, shape: DataShape, limit = 
   });
 }
 
+
+/** Bytes a data set of `shape` holds once loaded: its rows (float64 features and targets, or int32 labels) and its int32 row indices. */
+export function heldDataBytes(shape: DataShape): number {
+  const row = shape.task === 'classification' ? 8 * shape.inputDim + 4 : 8 * (shape.inputDim + shape.outputDim);
+  return shape.rows * (row + 4);
+}
+
+/** A distinct data set a run keeps: its kind and shape. */
+export interface HeldData {
+  readonly kind: string;
+  readonly shape: DataShape;
+}
+
+/** What a whole run holds at its peak (see the module comment). */
+export interface RunPeak {
+  readonly bytes: number;
+  /** Bytes of the distinct data sets kept at once, and how many there are. */
+  readonly datasets: number;
+  readonly datasetCount: number;
+  /** Bytes of the cells training at once, and how many train at once. */
+  readonly cells: number;
+  readonly training: number;
+}
+
+/**
+ * The peak of a run that keeps the data sets `held` and trains cells of estimates `cellBytes`
+ * (each with the bytes of its own data set, `cellData`) on `workers` workers.
+ */
+export function runPeak(held: readonly HeldData[], cells: readonly { readonly bytes: number; readonly data: number }[], workers: number): RunPeak {
+  const datasets = held.reduce((t, h) => t + heldDataBytes(h.shape), 0) + (held.some((h) => h.kind === 'mnist') ? MNIST_CACHE_BYTES : 0);
+  const training = Math.max(0, Math.min(workers, cells.length));
+  // One worker trains in this thread, on the data set it keeps anyway.
+  const each = cells.map((c) => (training === 1 ? c.bytes - c.data : c.bytes)).sort((a, b) => b - a);
+  const cellBytes = each.slice(0, training).reduce((t, b) => t + b, 0);
+  return { bytes: datasets + cellBytes, datasets, datasetCount: held.length, cells: cellBytes, training };
+}
+
+/** The most memory a whole run may take on this machine, and why: 75% of it. */
+export function runMemoryLimit(machine: number = totalmem()): { readonly bytes: number; readonly why: string } {
+  return { bytes: Math.floor(MEMORY_SHARE * machine), why: msg.runMemoryLimitWhy(MEMORY_SHARE, machine) };
+}
+
+/** The message refusing a run whose peak exceeds `limit`, or null when it fits. */
+export function runMemoryProblem(peak: RunPeak, workers: number, limit = runMemoryLimit()): string | null {
+  if (peak.bytes <= limit.bytes) return null;
+  return msg.runTooLargeForMemory({ ...peak, workers, limit: limit.bytes, why: limit.why });
+}
+
+type RunLimit = ReturnType<typeof runMemoryLimit>;
+
+/**
+ * The memory problem of a run as its configs imply it, before any data set is drawn, or null.
+ * `key` names a cell's data set: cells of one key share it. Cells of `tensors` data (only the
+ * file knows their size) are left to `loadedRunProblem`, and cells over the per-cell limit to
+ * their own message (`memoryProblem`).
+ */
+export function impliedRunProblem(cells: readonly { readonly config: ResolvedConfig; readonly key: string }[], workers: number, limit: RunLimit, cellLimit: number): string | null {
+  const held = new Map<string, HeldData>();
+  const each: { bytes: number; data: number }[] = [];
+  for (const { config, key } of cells) {
+    const shape = dataShapeOf(config.data);
+    if (shape === null) continue;
+    const bytes = estimateCellMemory(config, shape).bytes;
+    if (bytes > cellLimit) return null;
+    held.set(key, { kind: config.data.kind, shape });
+    each.push({ bytes, data: heldDataBytes(shape) });
+  }
+  return runMemoryProblem(runPeak([...held.values()], each, workers), workers, limit);
+}
+
+/** The memory problem of a run once its distinct data sets `datasets` are loaded, or null. */
+export function loadedRunProblem(datasets: readonly Dataset[], cells: readonly { readonly config: ResolvedConfig; readonly data: Dataset }[], workers: number, limit: RunLimit): string | null {
+  const held = datasets.map((d) => ({ kind: d.name, shape: loadedShape(d) }));
+  const each = cells.map(({ config, data }) => {
+    const shape = loadedShape(data);
+    return { bytes: estimateCellMemory(config, shape).bytes, data: heldDataBytes(shape) };
+  });
+  return runMemoryProblem(runPeak(held, each, workers), workers, limit);
+}

@@ -13,9 +13,8 @@
  * one, so a resumed run ends as an uninterrupted one would. A shard counts a divergence as a
  * result, so that a scheduler does not retry a shard whose cells all finished.
  */
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { expandCells, checkAgainstData, configHash, type Cell } from '../config/expand.js';
 import type { ResolvedConfig } from '../config/schema.js';
@@ -28,13 +27,13 @@ import { writeSweepSummary } from '../results/sweep.js';
 import type { CellStatus, PlanEntry, RunIndex, RunStatus, Shard, ShardIndex, Summary } from '../results/types.js';
 import { makeDir, OutputError, outputError, writeJsonAtomic } from '../results/write.js';
 import { acquireLock, lockFile } from './lock.js';
-import { dataShapeOf, loadedShape, memoryLimit, memoryProblem } from './memory.js';
+import { dataShapeOf, impliedRunProblem, loadedRunProblem, loadedShape, memoryLimit, memoryProblem, runMemoryLimit } from './memory.js';
 import { ACTIVATIONS } from '../net/activations.js';
 import { mlpLayerSpecs } from '../net/mlp.js';
 import { checkWeightsFile } from '../net/safetensors.js';
 import { loadCellData, totalSteps, type Progress } from './trainer.js';
 import { ProgressLine } from './progress.js';
-import { virtualFileSystem } from '../results/place.js';
+import { outputProblem } from '../results/place.js';
 import { CellError, InlineExecutor, WorkerPool, type Executor } from './pool.js';
 import type { ActivationName } from '../net/activations.js';
 
@@ -108,71 +107,68 @@ export interface PreparedExperiment {
   readonly cells: readonly PreparedCell[];
 }
 
+/** What `prepare` needs besides the configs. */
+export interface PrepareOptions extends Pick<RunOptions, 'out' | 'set'> {
+  /** Cells that will train at once (`--workers`; default 1), for the memory check of the whole run. */
+  readonly workers?: number;
+  /** This machine's memory in bytes (default os.totalmem()), for the memory checks. */
+  readonly machine?: number;
+}
+
+/** A config loaded and expanded into cells, before any data is loaded. */
+interface Expanded {
+  readonly config: ResolvedConfig;
+  readonly baseDir: string;
+  readonly cells: readonly Cell[];
+}
+
+/** The data sets a run keeps, by data config, seed and folder: a data set asked for twice is loaded once and shared. */
+type DataCache = Map<string, Dataset>;
+
+const dataKey = (cell: Cell, baseDir: string): string => JSON.stringify([cell.config.data, cell.config.seed, baseDir]);
+
 /**
- * Loads, validates and expands each config and loads each cell's data (cached per distinct
- * data config), so that every input error is found before anything is written: a bad config,
- * an `--out` that cannot be a folder, two configs of one name, a cell too large for memory
- * (checked before its data or model is allocated, and again on the loaded data), and an
- * `initFrom` weights file that does not fit the model.
+ * Loads, validates and expands each config and loads each cell's data (one data set per data
+ * config and seed, shared by every cell and experiment that asks for it), so that every input
+ * error is found before anything is written: a bad config, an `--out` that cannot be a folder,
+ * two configs of one name, a cell too large for memory (checked before its data or model is
+ * allocated, and again on the loaded data), a whole run too large for memory (its data sets and
+ * its cells training at once: checked from the configs before any data set is drawn, and again
+ * once they are loaded), and an `initFrom` weights file that does not fit the model.
  */
-export function prepare(paths: readonly string[], opts: Pick<RunOptions, 'out' | 'set'>): PreparedExperiment[] {
-  const out: PreparedExperiment[] = [];
+export function prepare(paths: readonly string[], opts: PrepareOptions): PreparedExperiment[] {
   const errors: string[] = [];
-  const limit = memoryLimit();
+  const machine = opts.machine ?? totalmem();
+  const limit = memoryLimit(machine);
+  const runLimit = runMemoryLimit(machine);
+  const workers = opts.workers ?? 1;
+  const expanded: Expanded[] = [];
   const byName = new Map<string, string[]>();
   for (const path of paths) {
-    let loaded;
     try {
-      loaded = loadConfig(path, { set: opts.set });
+      const { config, baseDir } = loadConfig(path, { set: opts.set });
+      byName.set(config.name, [...(byName.get(config.name) ?? []), path]);
+      expanded.push({ config, baseDir, cells: expandCells(config) });
     } catch (err) {
       errors.push(...messagesOf(err));
-      continue;
     }
-    const { config, baseDir } = loaded;
-    byName.set(config.name, [...(byName.get(config.name) ?? []), path]);
-    let cells: Cell[];
-    try {
-      cells = expandCells(config);
-    } catch (err) {
-      errors.push(...messagesOf(err));
-      continue;
-    }
-    const dataCache = new Map<string, Dataset>();
-    /** initFrom file + model shape -> the file's problem, or null when it fits. */
-    const weightsChecked = new Map<string, string | null>();
-    const prepared: PreparedCell[] = [];
-    const inCell = (cell: Cell, p: string): string => (cells.length > 1 ? `${cell.id}: ${p}` : p);
-    for (const cell of cells) {
-      // The size the config implies, before a single row or weight is allocated.
-      const implied = dataShapeOf(cell.config.data);
-      const early = implied === null ? null : memoryProblem(cell.config, implied, limit);
-      if (early !== null) {
-        errors.push(inCell(cell, early));
-        continue;
-      }
-      const key = JSON.stringify([cell.config.data, cell.config.seed]);
-      let data = dataCache.get(key);
-      try {
-        if (!data) {
-          data = loadCellData(cell.config, baseDir);
-          dataCache.set(key, data);
-        }
-      } catch (err) {
-        errors.push(...messagesOf(err));
-        break;
-      }
-      const problems = checkAgainstData(cell.config, data.nTrain, data.task);
-      const late = memoryProblem(cell.config, loadedShape(data), limit);
-      if (late !== null) problems.push(late);
-      let bad = problems.length > 0;
-      if (bad) errors.push(...problems.map((p) => inCell(cell, p)));
-      if (cell.config.model.initFrom !== null && late === null && !initFromFits(cell.config, data, baseDir, weightsChecked, errors)) bad = true;
-      if (bad) continue;
-      prepared.push({ cell, data, steps: totalSteps(cell.config, data.nTrain), hash: configHash(cell.config) });
-    }
-    out.push({ config, baseDir, dir: join(opts.out, config.name), cells: prepared });
   }
-  for (const [name, files] of byName) if (files.length > 1) errors.push(msg.duplicateExperiment(name, files));
+  const duplicates = [...byName].filter(([, files]) => files.length > 1).map(([name, files]) => msg.duplicateExperiment(name, files));
+  // The whole run from the configs alone: a run too large is refused before a row is drawn.
+  const implied = impliedRunProblem(expanded.flatMap((e) => e.cells.map((cell) => ({ config: cell.config, key: dataKey(cell, e.baseDir) }))), workers, runLimit, limit.bytes);
+  if (implied !== null) throw new InputError([...errors, ...duplicates, implied]);
+  const dataCache: DataCache = new Map();
+  const out = expanded.map((exp): PreparedExperiment => ({
+    config: exp.config,
+    baseDir: exp.baseDir,
+    dir: join(opts.out, exp.config.name),
+    cells: prepareCells(exp, dataCache, limit, errors),
+  }));
+  errors.push(...duplicates);
+  if (errors.length === 0) {
+    const problem = loadedRunProblem([...dataCache.values()], out.flatMap((e) => e.cells.map((pc) => ({ config: pc.cell.config, data: pc.data }))), workers, runLimit);
+    if (problem !== null) errors.push(problem);
+  }
   if (errors.length === 0) {
     for (const exp of out) {
       const problem = outputProblem(opts.out, exp.dir);
@@ -181,6 +177,44 @@ export function prepare(paths: readonly string[], opts: Pick<RunOptions, 'out' |
   }
   if (errors.length) throw new InputError(errors);
   return out;
+}
+
+/** Checks and loads the data of each cell of `exp`; the problems go to `errors`, the cells that pass are returned. */
+function prepareCells(exp: Expanded, dataCache: DataCache, limit: ReturnType<typeof memoryLimit>, errors: string[]): PreparedCell[] {
+  const { cells, baseDir } = exp;
+  /** initFrom file + model shape -> the file's problem, or null when it fits. */
+  const weightsChecked = new Map<string, string | null>();
+  const prepared: PreparedCell[] = [];
+  const inCell = (cell: Cell, p: string): string => (cells.length > 1 ? `${cell.id}: ${p}` : p);
+  for (const cell of cells) {
+    // The size the config implies, before a single row or weight is allocated.
+    const implied = dataShapeOf(cell.config.data);
+    const early = implied === null ? null : memoryProblem(cell.config, implied, limit);
+    if (early !== null) {
+      errors.push(inCell(cell, early));
+      continue;
+    }
+    const key = dataKey(cell, baseDir);
+    let data = dataCache.get(key);
+    try {
+      if (!data) {
+        data = loadCellData(cell.config, baseDir);
+        dataCache.set(key, data);
+      }
+    } catch (err) {
+      errors.push(...messagesOf(err));
+      break;
+    }
+    const problems = checkAgainstData(cell.config, data.nTrain, data.task);
+    const late = memoryProblem(cell.config, loadedShape(data), limit);
+    if (late !== null) problems.push(late);
+    let bad = problems.length > 0;
+    if (bad) errors.push(...problems.map((p) => inCell(cell, p)));
+    if (cell.config.model.initFrom !== null && late === null && !initFromFits(cell.config, data, baseDir, weightsChecked, errors)) bad = true;
+    if (bad) continue;
+    prepared.push({ cell, data, steps: totalSteps(cell.config, data.nTrain), hash: configHash(cell.config) });
+  }
+  return prepared;
 }
 
 /**
@@ -207,38 +241,6 @@ function initFromFits(config: ResolvedConfig, data: Dataset, baseDir: string, ch
     if (problem !== null) errors.push(`model.initFrom: ${problem}`);
   }
   return checked.get(key) === null;
-}
-
-/**
- * Why `expDir` (inside `--out`) cannot be created and written, or null: the nearest part of
- * it that exists must be a folder this process may write into.
- */
-function outputProblem(out: string, expDir: string): string | null {
-  let p = resolve(expDir);
-  for (;;) {
-    let st;
-    try {
-      st = statSync(p, { throwIfNoEntry: false });
-    } catch (err) {
-      // ENOTDIR: a file further up is in the way; the walk up finds it.
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTDIR') return msg.outputUnusable(out, p, `cannot be reached (${code ?? 'error'})`);
-    }
-    if (st !== undefined) {
-      if (!st.isDirectory()) return msg.outputUnusable(out, p, 'is a file, not a folder');
-      const fs = virtualFileSystem(p);
-      if (fs !== undefined) return msg.outputUnusable(out, p, `is on the kernel's ${fs} file system, which holds no files`);
-      try {
-        accessSync(p, constants.W_OK | constants.X_OK);
-      } catch (err) {
-        return msg.outputUnusable(out, p, `is a folder this user cannot write (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-      return null;
-    }
-    const parent = dirname(p);
-    if (parent === p) return null;
-    p = parent;
-  }
 }
 
 function messagesOf(err: unknown): string[] {

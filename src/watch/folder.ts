@@ -14,11 +14,12 @@
  * metrics.ndjson (TailCache: only the appended bytes are read) over the config's `train.steps`,
  * or the epoch over `train.epochs`.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join, relative, sep } from 'node:path';
 import { toRunIndex, toShardIndex } from '../results/read-index.js';
 import { SHARD_INDEX_FILE } from '../results/layout.js';
+import { readJson as readRunJson } from '../results/read.js';
 import type { TailCache } from './tail.js';
 
 export type CellStatus = 'pending' | 'running' | 'stopped' | 'ok' | 'diverged' | 'interrupted' | 'failed';
@@ -61,9 +62,10 @@ export type FolderKind = 'experiment' | 'cell' | 'folder';
 const FINAL: readonly string[] = ['ok', 'diverged', 'interrupted', 'failed'];
 const INDEX_STATUSES: readonly string[] = ['pending', 'running', ...FINAL];
 
+/** A run file's JSON through the bounded reader of src/results (regular files, size and depth limits); undefined when unusable. */
 function readJson(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return readRunJson(path);
   } catch {
     return undefined;
   }

@@ -9,7 +9,7 @@
  * experiment page's progress column needs only that, and a file seen for the first time is read
  * from its end (a window grown until it holds a complete line), never from its start.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 /** Where a reader stopped: the file's identity and the byte offset after the last complete line read. */
 export interface Position {
@@ -68,12 +68,14 @@ function parseLines(buf: Buffer): { lines: unknown[]; bad: number } {
 export function readFrom(path: string, from: Position | null, maxBytes = CHUNK_BYTES): Chunk | null {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // O_NONBLOCK: a FIFO named like a run file must not hang the server waiting for a writer.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return null;
   }
   try {
     const st = fstatSync(fd);
+    if (!st.isFile()) return null;
     const file = identity(st);
     const reset = from !== null && (from.file !== file || st.size < from.offset);
     const start = from === null || reset ? 0 : from.offset;

@@ -160,11 +160,14 @@ describe('writeSweepReport', () => {
     }
   });
 
-  it('escapes a hostile experiment name', async () => {
+  it('refuses an index.json whose experiment is not a plain name, and escapes hostile text from the configs', async () => {
     const exp = join(dir, 'hostile-sweep');
     await writeSweep(exp, { name: HOSTILE_NAME, description: HOSTILE_DESCRIPTION });
+    await expect(writeSweepReport(exp)).rejects.toThrow(/index\.json: cannot read: experiment: "<img src=x onerror=alert\(1\)>" is not allowed/);
+    const indexFile = join(exp, 'index.json');
+    await writeFile(indexFile, JSON.stringify({ ...JSON.parse(await readFile(indexFile, 'utf8')), experiment: 'hostile-sweep' }));
     const html = await readFile(await writeSweepReport(exp), 'utf8');
-    expect(html).toContain('<h1>&lt;img src=x onerror=alert(1)&gt;</h1>');
+    expect(html).toContain('&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;');
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('<script>alert(2)');
   });

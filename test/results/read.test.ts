@@ -133,7 +133,7 @@ describe('readMetrics and readHistograms', () => {
   });
 
   it('gives no records for a missing file', () => {
-    expect(readMetrics(folder())).toEqual({ records: [], partialLine: false, badLines: 0 });
+    expect(readMetrics(folder())).toEqual({ records: [], partialLine: false, badLines: 0, longLines: 0 });
     expect(readHistograms(folder())).toEqual([]);
   });
 
@@ -158,7 +158,7 @@ describe('readMetrics and readHistograms', () => {
   });
 
   it('parseNdjson reads only the text up to the last newline', () => {
-    expect(parseNdjson('{"a":1}\n{"a":2')).toEqual({ items: [{ a: 1 }], partial: true, bad: 0 });
+    expect(parseNdjson('{"a":1}\n{"a":2')).toEqual({ items: [{ a: 1 }], partial: true, bad: 0, long: 0 });
   });
 });
 

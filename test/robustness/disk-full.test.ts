@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { InputError, prepare, runPrepared } from '../../src/train/run.js';
+import { reportCommand } from '../../src/commands/report.js';
 import { OutputError, writeJsonAtomic } from '../../src/results/write.js';
 import { completeLines, listFiles, readJson, tmp, writeConfig } from './helpers.js';
 
@@ -168,4 +169,21 @@ describe('writeJsonAtomic on a full disk', () => {
     fault.rename = /./;
     expect(() => prepare([join(dir, 'config.json')], { out: join(dir, 'results'), set: [] })).not.toThrow(InputError);
   });
+});
+
+describe('gradflow report on a full disk (stubbed; one-line-failures.test.ts fills a real tmpfs as root)', () => {
+  it('exits 1 with one line naming report.html, keeps the old report whole and leaves no temporary file', async () => {
+    const dir = tmp();
+    writeConfig(dir, { ...CONFIG, sweep: {} });
+    await run(dir);
+    const cell = join(dir, 'results/full/run');
+    fs.writeFileSync(join(cell, 'report.html'), 'the old report');
+    fault.writeFile = /\.report\.html\..*\.tmp$/;
+    const lines: string[] = [];
+    const io = { log: () => {}, fail: (l: readonly string[]) => lines.push(...l), onStdoutClosed: () => () => {} };
+    expect(await reportCommand({ dir: cell, quiet: true }, io)).toBe(1);
+    expect(lines).toEqual([`${join(cell, 'report.html')}: cannot write: no space left on the device (ENOSPC)`]);
+    expect(fs.readFileSync(join(cell, 'report.html'), 'utf8')).toBe('the old report');
+    expect(fs.readdirSync(cell).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 60_000);
 });
