@@ -65,8 +65,17 @@ export const CHUNK_MIN_MACS = 1 << 18;
 export const CHUNK_MIN_ELEMENTS = 1 << 13;
 /** Chunks a job is cut into, per thread: more balance the load when a thread is late. */
 export const CHUNKS_PER_THREAD = 2;
-/** Iterations of Atomics.load a thread spins before it sleeps (tens of microseconds). */
+/**
+ * Most iterations of Atomics.load a thread spins before it sleeps (tens of microseconds): the
+ * next job of a training step, or the end of the helpers' chunks, usually comes sooner, and
+ * waking from Atomics.wait costs tens of microseconds. Each thread adapts its own budget: it
+ * halves after a spin that ended in sleep and doubles after one that did not, so on a machine
+ * whose cores are taken by other jobs (where a thread waited for is often not running at all)
+ * the threads soon sleep at once instead of burning their share of the cores.
+ */
 export const SPIN_LOADS = 20000;
+/** The least a spin budget shrinks to. */
+export const SPIN_MIN = 64;
 
 /** How a team cuts its work; the defaults are the constants above (bench/threads.ts varies them). */
 export interface TeamTuning {
@@ -133,6 +142,8 @@ export class ThreadTeam {
   private readonly chunkMinMacs: number;
   private readonly chunkMinElements: number;
   private readonly spin: number;
+  /** This thread's current spin budget (see SPIN_LOADS). */
+  private spinNow: number;
   private seq = 0;
   private nextId = 1;
   private closed = false;
@@ -143,6 +154,7 @@ export class ThreadTeam {
     this.chunkMinMacs = tuning.chunkMinMacs ?? CHUNK_MIN_MACS;
     this.chunkMinElements = tuning.chunkMinElements ?? CHUNK_MIN_ELEMENTS;
     this.spin = tuning.spin ?? SPIN_LOADS;
+    this.spinNow = this.spin;
     if (!(Number.isInteger(threads) && threads >= 2 && threads <= MAX_THREADS)) {
       throw new RangeError(`ThreadTeam: threads must be an integer in [2, ${MAX_THREADS}], got ${threads}`);
     }
@@ -324,11 +336,17 @@ export class ThreadTeam {
     return seq;
   }
 
-  /** Spins, then sleeps, until control slot `slot` holds `value`. */
+  /** Spins (adapting the budget), then sleeps, until control slot `slot` holds `value`. */
   private waitFor(slot: number, value: number): void {
     const c = this.i32;
     let v = Atomics.load(c, slot);
-    for (let n = this.spin; v !== value && n > 0; n--) v = Atomics.load(c, slot);
+    if (v === value) return;
+    for (let n = this.spinNow; v !== value && n > 0; n--) v = Atomics.load(c, slot);
+    if (v === value) {
+      this.spinNow = Math.min(this.spin, this.spinNow * 2);
+      return;
+    }
+    this.spinNow = Math.max(Math.min(SPIN_MIN, this.spin), this.spinNow >> 1);
     while (v !== value) {
       Atomics.wait(c, slot, v);
       v = Atomics.load(c, slot);

@@ -93,12 +93,18 @@ function work(seq) {
   }
 }
 
+const SPIN_MIN = 64;
+const spinMax = i32[SPIN];
+let spin = spinMax;
 let seen = 0;
 for (;;) {
   // Spin a little before sleeping: the next product of a training step usually follows within
-  // microseconds, and waking from Atomics.wait costs tens of them.
+  // microseconds, and waking from Atomics.wait costs tens of them. The budget adapts as the
+  // caller's does (SPIN_LOADS in kernels-threads.ts): halved after a spin that ended in sleep.
   let s = Atomics.load(i32, SEQ);
-  for (let n = i32[SPIN]; s === seen && n > 0; n--) s = Atomics.load(i32, SEQ);
+  for (let n = spin; s === seen && n > 0; n--) s = Atomics.load(i32, SEQ);
+  if (s === seen) spin = Math.max(Math.min(SPIN_MIN, spinMax), spin >> 1);
+  else spin = Math.min(spinMax, spin * 2);
   while (s === seen) {
     Atomics.wait(i32, SEQ, seen);
     s = Atomics.load(i32, SEQ);
