@@ -10,7 +10,7 @@ import { SUMMARY_FILE } from './layout.js';
 import { finite, isObject, readJson, ResultsFileError, strings, toLayerRecords, toNum } from './read.js';
 import {
   RUN_STATUSES, type DeadLayerSummary, type DeadUnitEvent, type DivergenceInfo, type RunStatus, type Summary,
-  type SummaryPoint, type TheorySummary,
+  type StoredTheory, type SummaryPoint,
 } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -42,11 +42,10 @@ export function toSummaryPoint(v: unknown): SummaryPoint | null | undefined {
 const numbers = (v: unknown): number[] => (Array.isArray(v) ? v.map((x) => toNum(x) ?? NaN) : []);
 
 /** summary.theory (src/metrics/theory.ts TheoryBlock and the measurement beside it). */
-export function toTheory(v: unknown): TheorySummary | null | undefined {
+export function toTheory(v: unknown): StoredTheory | null | undefined {
   if (v === null) return null;
   if (!isObject(v)) return undefined;
-  const activation = ACTIVATION_NAMES.find((a) => a === v.activation);
-  if (activation === undefined) return undefined;
+  const activation = ACTIVATION_NAMES.find((a) => a === v.activation) ?? null;
   return {
     applies: v.applies !== false,
     // Older files said `reason` (one string).

@@ -8,8 +8,9 @@
  * Layer indexing: layer 0 is the first hidden layer (next to the input); layer `depth` is the
  * output layer.
  */
-import type { RecorderSummary } from '../metrics/recorder.js';
+import type { RecorderSummary, TheorySummary } from '../metrics/recorder.js';
 import type { DivergenceInfo, RunStatus } from '../metrics/types.js';
+import type { ActivationName } from '../net/activations.js';
 
 export type { DivergenceInfo, Histogram, HistogramRecord, LayerRecord, MetricRecord, RunStatus } from '../metrics/types.js';
 export type { RecorderSummary, SummaryPoint, TheorySummary } from '../metrics/recorder.js';
@@ -22,11 +23,20 @@ export const RUN_STATUSES: readonly RunStatus[] = ['ok', 'diverged', 'interrupte
 export const FINISHED_STATUSES: readonly RunStatus[] = ['ok', 'diverged'];
 
 /**
+ * summary.theory as read back: the recorder's block, with `activation` null when the file names
+ * none the registry knows (an older or hand-made file).
+ */
+export interface StoredTheory extends Omit<TheorySummary, 'activation'> {
+  readonly activation: ActivationName | null;
+}
+
+/**
  * summary.json: written atomically when a cell ends, whatever the end. The recorder's blocks
  * (initial, final, dead units, theory, ...) are always written by the trainer; a reader of an
  * older or hand-made file may find any of them absent.
  */
-export interface Summary extends Partial<RecorderSummary> {
+export interface Summary extends Partial<Omit<RecorderSummary, 'theory'>> {
+  readonly theory?: StoredTheory | null;
   readonly status: RunStatus;
   /** Steps completed (updates applied). */
   readonly steps: number;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricRecord } from '../../src/results/types.js';
+import { toSummary } from '../../src/results/read-summary.js';
 import { deadUnitEventsOf, theoryOf } from '../../src/report/blocks.js';
 import { readRun, type RunData } from '../../src/report/read.js';
 import { countMarks, renderSvg, renderView, type MarkCounts } from '../../src/report/render.js';
@@ -379,8 +380,8 @@ describe('spec helpers', () => {
 
   it('reads chi1 from the theory block, or predictedDeltaFactor when chi1 is absent', () => {
     expect(theoryOf(sig.summary)?.chi1).toBeCloseTo(1 / 16, 6);
-    expect(theoryOf({ theory: { applies: true, predictedDeltaFactor: 0.5 } } as never)?.chi1).toBe(0.5);
-    expect(theoryOf({ theory: { applies: false, reasons: ['a', 'b'] } } as never)?.reason).toBe('a; b');
+    expect(theoryOf(toSummary({ theory: { applies: true, predictedDeltaFactor: 0.5 } }))?.chi1).toBe(0.5);
+    expect(theoryOf(toSummary({ theory: { applies: false, reasons: ['a', 'b'] } }))?.reason).toBe('a; b');
     expect(theoryOf(null)).toBeNull();
   });
 });

@@ -63,14 +63,14 @@ describe('readSummary', () => {
     expect(() => readSummary(d)).toThrow(`${join(d, 'summary.json')}: cannot read: expected a JSON object {"status", "steps", ...}`);
   });
 
-  it('reads fields of the wrong type as absent: NaN, null, an unknown status as failed, blocks left out', () => {
-    const s = toSummary({ status: 'exploded', steps: '10', finalLoss: 'low', kernel: 3, initial: 'x', theory: { activation: 'nope' }, deadUnitEvents: [{ bogus: true }] })!;
+  it('reads fields of the wrong type as absent: NaN, null, an unknown status as failed or activation as null, blocks left out', () => {
+    const s = toSummary({ status: 'exploded', steps: '10', finalLoss: 'low', kernel: 3, initial: 'x', theory: { activation: 'nope', sigmaW2: 'one' }, deadUnitEvents: [{ bogus: true }] })!;
     expect(s.status).toBe('failed');
     expect(s.steps).toBeNaN();
     expect(s.finalLoss).toBeNull();
     expect(s.kernel).toBe('');
     expect(s.initial).toBeUndefined();
-    expect(s.theory).toBeUndefined();
+    expect(s.theory).toMatchObject({ activation: null, applies: true, reasons: [], chi1: null, sigmaW2: NaN });
     expect(s.deadUnitEvents).toEqual([]);
     expect(s.final).toBeUndefined();
   });
