@@ -74,10 +74,6 @@ export function lastOverFirst(hiddenLayers: readonly LayerRecord[], f: (l: Layer
   return b / a;
 }
 
-export function ratioOf(a: number | null | undefined, b: number | null | undefined): number | null {
-  return a != null && b != null && b !== 0 && Number.isFinite(a / b) ? a / b : null;
-}
-
 /** Short number text: 4 significant digits, exponent when tiny or huge. */
 export function fmtNum(x: number | null | undefined): string {
   if (x === null || x === undefined) return 'n/a';

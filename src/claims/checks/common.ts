@@ -8,7 +8,7 @@ import { ACTIVATION_NAMES, type ActivationName } from '../../net/activations.js'
 import { lineChart, type LineRow } from '../../report/specs/claims.js';
 import { hidden, meanOver } from '../predicates.js';
 import * as prose from '../prose.js';
-import { cellAt, type ArmRuns, type Cell } from '../runs.js';
+import type { Cell } from '../runs.js';
 import { mean } from '../stats.js';
 import { AXES } from '../text.js';
 import type { Figure, Sample } from '../types.js';
@@ -33,11 +33,6 @@ export function perSeed(seeds: readonly number[], f: (seed: number) => Valued): 
       return { seed, value: null, note: err instanceof Error ? err.message : String(err) };
     }
   });
-}
-
-/** Cells of an arm at the given seeds (and width), in seed order; throws for a missing one. */
-export function cellsAt(arm: ArmRuns, seeds: readonly number[], width?: number): Cell[] {
-  return seeds.map((s) => cellAt(arm, s, width));
 }
 
 /** Status note of a cell that is not ok. */

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { blowUp, lossArea, testAcc, trainAcc, trainLoss } from '../effects.js';
-import { fmtNum, pointValue } from '../predicates.js';
+import { pointValue } from '../predicates.js';
 import { isOk, type Cell } from '../runs.js';
 import { mean } from '../stats.js';
 import { statusNote, type Valued } from './common.js';
@@ -80,5 +80,3 @@ export const MEASURE_WORDS: Record<MeasureName, string> = {
   slopeMove: 'mean |slope change|',
 };
 
-/** "0.91 (seed 3)" for a caption. */
-export const valueAt = (v: Valued, seed: number): string => `${fmtNum(v.value)} (seed ${seed})`;
