@@ -2,8 +2,8 @@
  * The signal-propagation claims (docs/signal-propagation.md, "Claims"), decided from finished
  * runs of their configs: `npx tsx scripts/signal-claims.ts [results folder]` after
  *
- *   gradflow run signal-jacobian-critical spectrum-orthogonal-vs-gaussian spectrum-orthogonal-relu
- *                phase-tanh-mnist finite-width-relu
+ *   for c in jacobian-critical-mean spectrum-orthogonal-vs-gaussian spectrum-orthogonal-relu \
+ *            phase-tanh-mnist finite-width-relu; do gradflow run configs/$c.json; done
  *
  * Prints each claim's measured numbers, its threshold and the verdict; exits 1 when a verdict is
  * "not reproduced". Thresholds and their reasons are fixed in the doc, before the runs.
@@ -62,7 +62,7 @@ function step0(cell: SweepCell) {
 const groupOf = (id: string): string => id.split(',').filter((p) => !p.startsWith('seed=')).join(',');
 
 async function critical(): Promise<void> {
-  const sweep = readSweep(join(out, 'signal-jacobian-critical'));
+  const sweep = readSweep(join(out, 'jacobian-critical-mean'));
   const groups = new Map<string, { sw2: number; logs: number[]; predicted: number | null }>();
   for (const c of sweep.cells) {
     const s = step0(c);
