@@ -8,6 +8,11 @@
  */
 import { CONFIG, EXACT, HEIGHT, SCHEMA, WIDTH, title, type LayerItem, type Spec } from './common.js';
 
+/** The head every claims chart shares: schema, title, description, config, size and its data sets. */
+function frame(o: { readonly title: string; readonly description: string }, datasets: NonNullable<Spec['datasets']>, width: number = WIDTH) {
+  return { $schema: SCHEMA, title: title(o.title), description: o.description, config: CONFIG, width, height: HEIGHT, datasets };
+}
+
 /** One point of a line: its series, x and y (null: a gap). */
 export interface LineRow {
   readonly series: string;
@@ -105,13 +110,7 @@ export function lineChart(o: LineOptions): Spec {
     { field: 'y', type: 'quantitative' as const, title: o.yTitle, format: EXACT },
   ];
   return {
-    $schema: SCHEMA,
-    title: title(o.title),
-    description: o.description,
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    datasets: { rows },
+    ...frame(o, { rows }),
     data: { name: 'rows' },
     layer: [
       ...bandLayers(o.band),
@@ -146,13 +145,7 @@ export function barChart(o: BarOptions): Spec {
   const series = [...new Set(o.rows.map((r) => r.series))];
   const y = { field: 'value', type: 'quantitative' as const, title: o.yTitle, scale: o.logY ? { type: 'log' as const } : {} };
   return {
-    $schema: SCHEMA,
-    title: title(o.title),
-    description: o.description,
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    datasets: { rows },
+    ...frame(o, { rows }),
     layer: [
       {
         data: { name: 'rows' },
@@ -197,13 +190,7 @@ export function stripChart(o: StripOptions): Spec {
   const x = { field: 'group', type: 'nominal' as const, title: o.groupTitle, sort: groups, axis: { labelAngle: 0 } };
   const y = { field: 'value', type: 'quantitative' as const, title: o.yTitle, scale: o.logY ? { type: 'log' as const } : { zero: false } };
   return {
-    $schema: SCHEMA,
-    title: title(o.title),
-    description: o.description,
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    datasets: { rows: o.rows.map((r) => ({ group: r.group, value: j(r.value) })), ticks: o.ticks.map((r) => ({ group: r.group, value: j(r.value) })) },
+    ...frame(o, { rows: o.rows.map((r) => ({ group: r.group, value: j(r.value) })), ticks: o.ticks.map((r) => ({ group: r.group, value: j(r.value) })) }),
     layer: [
       {
         data: { name: 'rows' },
@@ -243,13 +230,7 @@ export function intervalChart(o: IntervalOptions): Spec {
     : [{ value: j(o.estimate.value), lo: j(Number.isFinite(o.estimate.lo) ? o.estimate.lo : null), hi: j(Number.isFinite(o.estimate.hi) ? o.estimate.hi : null) }];
   const y = { field: 'value', type: 'quantitative' as const, title: o.yTitle, scale: { zero: false } };
   return {
-    $schema: SCHEMA,
-    title: title(o.title),
-    description: o.description,
-    config: CONFIG,
-    width: 260,
-    height: HEIGHT,
-    datasets: { rows, estimate: est },
+    ...frame(o, { rows, estimate: est }, 260),
     layer: [
       {
         data: { name: 'rows' },
@@ -304,16 +285,10 @@ export function sweepChart(o: SweepOptions): Spec {
   const y = { field: 'value', type: 'quantitative' as const, title: o.yTitle, scale: o.logY ? { type: 'log' as const } : { zero: false } };
   const keep = (v: number | null): number | null => (v !== null && o.logY && v <= 0 ? null : j(v));
   return {
-    $schema: SCHEMA,
-    title: title(o.title),
-    description: o.description,
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    datasets: {
+    ...frame(o, {
       points: o.points.map((p) => ({ width: p.width, seed: p.seed, value: keep(p.value) })),
       theory: o.theory.map((p) => ({ width: p.width, value: keep(p.value) })),
-    },
+    }),
     layer: [
       {
         data: { name: 'theory' },
