@@ -8,8 +8,8 @@
  *   npx tsx bench/threads.ts --crossover [--rounds 9]
  *
  * --crossover times single calls (a product z = x W^T of a batch of 128, a tanh pass) on one
- * thread and cut in two for a second, at growing sizes: where the ratio passes 1 is where
- * kernels-threads.ts starts to cut (CHUNK_MIN_MACS, CHUNK_MIN_ELEMENTS).
+ * thread and cut in two for a second, at growing sizes (idle-core estimates): where the ratio
+ * passes 1 is where kernels-threads.ts starts to cut (CHUNK_MIN_MACS, CHUNK_MIN_*ELEMENTS).
  *
  * Each round times every contender for >= 200 ms, in an order that alternates from round to
  * round, so a drift of the machine's load (shared with other jobs) hits them alike; the
@@ -149,7 +149,7 @@ export function formatThreadsTable(rows: readonly ThreadsRow[], torch: Readonly<
  */
 export function runCrossover(rounds: number, log: (line: string) => void = () => {}): string {
   const one = createWasmKernels({ threads: 1 });
-  const two = createWasmKernels({ threads: 2, tuning: { chunkMinMacs: 1, chunkMinElements: 8, chunksPerThread: 1 } });
+  const two = createWasmKernels({ threads: 2, tuning: { chunkMinMacs: 1, chunkMinElements: 8, chunkMinCostlyElements: 8, chunksPerThread: 1 } });
   if (one === null || two === null) throw new Error('bench: the wasm kernels do not load; run npm run build:wasm');
   const lines = [
     '| s | MACs of x W^T | 1 thread us | 2 threads us | x | tanh elements | 1 thread us | 2 threads us | x |',
@@ -166,12 +166,13 @@ export function runCrossover(rounds: number, log: (line: string) => void = () =>
         tanh: () => k.activationForward('tanh', {}, z, a, m * s),
       };
     });
+    // Idle-core estimates (bench/sched.ts), so that the table means something on a busy machine.
     const t: number[][] = [[], [], [], []];
     for (let r = 0; r < rounds; r++) {
-      t[0].push(sample(calls[0].gemm, 50));
-      t[1].push(sample(calls[1].gemm, 50));
-      t[2].push(sample(calls[0].tanh, 50));
-      t[3].push(sample(calls[1].tanh, 50));
+      t[0].push(sampleWithEstimate(calls[0].gemm, false, 50).idle);
+      t[1].push(sampleWithEstimate(calls[1].gemm, true, 50).idle);
+      t[2].push(sampleWithEstimate(calls[0].tanh, false, 50).idle);
+      t[3].push(sampleWithEstimate(calls[1].tanh, true, 50).idle);
     }
     const us = t.map((x) => median(x) * 1000);
     lines.push(`| ${s} | ${m * s * s} | ${us[0].toFixed(1)} | ${us[1].toFixed(1)} | ${(us[0] / us[1]).toFixed(2)} | ${m * s} | ${us[2].toFixed(1)} | ${us[3].toFixed(1)} | ${(us[2] / us[3]).toFixed(2)} |`);
