@@ -44,6 +44,8 @@ export interface SweepTiming {
   readonly idle: number;
   /** CPU time of the whole process (every thread), ms: the work, whatever the load. */
   readonly cpu: number;
+  /** CPU time of the main thread, ms (with several workers: messages, index writes; NaN without /proc). */
+  readonly mainCpu: number;
   /** Sum of the cells' own times (summary.json timeSec), ms. */
   readonly cells: number;
   /** Before each worker's first cell, summed over workers, ms. */
@@ -77,7 +79,7 @@ function cellSpans(expDir: string, t0: number): Span[] {
  * while there is one (its start counts as start-up), else to the lane that freed last before it
  * started (the end times and timeSec are rounded to a few ms, so "before" is up to 50 ms late).
  */
-function breakdown(spans: readonly Span[], lanes: number, wall: number): Omit<SweepTiming, 'workers' | 'wall' | 'idle' | 'cpu'> {
+function breakdown(spans: readonly Span[], lanes: number, wall: number): Omit<SweepTiming, 'workers' | 'wall' | 'idle' | 'cpu' | 'mainCpu'> {
   const last: number[] = [];
   let startup = 0;
   let handoff = 0;
@@ -124,14 +126,16 @@ export async function timeSweep(dir: string, workers: number, reports = false): 
   for (const [tid, t] of readThreadTimes() ?? []) latest.set(tid, t);
   const after = before === null ? null : latest;
   let idle = wall;
+  let mainCpu = NaN;
   if (before !== null && after !== null && caller !== null) {
     const times = threadTimesSince(before, after);
+    mainCpu = times.get(caller)?.cpu ?? NaN;
     // The training threads: the caller inline, else the `workers` threads that used most CPU.
     const trainers = workers === 1 ? [times.get(caller)] : [...times.entries()].filter(([t]) => t !== caller).map(([, v]) => v).sort((a, b) => b.cpu - a.cpu).slice(0, workers);
     idle = Math.max(...trainers.map((t) => wall - (t?.runQueue ?? 0)));
   }
   const spans = cellSpans(join(out, SWEEP_CONFIG.name), t0);
-  return { workers, wall, idle, cpu, ...breakdown(spans, workers, wall) };
+  return { workers, wall, idle, cpu, mainCpu, ...breakdown(spans, workers, wall) };
 }
 
 /** `rounds` interleaved pairs of --workers 1 and 2; the medians of each quantity. */
@@ -167,7 +171,7 @@ export async function runSweepBench(opts: { rounds?: number; reports?: boolean; 
   const med = (w: number): SweepTiming => {
     const xs = runs[w];
     const m = (f: (t: SweepTiming) => number): number => median(xs.map(f));
-    return { workers: w, wall: m((t) => t.wall), idle: m((t) => t.idle), cpu: m((t) => t.cpu), cells: m((t) => t.cells), startup: m((t) => t.startup), handoff: m((t) => t.handoff), tail: m((t) => t.tail) };
+    return { workers: w, wall: m((t) => t.wall), idle: m((t) => t.idle), cpu: m((t) => t.cpu), mainCpu: m((t) => t.mainCpu), cells: m((t) => t.cells), startup: m((t) => t.startup), handoff: m((t) => t.handoff), tail: m((t) => t.tail) };
   };
   return { one: med(1), two: med(2), ratios, idleRatios };
 }
@@ -183,7 +187,8 @@ export function formatSweep({ one, two, ratios, idleRatios }: SweepResult): stri
   return [
     `--workers 1: ${s(one.wall)} s   --workers 2: ${s(two.wall)} s   speed-up: ${(one.wall / two.wall).toFixed(2)}x (median of ${ratios.length} paired ratios: ${median(ratios).toFixed(2)}x)`,
     `on idle cores (estimate): --workers 1: ${s(one.idle)} s   --workers 2: ${s(two.idle)} s   speed-up: ${(one.idle / two.idle).toFixed(2)}x (paired: ${median(idleRatios).toFixed(2)}x)`,
-    `CPU time of the process: --workers 1: ${s(one.cpu)} s   --workers 2: ${s(two.cpu)} s (+${s(two.cpu - one.cpu)} s: worker start-up, the main thread's messages, cells slower side by side)`,
+    `CPU time of the process: --workers 1: ${s(one.cpu)} s   --workers 2: ${s(two.cpu)} s (+${s(two.cpu - one.cpu)} s, of which the main thread ${s(two.mainCpu)} s;`,
+    `  the rest: worker start-up, a second isolate's JIT warm-up, cells slower side by side); CPU alone bounds the speed-up to ${(2 * one.cpu / two.cpu).toFixed(2)}x`,
     `where --workers 2 spends its ${s(two.wall)} s beyond the ideal ${s(ideal)} s (${s(lost)} s, ${pct(lost)} of its wall time):`,
     `  cells run slower two at a time: sum of cell times ${s(one.cells)} s -> ${s(two.cells)} s, ${s(slower)} s of wall`,
     `  worker start-up (before each worker's first cell): ${s(two.startup / 2)} s of wall`,
