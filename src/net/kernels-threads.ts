@@ -5,25 +5,22 @@
  * kernel call between them.
  *
  * What is split, and why the bits do not change:
- * - A product C[m,n] (+)= sum_p a(i,p) b(p,j) is cut into panels of C: column panels of NR = 8
- *   columns when n >= m, else row panels of MR = 4 rows, one range per thread. k is never cut:
+ * - A product C[m,n] (+)= sum_p a(i,p) b(p,j) is cut into panels of C: column panels (multiples
+ *   of NR = 8 columns) when n >= m, else row panels (multiples of MR = 4 rows). k is never cut:
  *   every element is summed by one thread, over the same KC slabs in the same order as the
  *   whole product (assembly/gemm.ts: the order depends on k alone), so each element has the
  *   same bits for any N and any split. The fused bias gradient (colSum) goes with the rows, or
- *   whole to the first thread when the columns are cut.
+ *   whole to the first panel when the columns are cut.
  * - Activations and the SGD update are elementwise: contiguous ranges, trivially the same.
  * A call is cut into at most CHUNKS_PER_THREAD chunks a thread, none smaller than
  * CHUNK_MIN_MACS multiply-adds, CHUNK_MIN_ELEMENTS elements of a cheap elementwise pass or
  * CHUNK_MIN_COSTLY_ELEMENTS of a costly one (an exp per element); a call too small for two
  * chunks stays on the calling thread, where a hand-off would cost more than it saves.
  *
- * Synchronisation: one control block (a SharedArrayBuffer) holds a sequence number, a count of
- * helpers still at work, the operation and one block of arguments per thread. The caller writes
- * the arguments, sets the count, bumps the sequence number and notifies; it runs part 0 itself,
- * then waits (spinning briefly, then Atomics.wait, which Node allows on the main thread too)
- * until the count is 0. Helpers spin briefly after a job, then sleep in Atomics.wait.
+ * Synchronisation: one control block (a SharedArrayBuffer) and Atomics; the threads take the
+ * chunks of a job as they come (see ThreadTeam). Waiting is a short spin, then Atomics.wait,
+ * which Node allows on the main thread too.
  */
-import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 
 /** Control block layout, in Int32 slots (kernels-worker.mjs keeps the same numbers). */
@@ -360,9 +357,4 @@ export class ThreadTeam {
       v = Atomics.load(c, slot);
     }
   }
-}
-
-/** Cores this process may use (os.availableParallelism). */
-export function coreCount(): number {
-  return availableParallelism();
 }
