@@ -25,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { median } from '../bench/w1.js';
 import { WORKLOADS, formatBenchTable, gradflowStep, runKernelBench, stepFlops, type Workload } from '../bench/kernels.js';
+import { callerTid, idleCoreEstimate, readThreadTimes, threadTimesSince } from '../bench/sched.js';
 import { formatSweep, runSweepBench } from '../bench/sweep.js';
 import { TORCH_RECORDED, formatThreadsTable, runThreadsBench, type ThreadsRow } from '../bench/threads.js';
 import { resolveConfig } from './config/index.js';
@@ -132,14 +133,20 @@ async function overheadBench(rounds: number): Promise<string> {
     const configs = Object.fromEntries(keys.map((k) => [k, resolveConfig(overheadConfig(k.startsWith('on'), Number(k.slice(-1))))]));
     const data = loadCellData(configs['on 1'], dir);
     const times: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+    const idle: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
     const cpu: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+    const caller = callerTid();
     for (let r = 0; r < rounds; r++) {
       for (const key of r % 2 === 0 ? keys : [...keys].reverse()) {
+        const before = readThreadTimes();
         const c0 = process.cpuUsage();
         const t0 = performance.now();
         await trainCell(configs[key], { dir: join(dir, `${key.replace(' ', '-')}-${r}`), baseDir: dir, data });
-        times[key].push(performance.now() - t0);
+        const wall = performance.now() - t0;
         const c = process.cpuUsage(c0);
+        const after = readThreadTimes();
+        times[key].push(wall);
+        idle[key].push(idleCoreEstimate(wall, before && after && threadTimesSince(before, after), caller, key.endsWith('2')));
         cpu[key].push((c.user + c.system) / 1000);
       }
     }
@@ -147,10 +154,12 @@ async function overheadBench(rounds: number): Promise<string> {
     const on = configs['on 1'];
     const lines = [`run: spirals, 10 x 128 tanh, batch 128, 1000 steps, probe ${on.metrics.probe}, every ${on.metrics.every}, histograms every ${on.metrics.histogramsEvery}`];
     for (const t of [1, 2]) {
-      lines.push(`--threads ${t}: wall: metrics off ${fmt(median(times[`off ${t}`]))} ms, on ${fmt(median(times[`on ${t}`]))} ms, overhead ${over(times, t)}%; ` +
-        `CPU time: off ${fmt(median(cpu[`off ${t}`]))} ms, on ${fmt(median(cpu[`on ${t}`]))} ms, overhead ${over(cpu, t)}%`);
+      const m = (xs: Record<string, number[]>, k: string): string => fmt(median(xs[`${k} ${t}`]));
+      lines.push(`--threads ${t}: wall: metrics off ${m(times, 'off')} ms, on ${m(times, 'on')} ms, overhead ${over(times, t)}%; ` +
+        `on idle cores (estimate): off ${m(idle, 'off')} ms, on ${m(idle, 'on')} ms, overhead ${over(idle, t)}%; ` +
+        `process CPU time: off ${m(cpu, 'off')} ms, on ${m(cpu, 'on')} ms, overhead ${over(cpu, t)}%`);
     }
-    lines.push(`(medians of ${rounds} interleaved rounds; CPU time is steadier on a shared machine; target: overhead <= 10%, with threads on too)`);
+    lines.push(`(medians of ${rounds} interleaved rounds; read the estimate on a shared machine; target: overhead <= 10%, with threads on too)`);
     return lines.join('\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
