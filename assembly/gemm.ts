@@ -16,12 +16,13 @@
 // of a and one product temporary that is 12 of the 15 xmm registers V8 allocates on x64 (a
 // 6 x 8 or 5 x 8 tile spills and measured 20-45% slower). Products use f32x4.mul then
 // f32x4.add: relaxed-simd's fused multiply-add is not available everywhere, and a fixed
-// mul-then-add keeps results the same on every machine.
+// mul-then-add keeps results the same on every machine (build/gemm-fma.wasm, an opt-in
+// kernel, uses it: see madd).
 //
-// Determinism: the summation order of every element is fixed by (m, n, k) alone: the first
-// slab's accumulator starts at the bias (or 0) and adds the products for p = 0, 1, ...; each
-// later slab sums its products from 0 in the same way and is then added to C. No threads, no
-// data-dependent order.
+// Determinism: the summation order of every element is fixed by k alone: the first slab's
+// accumulator starts at the bias (or 0) and adds the products for p = 0, 1, ...; each later
+// slab sums its products from 0 in the same way and is then added to C. Which tile, panel of C
+// (gemmBlock) or thread computes an element does not change its bits; no data-dependent order.
 
 // @ts-ignore: decorator
 @inline const MR: i32 = 4;

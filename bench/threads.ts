@@ -8,18 +8,21 @@
  *   npx tsx bench/threads.ts --crossover [--rounds 9]
  *
  * --crossover times single calls (a product z = x W^T of a batch of 128, a tanh pass) on one
- * thread and cut in two for a second, at growing sizes: where the ratio passes 1 is where
- * kernels-threads.ts starts to cut (CHUNK_MIN_MACS, CHUNK_MIN_ELEMENTS).
+ * thread and cut in two for a second, at growing sizes (idle-core estimates): where the ratio
+ * passes 1 is where kernels-threads.ts starts to cut (CHUNK_MIN_MACS, CHUNK_MIN_*ELEMENTS).
  *
  * Each round times every contender for >= 200 ms, in an order that alternates from round to
  * round, so a drift of the machine's load (shared with other jobs) hits them alike; the
- * ratio is taken of the medians over rounds. On a busy machine read the ratios with the load
- * average printed beside them: N threads need N idle cores to show their speed-up.
+ * ratio is taken of the medians over rounds. N threads need N idle cores to show their
+ * speed-up, so beside the wall clock each sample also gives an estimate of its time on idle
+ * cores from the threads' run-queue times (bench/sched.ts); on a busy machine read that one,
+ * with the load average printed beside it.
  */
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { createWasmKernels } from '../src/net/kernels-wasm.js';
 import { WORKLOADS, gradflowMatmul, gradflowStep, stepFlops, type Runner } from './kernels.js';
+import { callerTid, idleCoreEstimate, readThreadTimes, threadTimesSince } from './sched.js';
 import { median } from './w1.js';
 
 /**
@@ -34,6 +37,8 @@ export interface ThreadsRow {
   readonly flops: number;
   /** Median ms per step (or product) by contender label: "1 thread", "2 threads", ... */
   readonly ms: Readonly<Record<string, number>>;
+  /** Median of the idle-core estimates (bench/sched.ts), same labels. */
+  readonly idleMs: Readonly<Record<string, number>>;
 }
 
 export interface ThreadsOptions {
@@ -59,6 +64,23 @@ export function sample(run: () => void, minMs = 200): number {
   return (t - t0) / reps;
 }
 
+/** Wall ms per run of `run` over >= minMs, and its idle-core estimate (the wall where /proc is missing). */
+export function sampleWithEstimate(run: () => void, helpers: boolean, minMs = 200): { wall: number; idle: number } {
+  const caller = callerTid();
+  const before = readThreadTimes();
+  let reps = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (reps === 0 || t - t0 < minMs) {
+    run();
+    reps++;
+    t = performance.now();
+  }
+  const after = readThreadTimes();
+  const times = before === null || after === null ? null : threadTimesSince(before, after);
+  return { wall: (t - t0) / reps, idle: idleCoreEstimate(t - t0, times, caller, helpers) / reps };
+}
+
 const label = (threads: number, fma = false): string => `${threads} thread${threads > 1 ? 's' : ''}${fma ? ', fma' : ''}`;
 
 export function runThreadsBench(opts: ThreadsOptions = {}): ThreadsRow[] {
@@ -66,8 +88,8 @@ export function runThreadsBench(opts: ThreadsOptions = {}): ThreadsRow[] {
   const counts = [1, ...(opts.threads ?? [2])];
   const tasks = opts.tasks ?? ['W1', 'W2'];
   const log = opts.log ?? (() => {});
-  const kernels = counts.map((t) => ({ name: label(t), k: createWasmKernels({ threads: t }) }));
-  if (opts.fma) for (const t of counts) kernels.push({ name: label(t, true), k: createWasmKernels({ threads: t, fma: true }) });
+  const kernels = counts.map((t) => ({ name: label(t), threads: t, k: createWasmKernels({ threads: t }) }));
+  if (opts.fma) for (const t of counts) kernels.push({ name: label(t, true), threads: t, k: createWasmKernels({ threads: t, fma: true }) });
   for (const { name, k } of kernels) if (k === null) throw new Error(`bench: the ${name} kernel does not load; run npm run build:wasm`);
   const rows: ThreadsRow[] = [];
   for (const task of tasks) {
@@ -76,36 +98,46 @@ export function runThreadsBench(opts: ThreadsOptions = {}): ThreadsRow[] {
     const flops = task === 'matmul' ? 2 * 1024 ** 3 : stepFlops(WORKLOADS[task as 'W1' | 'W2']);
     for (const r of runners) for (let i = 0; i < 3; i++) r.run();
     const samples = runners.map(() => [] as number[]);
+    const idle = runners.map(() => [] as number[]);
     for (let round = 0; round < rounds; round++) {
       const order = runners.map((_, i) => i);
       if (round % 2 === 1) order.reverse();
-      for (const i of order) samples[i].push(sample(() => runners[i].run()));
-      log(`${task} round ${round + 1}/${rounds}: ${runners.map((r, i) => `${r.contender} ${samples[i][round].toFixed(2)} ms`).join(', ')} (load ${loadavg()[0].toFixed(2)})`);
+      for (const i of order) {
+        const r = sampleWithEstimate(() => runners[i].run(), kernels[i].threads > 1);
+        samples[i].push(r.wall);
+        idle[i].push(r.idle);
+      }
+      log(`${task} round ${round + 1}/${rounds}: ${runners.map((r, i) => `${r.contender} ${samples[i][round].toFixed(2)} ms (idle cores ${idle[i][round].toFixed(2)})`).join(', ')} (load ${loadavg()[0].toFixed(2)})`);
     }
     rows.push({
       task: task === 'matmul' ? 'matmul 1024^3' : task,
       flops,
       ms: Object.fromEntries(runners.map((r, i) => [r.contender, median(samples[i])])),
+      idleMs: Object.fromEntries(runners.map((r, i) => [r.contender, median(idle[i])])),
     });
   }
   return rows;
 }
 
 /**
- * The table: per task and contender, ms, GFLOP/s, the speed-up over 1 thread, and the ratio
- * to PyTorch on one thread (`torch`: GFLOP/s by task, measured now or recorded).
+ * The table: per task and contender, by the wall clock and by the idle-core estimate: ms,
+ * GFLOP/s and the speed-up over 1 thread, and the estimate's ratio to PyTorch on one thread
+ * (`torch`: GFLOP/s by task, measured now or recorded).
  */
 export function formatThreadsTable(rows: readonly ThreadsRow[], torch: Readonly<Record<string, number>>, torchNote: string): string {
   const out = [
-    `| task | kernel | ms/step | GFLOP/s | x 1 thread | x PyTorch 1 thread (${torchNote}) |`,
-    '| --- | --- | ---: | ---: | ---: | ---: |',
+    `| task | kernel | wall ms/step | wall GFLOP/s | wall x 1 thread | idle-core est. ms/step | est. GFLOP/s | est. x 1 thread | est. x PyTorch 1 thread (${torchNote}) |`,
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
     const base = r.ms['1 thread'];
+    const baseIdle = r.idleMs['1 thread'];
     for (const [name, ms] of Object.entries(r.ms)) {
-      const gflops = r.flops / ms / 1e6;
+      const est = r.idleMs[name];
+      const gflops = r.flops / est / 1e6;
       const pt = torch[r.task];
-      out.push(`| ${r.task} | wasm, ${name} | ${ms.toFixed(2)} | ${gflops.toFixed(1)} | ${(base / ms).toFixed(2)} | ${pt === undefined ? '-' : (gflops / pt).toFixed(2)} |`);
+      out.push(`| ${r.task} | wasm, ${name} | ${ms.toFixed(2)} | ${(r.flops / ms / 1e6).toFixed(1)} | ${(base / ms).toFixed(2)} | ` +
+        `${est.toFixed(2)} | ${gflops.toFixed(1)} | ${(baseIdle / est).toFixed(2)} | ${pt === undefined ? '-' : (gflops / pt).toFixed(2)} |`);
     }
   }
   return out.join('\n');
@@ -117,7 +149,7 @@ export function formatThreadsTable(rows: readonly ThreadsRow[], torch: Readonly<
  */
 export function runCrossover(rounds: number, log: (line: string) => void = () => {}): string {
   const one = createWasmKernels({ threads: 1 });
-  const two = createWasmKernels({ threads: 2, tuning: { chunkMinMacs: 1, chunkMinElements: 8, chunksPerThread: 1 } });
+  const two = createWasmKernels({ threads: 2, tuning: { chunkMinMacs: 1, chunkMinElements: 8, chunkMinCostlyElements: 8, chunksPerThread: 1 } });
   if (one === null || two === null) throw new Error('bench: the wasm kernels do not load; run npm run build:wasm');
   const lines = [
     '| s | MACs of x W^T | 1 thread us | 2 threads us | x | tanh elements | 1 thread us | 2 threads us | x |',
@@ -134,12 +166,13 @@ export function runCrossover(rounds: number, log: (line: string) => void = () =>
         tanh: () => k.activationForward('tanh', {}, z, a, m * s),
       };
     });
+    // Idle-core estimates (bench/sched.ts), so that the table means something on a busy machine.
     const t: number[][] = [[], [], [], []];
     for (let r = 0; r < rounds; r++) {
-      t[0].push(sample(calls[0].gemm, 50));
-      t[1].push(sample(calls[1].gemm, 50));
-      t[2].push(sample(calls[0].tanh, 50));
-      t[3].push(sample(calls[1].tanh, 50));
+      t[0].push(sampleWithEstimate(calls[0].gemm, false, 50).idle);
+      t[1].push(sampleWithEstimate(calls[1].gemm, true, 50).idle);
+      t[2].push(sampleWithEstimate(calls[0].tanh, false, 50).idle);
+      t[3].push(sampleWithEstimate(calls[1].tanh, true, 50).idle);
     }
     const us = t.map((x) => median(x) * 1000);
     lines.push(`| ${s} | ${m * s * s} | ${us[0].toFixed(1)} | ${us[1].toFixed(1)} | ${(us[0] / us[1]).toFixed(2)} | ${m * s} | ${us[2].toFixed(1)} | ${us[3].toFixed(1)} | ${(us[2] / us[3]).toFixed(2)} |`);

@@ -5,24 +5,22 @@
  * kernel call between them.
  *
  * What is split, and why the bits do not change:
- * - A product C[m,n] (+)= sum_p a(i,p) b(p,j) is cut into panels of C: column panels of NR = 8
- *   columns when n >= m, else row panels of MR = 4 rows, one range per thread. k is never cut:
+ * - A product C[m,n] (+)= sum_p a(i,p) b(p,j) is cut into panels of C: column panels (multiples
+ *   of NR = 8 columns) when n >= m, else row panels (multiples of MR = 4 rows). k is never cut:
  *   every element is summed by one thread, over the same KC slabs in the same order as the
  *   whole product (assembly/gemm.ts: the order depends on k alone), so each element has the
  *   same bits for any N and any split. The fused bias gradient (colSum) goes with the rows, or
- *   whole to the first thread when the columns are cut.
+ *   whole to the first panel when the columns are cut.
  * - Activations and the SGD update are elementwise: contiguous ranges, trivially the same.
  * A call is cut into at most CHUNKS_PER_THREAD chunks a thread, none smaller than
- * CHUNK_MIN_MACS multiply-adds (CHUNK_MIN_ELEMENTS elements); a call too small for two chunks
- * stays on the calling thread, where a hand-off would cost more than it saves.
+ * CHUNK_MIN_MACS multiply-adds, CHUNK_MIN_ELEMENTS elements of a cheap elementwise pass or
+ * CHUNK_MIN_COSTLY_ELEMENTS of a costly one (an exp per element); a call too small for two
+ * chunks stays on the calling thread, where a hand-off would cost more than it saves.
  *
- * Synchronisation: one control block (a SharedArrayBuffer) holds a sequence number, a count of
- * helpers still at work, the operation and one block of arguments per thread. The caller writes
- * the arguments, sets the count, bumps the sequence number and notifies; it runs part 0 itself,
- * then waits (spinning briefly, then Atomics.wait, which Node allows on the main thread too)
- * until the count is 0. Helpers spin briefly after a job, then sleep in Atomics.wait.
+ * Synchronisation: one control block (a SharedArrayBuffer) and Atomics; the threads take the
+ * chunks of a job as they come (see ThreadTeam). Waiting is a short spin, then Atomics.wait,
+ * which Node allows on the main thread too.
  */
-import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 
 /** Control block layout, in Int32 slots (kernels-worker.mjs keeps the same numbers). */
@@ -57,12 +55,16 @@ const MR = 4;
 const NR = 8;
 
 /**
- * Fewest multiply-adds in a chunk of a product: at ~40 GFLOP/s 2^18 take ~13 us, well above
- * what a job costs to post and join (docs/performance.md, "Threads").
+ * The least work a chunk gets, where cutting a call in two measured faster than one thread
+ * (`npx tsx bench/threads.ts --crossover`, docs/performance.md "Threads"): a product pays from
+ * ~2^18 multiply-adds in all (1.17x at 2.9e5, 0.90x at 1.3e5), so 2^17 a chunk; relu, the
+ * cheap derivatives and the sgd update (~0.3-0.5 ns an element) from ~2^15-2^16 elements in
+ * all, so 2^15 a chunk; tanh, sigmoid, elu, selu, softsign and silu forward (3-4 ns an element)
+ * from ~4,000, so 2^11 a chunk.
  */
-export const CHUNK_MIN_MACS = 1 << 18;
-/** Fewest elements in a chunk of an activation pass or sgd update. */
-export const CHUNK_MIN_ELEMENTS = 1 << 13;
+export const CHUNK_MIN_MACS = 1 << 17;
+export const CHUNK_MIN_ELEMENTS = 1 << 15;
+export const CHUNK_MIN_COSTLY_ELEMENTS = 1 << 11;
 /** Chunks a job is cut into, per thread: more balance the load when a thread is late. */
 export const CHUNKS_PER_THREAD = 2;
 /**
@@ -81,6 +83,7 @@ export const SPIN_MIN = 64;
 export interface TeamTuning {
   readonly chunkMinMacs?: number;
   readonly chunkMinElements?: number;
+  readonly chunkMinCostlyElements?: number;
   readonly chunksPerThread?: number;
   readonly spin?: number;
   /** Leave every chunk to the helpers, the caller only waits (tests: so their path surely runs). */
@@ -141,6 +144,7 @@ export class ThreadTeam {
   private readonly callerTakesChunks: boolean;
   private readonly chunkMinMacs: number;
   private readonly chunkMinElements: number;
+  private readonly chunkMinCostlyElements: number;
   private readonly spin: number;
   /** This thread's current spin budget (see SPIN_LOADS). */
   private spinNow: number;
@@ -153,6 +157,7 @@ export class ThreadTeam {
     this.callerTakesChunks = tuning.helpersOnly !== true;
     this.chunkMinMacs = tuning.chunkMinMacs ?? CHUNK_MIN_MACS;
     this.chunkMinElements = tuning.chunkMinElements ?? CHUNK_MIN_ELEMENTS;
+    this.chunkMinCostlyElements = tuning.chunkMinCostlyElements ?? CHUNK_MIN_COSTLY_ELEMENTS;
     this.spin = tuning.spin ?? SPIN_LOADS;
     this.spinNow = this.spin;
     if (!(Number.isInteger(threads) && threads >= 2 && threads <= MAX_THREADS)) {
@@ -233,9 +238,9 @@ export class ThreadTeam {
     this.run(ex, OP_GEMM, arena, chunks);
   }
 
-  /** a = f(z) over n elements (activationForward), cut into ranges. */
-  forward(ex: SharedExports, arena: number, kind: number, z: number, a: number, n: number, alpha: number): void {
-    const chunks = this.elementChunks(n);
+  /** a = f(z) over n elements (activationForward), cut into ranges; `costly`: an exp or a division an element. */
+  forward(ex: SharedExports, arena: number, kind: number, z: number, a: number, n: number, alpha: number, costly: boolean): void {
+    const chunks = this.elementChunks(n, costly);
     if (chunks < 2) return ex.activationForward(kind, z, a, n, alpha);
     for (let c = 0; c < chunks; c++) {
       const [i0, len] = this.elementRange(n, chunks, c);
@@ -245,8 +250,8 @@ export class ThreadTeam {
   }
 
   /** dz = da f'(z) over n elements (activationBackward), cut into ranges. */
-  backward(ex: SharedExports, arena: number, kind: number, z: number, a: number, da: number, dz: number, n: number, alpha: number): void {
-    const chunks = this.elementChunks(n);
+  backward(ex: SharedExports, arena: number, kind: number, z: number, a: number, da: number, dz: number, n: number, alpha: number, costly: boolean): void {
+    const chunks = this.elementChunks(n, costly);
     if (chunks < 2) return ex.activationBackward(kind, z, a, da, dz, n, alpha);
     for (let c = 0; c < chunks; c++) {
       const [i0, len] = this.elementRange(n, chunks, c);
@@ -257,7 +262,7 @@ export class ThreadTeam {
 
   /** w -= lr (g + wd w) over n elements (sgdStep), cut into ranges. */
   sgd(ex: SharedExports, arena: number, w: number, g: number, n: number, lr: number, wd: number): void {
-    const chunks = this.elementChunks(n);
+    const chunks = this.elementChunks(n, false);
     if (chunks < 2) return ex.sgdStep(w, g, n, lr, wd);
     for (let c = 0; c < chunks; c++) {
       const [i0, len] = this.elementRange(n, chunks, c);
@@ -266,8 +271,8 @@ export class ThreadTeam {
     this.run(ex, OP_SGD, arena, chunks);
   }
 
-  private elementChunks(n: number): number {
-    return Math.min(this.chunksPerJob, Math.floor(n / this.chunkMinElements));
+  private elementChunks(n: number, costly: boolean): number {
+    return Math.min(this.chunksPerJob, Math.floor(n / (costly ? this.chunkMinCostlyElements : this.chunkMinElements)));
   }
 
   /** Start and length of range c of n elements in `chunks` ranges cut at multiples of 8. */
@@ -352,9 +357,4 @@ export class ThreadTeam {
       v = Atomics.load(c, slot);
     }
   }
-}
-
-/** Cores this process may use (os.availableParallelism). */
-export function coreCount(): number {
-  return availableParallelism();
 }

@@ -75,6 +75,10 @@ export const WASM_ACTIVATION_KINDS: Partial<Record<ActivationName, number>> = {
   silu: 9,
 };
 
+/** Kinds whose forward (COSTLY_FORWARD) or derivative (COSTLY_BACKWARD) takes an exp or a division an element. */
+const COSTLY_FORWARD = new Set([3, 4, 5, 6, 8, 9]);
+const COSTLY_BACKWARD = new Set([8, 9]);
+
 /** One model's memory: its instance, the scratch for packed panels and the input staging area. */
 interface Arena {
   readonly ex: GemmExports;
@@ -377,7 +381,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       if (!isSize(n)) throw new RangeError(`activationForward: n = ${n} is not a size`);
       checkLen('activationForward', 'z', z, n);
       checkLen('activationForward', 'a', a, n);
-      if (ar.team !== null) ar.team.forward(ar.ex, ar.id, kind, z.byteOffset, a.byteOffset, n, alphaOf(name, p));
+      if (ar.team !== null) ar.team.forward(ar.ex, ar.id, kind, z.byteOffset, a.byteOffset, n, alphaOf(name, p), COSTLY_FORWARD.has(kind));
       else ar.ex.activationForward(kind, z.byteOffset, a.byteOffset, n, alphaOf(name, p));
       return true;
     },
@@ -394,7 +398,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       checkLen('activationBackward', 'da', da, n);
       checkLen('activationBackward', 'dz', dz, n);
       const args = [kind, z.byteOffset, a.byteOffset, da.byteOffset, dz.byteOffset, n, alphaOf(name, p)] as const;
-      if (ar.team !== null) ar.team.backward(ar.ex, ar.id, ...args);
+      if (ar.team !== null) ar.team.backward(ar.ex, ar.id, ...args, COSTLY_BACKWARD.has(kind));
       else ar.ex.activationBackward(...args);
       return true;
     },

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWasm, wasmStale } from '../../scripts/build-wasm.mjs';
 import { activationParams } from '../../src/net/activations.js';
-import { CHUNK_MIN_ELEMENTS, CHUNK_MIN_MACS, threadedJobs } from '../../src/net/kernels-threads.js';
+import { CHUNK_MIN_COSTLY_ELEMENTS, CHUNK_MIN_ELEMENTS, CHUNK_MIN_MACS, threadedJobs } from '../../src/net/kernels-threads.js';
 import { createWasmKernels, resetWasmModule, WASM_ACTIVATION_KINDS, type WasmKernels } from '../../src/net/kernels-wasm.js';
 import { createRng } from '../../src/net/rng.js';
 import type { FloatArray } from '../../src/net/tensor.js';
@@ -90,8 +90,8 @@ describe.each(['gemmABt', 'gemmAB', 'gemmAtB'] as const)('%s on several threads'
 const FUSED = Object.keys(WASM_ACTIVATION_KINDS) as (keyof typeof WASM_ACTIVATION_KINDS)[];
 
 describe.each(FUSED)('fused %s on several threads', (name) => {
-  // Odd sizes, so the ranges end off a multiple of 8; one below the split threshold.
-  it.each([CHUNK_MIN_ELEMENTS * 6 + 5, CHUNK_MIN_ELEMENTS * 2 - 1])('gives the bits of one thread forward and backward over %i elements', (n) => {
+  // Odd sizes, so the ranges end off a multiple of 8; one too small to be cut even when costly.
+  it.each([CHUNK_MIN_ELEMENTS * 6 + 5, CHUNK_MIN_COSTLY_ELEMENTS * 2 - 1])('gives the bits of one thread forward and backward over %i elements', (n) => {
     const p = activationParams(name, {});
     const run = (kernels: WasmKernels): Uint32Array => {
       const [z, a, da, dz] = kernels.allocBuffers('float32', [n, n, n, n]);
@@ -113,6 +113,7 @@ describe.each(FUSED)('fused %s on several threads', (name) => {
       const before = threadedJobs();
       expect(firstDiff(run(kernels), want), label).toBe(-1);
       if (n >= 2 * CHUNK_MIN_ELEMENTS) expect(threadedJobs(), `${label}: split`).toBe(before + 2);
+      else expect(threadedJobs(), `${label}: not split`).toBe(before);
     }
   });
 });
