@@ -7,7 +7,7 @@
  *
  * Exit code: 0 when every claim has its expected verdict, 1 when any verdict differs from the
  * expected one in either direction (an inconclusive verdict included), 2 for bad input (the
- * claims file, --only, --seed-base). `gradflow check` (metric baselines) lives in check.ts.
+ * claims file, --only, --seed-base), 130 when the training was interrupted (no verdicts written). `gradflow check` (metric baselines) lives in check.ts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -108,9 +108,14 @@ export async function runClaims(opts: ClaimsOptions = {}): Promise<number> {
   const workers = Math.max(1, opts.workers ?? availableParallelism());
   mkdirSync(dir, { recursive: true });
   const refs = [...new Set(selected.flatMap((c) => c.armRefs))];
-  const arms: Map<string, ArmRuns> = refs.length
+  const arms: Map<string, ArmRuns> | null = refs.length
     ? await trainArms(loaded.data, refs, { dir, configsDir: loaded.configsDir, workers, seedBase, reports: opts.reports ?? false, log })
     : new Map();
+  if (arms === null) {
+    // An interrupted run would be judged as if its missing cells had failed: no verdicts.
+    log(text.interrupted());
+    return 130;
+  }
   const notOk = [...arms.values()].flatMap((a) => a.cells.filter((c) => c.summary?.status !== 'ok').map((c) => `${c.ref} (${c.summary?.status ?? 'missing'})`));
   if (notOk.length) log(text.runsNotOk(notOk));
 

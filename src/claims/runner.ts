@@ -37,8 +37,11 @@ export async function trainConfigs(
   return result.outcome;
 }
 
-/** Trains the arms `refs` (`<study>/<arm>`) on the evaluation seeds and reads them back, by ref. */
-export async function trainArms(data: ClaimsFile, refs: readonly string[], o: TrainOptions): Promise<Map<string, ArmRuns>> {
+/**
+ * Trains the arms `refs` (`<study>/<arm>`) on the evaluation seeds and reads them back, by ref;
+ * null when the run was interrupted (SIGINT, SIGTERM): no study after it trains.
+ */
+export async function trainArms(data: ClaimsFile, refs: readonly string[], o: TrainOptions): Promise<Map<string, ArmRuns> | null> {
   const runsDir = resolve(o.dir, 'runs');
   const byStudy = new Map<string, string[]>();
   for (const ref of refs) {
@@ -52,7 +55,8 @@ export async function trainArms(data: ClaimsFile, refs: readonly string[], o: Tr
     const seeds = evaluationSeeds(study, o.seedBase);
     const configs = arms.map((a) => armConfig(base, study, study.arms[a], { name: armExperiment(name, a), seeds }));
     const paths = writeConfigs(join(o.dir, 'configs'), configs);
-    await trainConfigs(paths, runsDir, { ...o, announce: (cells) => o.log(text.trainingStudy(name, arms.length, cells, o.workers)) });
+    const outcome = await trainConfigs(paths, runsDir, { ...o, announce: (cells) => o.log(text.trainingStudy(name, arms.length, cells, o.workers)) });
+    if (outcome === 'interrupted') return null;
     for (const a of arms) {
       const runs = readArm({ ref: `${name}/${a}`, study: name, arm: a, dir: join(runsDir, armExperiment(name, a)), lr: null });
       out.set(`${name}/${a}`, { ...runs, lr: study.gate === null ? null : lrOf(runs.cells[0]?.config ?? {}) });

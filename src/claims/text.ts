@@ -60,6 +60,7 @@ export function claimsDone(
     `(${wallSec.toFixed(1)} s wall, ${cpuSec.toFixed(1)} s CPU) -> ${file}`;
 }
 export const unexpectedClaims = (ids: readonly string[]): string => `claims: verdict differs from the expected one: ${ids.join(', ')}`;
+export const interrupted = (): string => 'claims: training was interrupted; no verdicts written (the finished runs are under runs/)';
 
 // Tuning.
 export const tuningStudy = (study: string, runs: number): string => `tune: study ${study}: ${runs} runs on the tuning seeds`;
