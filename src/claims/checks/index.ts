@@ -7,6 +7,7 @@ import { crelu, deadUnitGradient, leakyIsMax, linearAffine, seluIsScaledElu } fr
 import { derivativeDominates, derivativePeak, reluKink } from './derivatives.js';
 import { creluNegativeHalf, eluCurvature, leakyFigureAlpha, relu6Figure, reluZeroConvention, seluAsymptote, tanhReachesOne } from './errata.js';
 import { boundedStays, outputRanges, relu6Cap, squashing } from './ranges.js';
+import { normGradientRate, residualBounded } from './remedies.js';
 import { leavesDomain, postSeluCode, selfNormalising, seluAttracts, seluFixedPoint } from './selu.js';
 import { blowUp, forwardScale, gradientRatio, sparsity, strongerGradients } from './signal.js';
 import { kernelSpeed } from './speed.js';
@@ -26,6 +27,7 @@ export const CHECKS = {
   compare, level, saturation,
   centred, centringRatio, sparseEarlier,
   kernelSpeed,
+  normGradientRate, residualBounded,
 } as const satisfies Record<string, CheckDef>;
 
 export type CheckName = keyof typeof CHECKS;

@@ -5,6 +5,7 @@
  *               difference or a ratio of one per-run measure (measures.ts), reduce min or max;
  *               optional preconditions: an arm's mean of a measure over the seeds reaches a
  *               minimum (the control learns; the nets have not all fitted the training set)
+ *               or stays under a maximum (the plain net of a remedy claim does not train)
  *   level       reduce over `arms` of one per-run measure
  *   saturation  test accuracy, control minus saturated net, with the saturated share at step 0
  *               as a precondition
@@ -19,7 +20,7 @@ import { mean } from '../stats.js';
 import { AXES } from '../text.js';
 import type { Figure, Measure } from '../types.js';
 import { curvesFigure, perSeed, recordMean, type Valued } from './common.js';
-import { MEASURE_WORDS, measureName, measureOf } from './measures.js';
+import { MEASURE_WORDS, measureName, measureOf, type MeasureName } from './measures.js';
 import { empirical } from './types.js';
 
 const FIGURES = ['loss', 'dead', 'slopes', 'accuracy'] as const;
@@ -55,16 +56,20 @@ export const compare = empirical({
     reduce: z.enum(['min', 'max']).default('min'),
     figure: z.enum(FIGURES).default('loss'),
     minimums: z.array(z.strictObject({ role: z.enum(['better', 'baseline']), measure: measureName, min: z.number() })).default([]),
+    maximums: z.array(z.strictObject({ role: z.enum(['better', 'baseline']), measure: measureName, max: z.number() })).default([]),
   }),
   evaluate({ params: p, arms, arm, seeds }) {
     const better = arms('better');
     const base = arm('baseline');
-    const pre: Measure[] = p.minimums.flatMap((req) =>
-      (req.role === 'better' ? better : [base]).map((a) => {
-        const v = mean(cellsOf(a, seeds).map((c) => measureOf(req.measure, c).value ?? NaN));
-        return { label: `${a.ref}: mean ${MEASURE_WORDS[req.measure]} over the seeds`, value: v, threshold: `>= ${req.min}`, pass: v === null ? null : v >= req.min };
-      }),
-    );
+    const bound = (role: 'better' | 'baseline', measure: MeasureName, op: '>=' | '<=', t: number): Measure[] =>
+      (role === 'better' ? better : [base]).map((a) => {
+        const v = mean(cellsOf(a, seeds).map((c) => measureOf(measure, c).value ?? NaN));
+        return { label: `${a.ref}: mean ${MEASURE_WORDS[measure]} over the seeds`, value: v, threshold: `${op} ${t}`, pass: v === null ? null : op === '>=' ? v >= t : v <= t };
+      });
+    const pre: Measure[] = [
+      ...p.minimums.flatMap((req) => bound(req.role, req.measure, '>=', req.min)),
+      ...p.maximums.flatMap((req) => bound(req.role, req.measure, '<=', req.max)),
+    ];
     const m = (c: Cell): Valued => measureOf(p.measure, c);
     const samples = perSeed(seeds, (s) => {
       const vs = better.map((b) => combine(p.combine, m(cellAt(b, s)), m(cellAt(base, s))));
