@@ -21,8 +21,8 @@ import { lineChart, type LineRow } from '../../report/specs/claims.js';
 import { cellAt, type ArmRuns, type Cell } from '../runs.js';
 import { mean } from '../stats.js';
 import { AXES } from '../text.js';
-import type { Measure } from '../types.js';
-import { perSeed, profileFigure } from './common.js';
+import type { Figure, Measure } from '../types.js';
+import { perSeed } from './common.js';
 import { empirical } from './types.js';
 
 /** Fitted per-layer factor of ||dL/dz||^2 at step 0, hidden layers 1..depth-1. */
@@ -58,13 +58,47 @@ export const normGradientRate = empirical({
       samples,
       preconditions: pre,
       info,
-      figures: [profileFigure({
-        title: `‖dL/dz‖² per layer at step 0, seed ${seeds[0]}`, what: 'Squared norm of the back-propagated signal on the probe batch', yTitle: AXES.deltaNorm2, logY: true,
-        series: [...nets, ...plain].map((a) => ({ name: a.ref, layers: layersAt(cellAt(a, seeds[0]), 'initial') })), f: (l) => l.deltaNorm ** 2,
-      })],
+      figures: [deltaProfileFigure([...nets, ...plain], seeds[0])],
     };
   },
 });
+
+/**
+ * ||dL/dz||^2 per hidden layer at step 0 of one seed, each net beside its mean-field profile
+ * (dashed), anchored at the net's last hidden layer and multiplied down by the predicted
+ * per-layer factors: theory_l = measured_{L-1} prod_{j=l}^{L-2} factor_j.
+ */
+function deltaProfileFigure(list: readonly ArmRuns[], seed: number): Figure {
+  const rows: LineRow[] = [];
+  const dashed: string[] = [];
+  const ends: string[] = [];
+  for (const a of list) {
+    const c = cellAt(a, seed);
+    const layers = layersAt(c, 'initial');
+    for (const l of layers) rows.push({ series: a.ref, x: l.layer, y: l.deltaNorm ** 2 });
+    const factors = c.summary?.remedyTheory?.norm?.deltaFactorPerLayer;
+    const last = layers[layers.length - 1];
+    if (factors !== undefined && last !== undefined && factors.length === layers.length - 1) {
+      const name = `${a.ref}, mean field`;
+      dashed.push(name);
+      let y = last.deltaNorm ** 2;
+      const theory: LineRow[] = [{ series: name, x: last.layer, y }];
+      for (let l = layers.length - 2; l >= 0; l--) {
+        y *= factors[l];
+        theory.unshift({ series: name, x: layers[l].layer, y });
+      }
+      rows.push(...theory);
+    }
+    if (layers.length) ends.push(`${a.ref}: ${fmtNum(layers[0].deltaNorm ** 2)} at layer 0, ${fmtNum(last.deltaNorm ** 2)} at the last hidden layer`);
+  }
+  return {
+    spec: lineChart({
+      title: `‖dL/dz‖² per layer at step 0, seed ${seed}`, description: 'Squared norm of the back-propagated signal on the probe batch, with the mean-field profile', rows,
+      xTitle: AXES.layer, xIntegers: true, yTitle: AXES.deltaNorm2, seriesTitle: AXES.series, logY: true, points: true, dashed,
+    }),
+    caption: `Squared norm of the back-propagated signal on the probe batch per hidden layer, each batch-norm net beside its mean-field profile (dashed, anchored at its last hidden layer). ${ends.join('; ')}.`,
+  };
+}
 
 /** E[h_last^2] / E[h_0^2] of the residual stream at step 0, measured. */
 const streamGrowth = (c: Cell): number | null => {
@@ -122,6 +156,7 @@ export const residualBounded = empirical({
         spec: lineChart({
           title: 'Growth of the residual stream over the network at step 0', description: 'E[h_last^2] / E[h_0^2] against depth', rows,
           xTitle: AXES.depth, yTitle: AXES.streamGrowth, seriesTitle: AXES.series, logX: true, logY: true, points: true,
+          dashed: rows.map((r) => r.series).filter((n) => n.endsWith('mean field')),
         }),
         caption: `E[h_last²] / E[h_0²] of the residual stream at step 0 against depth, mean over ${seeds.length} seeds, beside the mean-field recursion. ${info.join('; ')}.`,
       }],

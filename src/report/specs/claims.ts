@@ -49,6 +49,8 @@ export interface LineOptions {
   readonly points?: boolean;
   readonly rules?: readonly Rule[];
   readonly band?: Band;
+  /** Series drawn dashed (a theory beside the measurement it is drawn over). */
+  readonly dashed?: readonly string[];
 }
 
 /** Keeps 6 significant digits (the tooltip precision) and drops non-finite values to null. */
@@ -92,6 +94,12 @@ function bandLayers(band: Band | undefined): LayerItem[] {
   ];
 }
 
+/** strokeDash by series: the listed series dashed, the others solid. */
+function dashEncoding(dashed: readonly string[] | undefined): { strokeDash?: { condition: { test: string; value: number[] }; value: number[] } } {
+  if (dashed === undefined || dashed.length === 0) return {};
+  return { strokeDash: { condition: { test: `indexof(${JSON.stringify(dashed)}, datum.series) >= 0`, value: [6, 4] }, value: [1, 0] } };
+}
+
 /** Lines per series over a numeric x, with optional points, rules and an accepted band. */
 export function lineChart(o: LineOptions): Spec {
   const rows = o.rows
@@ -114,7 +122,7 @@ export function lineChart(o: LineOptions): Spec {
     data: { name: 'rows' },
     layer: [
       ...bandLayers(o.band),
-      { mark: { type: 'line', strokeWidth: 2, point: o.points === true }, encoding: { x, y, color, tooltip } },
+      { mark: { type: 'line', strokeWidth: 2, point: o.points === true }, encoding: { x, y, color, tooltip, ...dashEncoding(o.dashed) } },
       ...ruleLayers(o.rules ?? [], o.logY === true, o.logX === true),
     ],
   };
