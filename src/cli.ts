@@ -53,7 +53,7 @@ const workers = (describe: string) =>
 
 /** Where the live view listens (`gradflow watch`, `run --watch`). */
 const LISTEN_OPTIONS = {
-  port: { type: 'number', describe: `port of the live view (default ${DEFAULT_PORT}, or any free one when it is taken; 0: any free port)` },
+  port: { type: 'string', describe: `port of the live view (default ${DEFAULT_PORT}, or any free one when it is taken; 0: any free port)` },
   host: { type: 'string', describe: `address the live view listens on (default ${DEFAULT_HOST}: this machine only)` },
 } as const satisfies OptionTable;
 

@@ -34,7 +34,7 @@ export interface RunCommandOptions {
   readonly saveWeights?: string;
   /** `--watch`: serve the live view beside the run (and after it, until Ctrl-C). */
   readonly watch?: boolean;
-  readonly port?: number;
+  readonly port?: string;
   readonly host?: string;
 }
 

@@ -30,7 +30,8 @@ export interface ListenArgs {
 async function listen(folder: string, a: ListenArgs, io: WatchIO): Promise<{ watcher: Watcher; notes: string[] } | null> {
   const host = a.host === undefined ? DEFAULT_HOST : String(a.host);
   const given = a.port !== undefined;
-  const port = given ? Number(a.port) : DEFAULT_PORT;
+  // Read as text so that a value that is not a number is named as written, not as NaN.
+  const port = !given ? DEFAULT_PORT : typeof a.port === 'number' || /^\s*\d+\s*$/.test(String(a.port)) ? Number(a.port) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     io.fail([msg.badFlag('--port', a.port, 'an integer in [0, 65535] (0: any free port)')]);
     return null;

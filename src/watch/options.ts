@@ -9,6 +9,6 @@ export const DEFAULT_HOST = '127.0.0.1';
 
 export function listenOptions(y: Argv): Argv {
   return y
-    .option('port', { type: 'number', describe: `port of the live view (default ${DEFAULT_PORT}, or any free one when it is taken; 0: any free port)` })
+    .option('port', { type: 'string', describe: `port of the live view (default ${DEFAULT_PORT}, or any free one when it is taken; 0: any free port)` })
     .option('host', { type: 'string', describe: `address the live view listens on (default ${DEFAULT_HOST}: this machine only)` });
 }

@@ -207,3 +207,11 @@ describe('gradflow watch (the command)', () => {
     }
   });
 });
+
+describe('gradflow watch --port with a value that is not a port', () => {
+  it.each(['abc', '-1', '70000', '1.5'])('exits 2 naming %s as written', async (port) => {
+    const r = await gradflow(['watch', tmp('gradflow-watch-cli-'), '--port', port]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`gradflow: --port: "${port}" is not allowed: expected an integer in [0, 65535] (0: any free port)\n`);
+  });
+});
