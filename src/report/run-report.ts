@@ -69,6 +69,8 @@ function lossTitle(loss: string | null): string {
   return loss === 'cross_entropy' ? AXIS.lossCrossEntropy : loss === 'mse' ? AXIS.lossMse : AXIS.lossGeneric;
 }
 
+type Thinned = ReturnType<typeof thin>;
+
 /** Thinned copies of the run's series and the notes that say so. */
 function thin(run: RunData) {
   const depth = depthOf(run.records);
@@ -80,6 +82,79 @@ function thin(run: RunData) {
   const notes: string[] = [];
   if (perLayer.stride > 1) notes.push(PAGE.downsampled(perLayer.items.length, perLayer.total, perLayer.stride));
   return { depth, budget, perLayer: perLayer.items, scalar: scalar.items, scalarStride: scalar.stride, hist: hist.items, notes };
+}
+
+/** The gradients section: the per-layer heatmap and the profile with the mean-field line. */
+function gradientsSection(run: RunData, t: Thinned, summary: RunData['summary'], diverged: number | null, divergedNote: readonly string[]): Section {
+  const nonFinite = t.perLayer.reduce((s, r) => s + r.layers.filter((l) => !Number.isFinite(l.gradNorm)).length, 0);
+  const zeros = t.perLayer.some((r) => r.layers.some((l) => l.gradNorm === 0));
+  const theory = theoryOf(summary);
+  const theoryNotes = !theory || theory.chi1 === null
+    ? [NOTES.noTheory]
+    : [
+        ...(theory.applies ? [] : [NOTES.theoryNotApplicable(theory.reason)]),
+        NOTES.theoryLine(theory.chi1, theory.chi1PerLayer !== null),
+      ];
+  return {
+    heading: PAGE.sectionGradients,
+    charts: [
+      {
+        id: 'grad-heatmap', text: RUN_CHARTS.gradHeatmap, spec: gradHeatmapSpec(t.perLayer, { divergedStep: diverged }),
+        notes: [...t.notes, ...(nonFinite ? [NOTES.nonFinite(nonFinite)] : []), ...(zeros ? [NOTES.nonPositive] : []), ...divergedNote],
+      },
+      {
+        id: 'grad-profile', text: RUN_CHARTS.gradProfile,
+        spec: gradProfileSpec(run.records, theory ? { chi1: theory.chi1, chi1PerLayer: theory.chi1PerLayer, applies: theory.applies } : {}),
+        notes: theoryNotes,
+      },
+    ],
+  };
+}
+
+/** The activations section: histograms and per-layer statistics, or notes saying why not. */
+function activationsSection(t: Thinned): Section {
+  const actCharts: Chart[] = [];
+  const actNotes: string[] = [];
+  if (t.hist.length) {
+    const layers = histogramLayers(t.hist, t.depth);
+    const hidden = new Set(t.hist.flatMap((h) => h.layers.map((l) => l.layer)).filter((l) => l < t.depth)).size;
+    actCharts.push({
+      id: 'act-hist', text: RUN_CHARTS.actHist, spec: activationHistogramSpec(t.hist, { layers, depth: t.depth }),
+      notes: layers.length < hidden ? [NOTES.histLayers(layers, hidden)] : [],
+    });
+  } else actNotes.push(NOTES.noHistograms);
+  if (['actMean', 'actStd', 'actRms'].some((k) => hasLayerField(t.perLayer, k))) {
+    actCharts.push({ id: 'act-stats', text: RUN_CHARTS.actStats, spec: activationStatsSpec(t.perLayer) });
+  } else actNotes.push(NOTES.noActStats);
+  return { heading: PAGE.sectionActivations, charts: actCharts, notes: actNotes };
+}
+
+/** The dead and saturated units section: shares per layer, death steps and revivals. */
+function deadSection(t: Thinned, summary: RunData['summary']): Section {
+  const deadCharts: Chart[] = [];
+  const deadNotes: string[] = [];
+  const bornDead = bornDeadOf(summary);
+  if (hasLayerField(t.perLayer, 'deadFraction') || hasLayerField(t.perLayer, 'saturatedFraction')) {
+    deadCharts.push({ id: 'dead-saturated', text: RUN_CHARTS.deadSat, spec: deadSaturatedSpec(t.perLayer) });
+  } else deadNotes.push(NOTES.noDeadSat);
+  const deaths = deadUnitEventsOf(summary);
+  const bornNotes = [
+    ...(bornDead ? [NOTES.bornDead(bornDead)] : []),
+    ...(bornDeadLayersOf(summary).length ? [NOTES.bornDeadLayers(bornDeadLayersOf(summary))] : []),
+  ];
+  if (deaths === null) deadNotes.push(NOTES.noDeadUnits, ...bornNotes);
+  else if (deaths.events.length === 0) deadNotes.push(NOTES.noDeadUnitsFound, ...bornNotes);
+  else {
+    deadCharts.push({
+      id: 'death-steps', text: RUN_CHARTS.deathSteps, spec: deathStepsSpec(deaths.events),
+      notes: [...bornNotes, ...(deaths.dropped ? [NOTES.droppedEvents(deaths.dropped)] : [])],
+    });
+  }
+  const anyDeath = (deaths?.events.length ?? 0) > 0 || t.perLayer.some((r) => r.layers.some((l) => (l.deadFraction ?? 0) > 0 || (l.revivedCount ?? 0) > 0));
+  if (hasLayerField(t.perLayer, 'revivedCount') && anyDeath) {
+    deadCharts.push({ id: 'revived', text: RUN_CHARTS.revived, spec: revivedSpec(t.perLayer) });
+  } else if (!hasLayerField(t.perLayer, 'revivedCount')) deadNotes.push(NOTES.noRevived);
+  return { heading: PAGE.sectionDead, charts: deadCharts, notes: deadNotes };
 }
 
 /** The page model of a run's report (sections of charts), before rendering. */
@@ -112,73 +187,15 @@ ${factsMarkup(info, summary)}`;
     charts: [{ id: 'loss', text: RUN_CHARTS.loss, spec: lossSpec(t.scalar, { lossTitle: lossTitle(info.loss), divergedStep: diverged }), notes: [...divergedNote, ...fileNotes] }],
   });
 
-  const nonFinite = t.perLayer.reduce((s, r) => s + r.layers.filter((l) => !Number.isFinite(l.gradNorm)).length, 0);
-  const zeros = t.perLayer.some((r) => r.layers.some((l) => l.gradNorm === 0));
-  const theory = theoryOf(summary);
-  const theoryNotes = !theory || theory.chi1 === null
-    ? [NOTES.noTheory]
-    : [
-        ...(theory.applies ? [] : [NOTES.theoryNotApplicable(theory.reason)]),
-        NOTES.theoryLine(theory.chi1, theory.chi1PerLayer !== null),
-      ];
-  sections.push({
-    heading: PAGE.sectionGradients,
-    charts: [
-      {
-        id: 'grad-heatmap', text: RUN_CHARTS.gradHeatmap, spec: gradHeatmapSpec(t.perLayer, { divergedStep: diverged }),
-        notes: [...t.notes, ...(nonFinite ? [NOTES.nonFinite(nonFinite)] : []), ...(zeros ? [NOTES.nonPositive] : []), ...divergedNote],
-      },
-      {
-        id: 'grad-profile', text: RUN_CHARTS.gradProfile,
-        spec: gradProfileSpec(run.records, theory ? { chi1: theory.chi1, chi1PerLayer: theory.chi1PerLayer, applies: theory.applies } : {}),
-        notes: theoryNotes,
-      },
-    ],
-  });
+  sections.push(gradientsSection(run, t, summary, diverged, divergedNote));
 
   sections.push(...remedySections(run.records, t.perLayer, summary));
   const signal = runSignalSection(run, spectra);
   if (signal !== null) sections.push(signal);
 
-  const actCharts: Chart[] = [];
-  const actNotes: string[] = [];
-  if (t.hist.length) {
-    const layers = histogramLayers(t.hist, t.depth);
-    const hidden = new Set(t.hist.flatMap((h) => h.layers.map((l) => l.layer)).filter((l) => l < t.depth)).size;
-    actCharts.push({
-      id: 'act-hist', text: RUN_CHARTS.actHist, spec: activationHistogramSpec(t.hist, { layers, depth: t.depth }),
-      notes: layers.length < hidden ? [NOTES.histLayers(layers, hidden)] : [],
-    });
-  } else actNotes.push(NOTES.noHistograms);
-  if (['actMean', 'actStd', 'actRms'].some((k) => hasLayerField(t.perLayer, k))) {
-    actCharts.push({ id: 'act-stats', text: RUN_CHARTS.actStats, spec: activationStatsSpec(t.perLayer) });
-  } else actNotes.push(NOTES.noActStats);
-  sections.push({ heading: PAGE.sectionActivations, charts: actCharts, notes: actNotes });
+  sections.push(activationsSection(t));
 
-  const deadCharts: Chart[] = [];
-  const deadNotes: string[] = [];
-  const bornDead = bornDeadOf(summary);
-  if (hasLayerField(t.perLayer, 'deadFraction') || hasLayerField(t.perLayer, 'saturatedFraction')) {
-    deadCharts.push({ id: 'dead-saturated', text: RUN_CHARTS.deadSat, spec: deadSaturatedSpec(t.perLayer) });
-  } else deadNotes.push(NOTES.noDeadSat);
-  const deaths = deadUnitEventsOf(summary);
-  const bornNotes = [
-    ...(bornDead ? [NOTES.bornDead(bornDead)] : []),
-    ...(bornDeadLayersOf(summary).length ? [NOTES.bornDeadLayers(bornDeadLayersOf(summary))] : []),
-  ];
-  if (deaths === null) deadNotes.push(NOTES.noDeadUnits, ...bornNotes);
-  else if (deaths.events.length === 0) deadNotes.push(NOTES.noDeadUnitsFound, ...bornNotes);
-  else {
-    deadCharts.push({
-      id: 'death-steps', text: RUN_CHARTS.deathSteps, spec: deathStepsSpec(deaths.events),
-      notes: [...bornNotes, ...(deaths.dropped ? [NOTES.droppedEvents(deaths.dropped)] : [])],
-    });
-  }
-  const anyDeath = (deaths?.events.length ?? 0) > 0 || t.perLayer.some((r) => r.layers.some((l) => (l.deadFraction ?? 0) > 0 || (l.revivedCount ?? 0) > 0));
-  if (hasLayerField(t.perLayer, 'revivedCount') && anyDeath) {
-    deadCharts.push({ id: 'revived', text: RUN_CHARTS.revived, spec: revivedSpec(t.perLayer) });
-  } else if (!hasLayerField(t.perLayer, 'revivedCount')) deadNotes.push(NOTES.noRevived);
-  sections.push({ heading: PAGE.sectionDead, charts: deadCharts, notes: deadNotes });
+  sections.push(deadSection(t, summary));
 
   const hasUpdates = t.perLayer.some((r) => r.layers.some((l) => Number.isFinite(l.updateRatio) && l.updateRatio > 0));
   sections.push({
