@@ -187,20 +187,17 @@ export function figureRows(name: ActivationName, p: ParamValues, domain = figure
 
 const BAND_COLOR = { saturates: '#f2b447', dead: '#9e9e9e' } as const;
 
-/** f (left) and f' (right) of one activation with its annotations. */
-export function activationFigureSpec(name: ActivationName, options: { params?: ParamValues; domain?: [number, number] } = {}): Spec {
-  const p = options.params ?? figureParams(name);
-  const domain = options.domain ?? figureDomain(name);
-  const rows = figureRows(name, p, domain);
-  const ann = activationAnnotations(name, p, domain);
-  const curves = activationCurves(name, p).map((c) => c.label);
-  const x = { field: 'x', type: 'quantitative' as const, title: AXIS.x, scale: { domain, nice: false } };
-  const color = {
-    field: 'curve', type: 'nominal' as const, title: AXIS.curve,
-    scale: { domain: curves, range: ['#1f5fa8', '#d1495b'] },
-    legend: curves.length > 1 ? { orient: 'bottom' as const } : null,
-  };
-  const bandLayers: LayerItem[] = ann.bands.length
+interface ColorEncoding {
+  readonly field: 'curve';
+  readonly type: 'nominal';
+  readonly title: string;
+  readonly scale: { readonly domain: string[]; readonly range: string[] };
+  readonly legend: { readonly orient: 'bottom' } | null;
+}
+
+/** Shaded saturating and dead ranges of x, labelled (upright when narrower than 60 px). */
+function bandLayersOf(ann: Annotations, domain: readonly [number, number]): LayerItem[] {
+  return ann.bands.length
     ? [
         {
           data: { values: ann.bands.map((b) => ({ ...b, fill: BAND_COLOR[b.kind] })) },
@@ -221,26 +218,96 @@ export function activationFigureSpec(name: ActivationName, options: { params?: P
         }),
       ]
     : [];
+}
+
+/** Dashed rules at the bounds of f, labelled. */
+function boundLayers(ann: Annotations): LayerItem[] {
+  return ann.bounds.length
+    ? [
+        {
+          data: { values: ann.bounds.map((b) => ({ ...b })) },
+          mark: { type: 'rule' as const, strokeDash: [5, 4], color: '#555' },
+          encoding: { y: { field: 'y', type: 'quantitative' as const } },
+        },
+        {
+          data: { values: ann.bounds.map((b) => ({ ...b })) },
+          mark: { type: 'text' as const, align: 'right' as const, baseline: 'bottom' as const, x: 'width' as const, dx: -3, dy: -2, fontSize: 10, color: '#555' },
+          encoding: { y: { field: 'y', type: 'quantitative' as const }, text: { field: 'label', type: 'nominal' as const } },
+        },
+      ]
+    : [];
+}
+
+/** f' at each kink: the one-sided limits as rings, the value the code uses as a dot, labelled. */
+function kinkLayers(ann: Annotations, color: ColorEncoding, dfMid: number): LayerItem[] {
+  const kinkRings = ann.kinks.flatMap((k) => [{ x: k.x, y: k.left, curve: k.curve }, { x: k.x, y: k.right, curve: k.curve }]);
+  return ann.kinks.length
+    ? [
+        {
+          data: { values: kinkRings },
+          mark: { type: 'point' as const, filled: false, size: 50, strokeWidth: 1.5, fill: 'white' },
+          encoding: { x: { field: 'x', type: 'quantitative' as const }, y: { field: 'y', type: 'quantitative' as const }, color },
+        },
+        {
+          data: { values: ann.kinks.map((k) => ({ ...k })) },
+          mark: { type: 'point' as const, filled: true, size: 55 },
+          encoding: {
+            x: { field: 'x', type: 'quantitative' as const },
+            y: { field: 'value', type: 'quantitative' as const },
+            color,
+            tooltip: [{ field: 'label', type: 'nominal' as const, title: AXIS.dfx }],
+          },
+        },
+        // One label per kink position, stacked so neighbouring kinks (ReLU6's 0 and 6) do not overlap;
+        // above the dot in the lower half of the panel, below it in the upper half.
+        ...ann.kinks.filter((k, i, all) => all.findIndex((o) => o.x === k.x) === i).map((k, i): LayerItem => ({
+          data: { values: [{ ...k }] },
+          mark: { type: 'text', align: 'left', dx: 6, dy: (k.value <= dfMid ? -1 : 1) * (12 + 14 * i), fontSize: 11 },
+          encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'value', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },
+        })),
+      ]
+    : [];
+}
+
+/** The peak of f', marked and labelled. */
+function peakLayers(ann: Annotations): LayerItem[] {
+  return ann.peak
+    ? [
+        {
+          data: { values: [{ ...ann.peak }] },
+          mark: { type: 'point' as const, filled: true, size: 70, color: 'black', shape: 'diamond' },
+          encoding: { x: { field: 'x', type: 'quantitative' as const }, y: { field: 'value', type: 'quantitative' as const }, tooltip: [{ field: 'label', type: 'nominal' as const, title: AXIS.dfx }] },
+        },
+        {
+          data: { values: [{ ...ann.peak }] },
+          mark: { type: 'text' as const, dy: -12, fontSize: 11, fontWeight: 'bold' as const },
+          encoding: { x: { field: 'x', type: 'quantitative' as const }, y: { field: 'value', type: 'quantitative' as const }, text: { field: 'label', type: 'nominal' as const } },
+        },
+      ]
+    : [];
+}
+
+/** f (left) and f' (right) of one activation with its annotations. */
+export function activationFigureSpec(name: ActivationName, options: { params?: ParamValues; domain?: [number, number] } = {}): Spec {
+  const p = options.params ?? figureParams(name);
+  const domain = options.domain ?? figureDomain(name);
+  const rows = figureRows(name, p, domain);
+  const ann = activationAnnotations(name, p, domain);
+  const curves = activationCurves(name, p).map((c) => c.label);
+  const x = { field: 'x', type: 'quantitative' as const, title: AXIS.x, scale: { domain, nice: false } };
+  const color: ColorEncoding = {
+    field: 'curve', type: 'nominal' as const, title: AXIS.curve,
+    scale: { domain: curves, range: ['#1f5fa8', '#d1495b'] },
+    legend: curves.length > 1 ? { orient: 'bottom' as const } : null,
+  };
+  const bandLayers = bandLayersOf(ann, domain);
   const fPanel = {
     title: FIGURES.fPanel,
     width: PANEL_WIDTH,
     height: PANEL_HEIGHT,
     layer: [
       ...bandLayers,
-      ...(ann.bounds.length
-        ? [
-            {
-              data: { values: ann.bounds.map((b) => ({ ...b })) },
-              mark: { type: 'rule' as const, strokeDash: [5, 4], color: '#555' },
-              encoding: { y: { field: 'y', type: 'quantitative' as const } },
-            },
-            {
-              data: { values: ann.bounds.map((b) => ({ ...b })) },
-              mark: { type: 'text' as const, align: 'right' as const, baseline: 'bottom' as const, x: 'width' as const, dx: -3, dy: -2, fontSize: 10, color: '#555' },
-              encoding: { y: { field: 'y', type: 'quantitative' as const }, text: { field: 'label', type: 'nominal' as const } },
-            },
-          ]
-        : []),
+      ...boundLayers(ann),
       {
         data: { values: rows.f },
         mark: { type: 'line', strokeWidth: 2.2 },
@@ -266,7 +333,6 @@ export function activationFigureSpec(name: ActivationName, options: { params?: P
   } satisfies LayerItem & { title: string };
   const dfs = rows.df.map((r) => r.y);
   const dfMid = (Math.min(...dfs) + Math.max(...dfs)) / 2;
-  const kinkRings = ann.kinks.flatMap((k) => [{ x: k.x, y: k.left, curve: k.curve }, { x: k.x, y: k.right, curve: k.curve }]);
   const dfPanel = {
     title: FIGURES.dfPanel,
     width: PANEL_WIDTH,
@@ -288,46 +354,8 @@ export function activationFigureSpec(name: ActivationName, options: { params?: P
           ],
         },
       },
-      ...(ann.kinks.length
-        ? [
-            {
-              data: { values: kinkRings },
-              mark: { type: 'point' as const, filled: false, size: 50, strokeWidth: 1.5, fill: 'white' },
-              encoding: { x: { field: 'x', type: 'quantitative' as const }, y: { field: 'y', type: 'quantitative' as const }, color },
-            },
-            {
-              data: { values: ann.kinks.map((k) => ({ ...k })) },
-              mark: { type: 'point' as const, filled: true, size: 55 },
-              encoding: {
-                x: { field: 'x', type: 'quantitative' as const },
-                y: { field: 'value', type: 'quantitative' as const },
-                color,
-                tooltip: [{ field: 'label', type: 'nominal' as const, title: AXIS.dfx }],
-              },
-            },
-            // One label per kink position, stacked so neighbouring kinks (ReLU6's 0 and 6) do not overlap;
-            // above the dot in the lower half of the panel, below it in the upper half.
-            ...ann.kinks.filter((k, i, all) => all.findIndex((o) => o.x === k.x) === i).map((k, i): LayerItem => ({
-              data: { values: [{ ...k }] },
-              mark: { type: 'text', align: 'left', dx: 6, dy: (k.value <= dfMid ? -1 : 1) * (12 + 14 * i), fontSize: 11 },
-              encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'value', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },
-            })),
-          ]
-        : []),
-      ...(ann.peak
-        ? [
-            {
-              data: { values: [{ ...ann.peak }] },
-              mark: { type: 'point' as const, filled: true, size: 70, color: 'black', shape: 'diamond' },
-              encoding: { x: { field: 'x', type: 'quantitative' as const }, y: { field: 'value', type: 'quantitative' as const }, tooltip: [{ field: 'label', type: 'nominal' as const, title: AXIS.dfx }] },
-            },
-            {
-              data: { values: [{ ...ann.peak }] },
-              mark: { type: 'text' as const, dy: -12, fontSize: 11, fontWeight: 'bold' as const },
-              encoding: { x: { field: 'x', type: 'quantitative' as const }, y: { field: 'value', type: 'quantitative' as const }, text: { field: 'label', type: 'nominal' as const } },
-            },
-          ]
-        : []),
+      ...kinkLayers(ann, color, dfMid),
+      ...peakLayers(ann),
     ],
   } satisfies LayerItem & { title: string };
   return {
