@@ -16,12 +16,13 @@
  * nothing more, while any change to an activation, a kernel or an optimizer moves a float32
  * run by 1e-7 or more relative.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { arch, cpus, platform, release } from 'node:os';
 import { availableParallelism } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { LayerRecord, Summary } from '../results/types.js';
+import { writeFileAtomic } from '../results/write.js';
 import { REPO_ROOT } from './load.js';
 import { trainConfigs } from './runner.js';
 import { readArm, type Cell } from './runs.js';
@@ -203,15 +204,17 @@ export interface CheckOptions {
 /** The cell id of a cell read back (`<experiment>/<cell id>`). */
 const cellId = (c: Cell): string => c.ref.slice(c.ref.indexOf('/') + 1);
 
-/** Reruns the baselines and compares (or rewrites them); resolves to the exit code. */
-export async function runCheck(opts: CheckOptions = {}): Promise<number> {
-  const t0 = performance.now();
-  const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const baseDir = opts.baselinesDir ?? BASELINES_DIR;
-  const configsDir = opts.configsDir ?? BASELINE_CONFIGS_DIR;
-  const runsDir = resolve(opts.out ?? 'results', 'check');
+interface Selected {
+  readonly names: string[];
+  readonly paths: string[];
+  readonly baselines: ReadonlyMap<string, BaselineFile>;
+}
 
-  // Which experiments: the baseline files (check), or the baseline configs (update).
+/**
+ * The experiments to rerun: those with a baseline file (check), or with a baseline config too
+ * (update), narrowed by `only`; an exit code (after saying why) when that cannot be done.
+ */
+function selectBaselines(opts: CheckOptions, baseDir: string, configsDir: string, log: (line: string) => void): Selected | number {
   const files = existsSync(baseDir) ? readdirSync(baseDir).filter((f) => f.endsWith('.json')).sort() : [];
   const baselines = new Map<string, BaselineFile>();
   for (const f of files) {
@@ -241,13 +244,11 @@ export async function runCheck(opts: CheckOptions = {}): Promise<number> {
     }
     paths.push(path);
   }
+  return { names, paths, baselines };
+}
 
-  mkdirSync(runsDir, { recursive: true });
-  const workers = Math.max(1, opts.workers ?? availableParallelism());
-  const experiments = paths.map((p) => String((JSON.parse(readFileSync(p, 'utf8')) as { name?: unknown }).name));
-  log(CHECK.running(names.length));
-  const outcome = await trainConfigs(paths, runsDir, { workers, reports: false, log: () => {} });
-  if (outcome !== 'ok') log(CHECK.runFailed);
+/** The key metrics of every cell of the rerun experiments, by experiment and cell, and the cells that did not end ok. */
+function readRerun(experiments: readonly string[], runsDir: string): { now: Map<string, Record<string, Record<string, Value>>>; notOk: string[] } {
   const now = new Map<string, Record<string, Record<string, Value>>>();
   const notOk: string[] = [];
   for (const name of experiments) {
@@ -259,6 +260,47 @@ export async function runCheck(opts: CheckOptions = {}): Promise<number> {
     }
     now.set(name, cells);
   }
+  return { now, notOk };
+}
+
+/** Writes one baseline file per experiment from its rerun; the paths written, relative to the working folder. */
+function writeBaselines(baseDir: string, experiments: readonly string[], paths: readonly string[], now: ReadonlyMap<string, Record<string, Record<string, Value>>>): string[] {
+  mkdirSync(baseDir, { recursive: true });
+  return experiments.map((name, i) => {
+    const cells = now.get(name) ?? {};
+    const tolerances: Record<string, Tolerance> = {};
+    for (const m of Object.values(cells)) for (const k of Object.keys(m)) tolerances[metricName(k)] = toleranceFor(k);
+    const file: BaselineFile = {
+      experiment: name,
+      config: relative(REPO_ROOT, paths[i]).split('\\').join('/'),
+      producedBy: machine(),
+      toleranceNote: TOLERANCE_NOTE,
+      tolerances,
+      cells,
+    };
+    const path = join(baseDir, `${name}.json`);
+    writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
+    return relative(process.cwd(), path) || path;
+  });
+}
+
+/** Reruns the baselines and compares (or rewrites them); resolves to the exit code. */
+export async function runCheck(opts: CheckOptions = {}): Promise<number> {
+  const t0 = performance.now();
+  const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const baseDir = opts.baselinesDir ?? BASELINES_DIR;
+  const runsDir = resolve(opts.out ?? 'results', 'check');
+  const selected = selectBaselines(opts, baseDir, opts.configsDir ?? BASELINE_CONFIGS_DIR, log);
+  if (typeof selected === 'number') return selected;
+  const { names, paths, baselines } = selected;
+
+  mkdirSync(runsDir, { recursive: true });
+  const workers = Math.max(1, opts.workers ?? availableParallelism());
+  const experiments = paths.map((p) => String((JSON.parse(readFileSync(p, 'utf8')) as { name?: unknown }).name));
+  log(CHECK.running(names.length));
+  const outcome = await trainConfigs(paths, runsDir, { workers, reports: false, log: () => {} });
+  if (outcome !== 'ok') log(CHECK.runFailed);
+  const { now, notOk } = readRerun(experiments, runsDir);
   const sec = (): number => (performance.now() - t0) / 1000;
 
   if (opts.update) {
@@ -266,25 +308,7 @@ export async function runCheck(opts: CheckOptions = {}): Promise<number> {
       log(CHECK.refuseUpdate(notOk));
       return 1;
     }
-    mkdirSync(baseDir, { recursive: true });
-    const written: string[] = [];
-    experiments.forEach((name, i) => {
-      const cells = now.get(name) ?? {};
-      const tolerances: Record<string, Tolerance> = {};
-      for (const m of Object.values(cells)) for (const k of Object.keys(m)) tolerances[metricName(k)] = toleranceFor(k);
-      const file: BaselineFile = {
-        experiment: name,
-        config: relative(REPO_ROOT, paths[i]).split('\\').join('/'),
-        producedBy: machine(),
-        toleranceNote: TOLERANCE_NOTE,
-        tolerances,
-        cells,
-      };
-      const path = join(baseDir, `${name}.json`);
-      writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
-      written.push(relative(process.cwd(), path) || path);
-    });
-    log(CHECK.updated(written));
+    log(CHECK.updated(writeBaselines(baseDir, experiments, paths, now)));
     return 0;
   }
 
@@ -292,11 +316,10 @@ export async function runCheck(opts: CheckOptions = {}): Promise<number> {
   let metrics = 0;
   let cells = 0;
   for (const n of names) {
-    const base = baselines.get(n)!;
     const cur = now.get(n) ?? {};
     cells += Object.keys(cur).length;
     for (const m of Object.values(cur)) metrics += Object.keys(m).length;
-    moved.push(...compareBaseline(base, cur));
+    moved.push(...compareBaseline(baselines.get(n)!, cur));
   }
   const regressions = moved.filter((m) => m.regression).length;
   if (moved.length === 0) {
