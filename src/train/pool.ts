@@ -8,6 +8,7 @@ import type { Dataset } from '../data/index.js';
 import type { Summary } from '../results/types.js';
 import { trainCell, type Progress } from './trainer.js';
 import type { WorkReply, WorkRequest } from './worker.js';
+import { workerEntry } from './worker-bundle.js';
 import * as msg from '../messages.js';
 
 export interface CellJob {
@@ -79,7 +80,7 @@ export class WorkerPool implements Executor {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { stop: this.stopBuf } });
+    const worker = new Worker(workerEntry(), { workerData: { stop: this.stopBuf } });
     const slot: Slot = { worker, busy: false };
     worker.on('message', (m: WorkReply) => {
       const job = slot.job;
