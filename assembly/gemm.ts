@@ -278,8 +278,8 @@ function microColumn(kc: i32, pa: usize, pb: usize, src: usize, c: usize, ldc: u
  * panel of rows or columns of a larger product is one call with offset pointers.
  */
 function gemm(aTrans: bool, bTrans: bool, A: usize, lda: i32, B: usize, ldb: i32, bias: usize,
-  C: usize, ldc_: i32, m: i32, n: i32, k: i32, colSum: usize, scratch: usize): void {
-  const packA = scratch;
+  C: usize, ldc_: i32, m: i32, n: i32, k: i32, colSum: usize, scratch: usize, packedA: usize): void {
+  let packA = scratch;
   const packB = packA + PACK_A;
   const tile = packB + PACK_B;
   const zero8 = tile + TILE;
@@ -313,7 +313,8 @@ function gemm(aTrans: bool, bTrans: bool, A: usize, lda: i32, B: usize, ldb: i32
       else packRowsB(B, ldb, pc, kc, jc, nc, packB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        if (aTrans) packColsA(A, lda, ic, mc, pc, kc, packA, jc == 0 ? colSum : 0);
+        if (packedA != 0) packA = packedA + packedOffset(m, pc, ic, kc);
+        else if (aTrans) packColsA(A, lda, ic, mc, pc, kc, packA, jc == 0 ? colSum : 0);
         else packRowsA(A, lda, ic, mc, pc, kc, packA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nv = min(NR, nc - jr);
@@ -356,19 +357,51 @@ function gemm(aTrans: bool, bTrans: bool, A: usize, lda: i32, B: usize, ldb: i32
   }
 }
 
+/**
+ * Byte offset of the packed block of rows [ic, ic + MC) of k-slab pc in a whole packed a
+ * (packWholeA): slab pc holds ceil(m / MR) row panels of kc rows each, as packRowsA lays out
+ * one block, so a block of it is exactly what gemm packs into scratch for (pc, ic).
+ */
+// @ts-ignore: decorator
+@inline function packedOffset(m: i32, pc: i32, ic: i32, kc: i32): usize {
+  const mPad = (m + MR - 1) / MR * MR;
+  return <usize>pc * <usize>mPad * 4 + <usize>ic * <usize>kc * 4;
+}
+
+/** Bytes packWholeA writes for an m x k a. */
+export function packedBytes(m: i32, k: i32): usize {
+  return <usize>((m + MR - 1) / MR * MR) * <usize>k * 4;
+}
+
+/**
+ * Packs the whole a of product `op` (gemmBlock's numbering) once, slab by slab, for gemmBlock's
+ * `packedA`: the threads then share it instead of each packing it again for its panel of
+ * columns. With colSum != 0 (gemmAtB), sets colSum[i] = sum over p of a(i, p), in the order
+ * gemm sums it (slab by slab, p ascending), so the bias gradient has the same bits.
+ */
+export function packWholeA(op: i32, A: usize, lda: i32, m: i32, k: i32, colSum: usize, dst: usize): void {
+  if (colSum != 0) memory.fill(colSum, 0, <usize>m * 4);
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = min(KC, k - pc);
+    const d = dst + packedOffset(m, pc, 0, kc);
+    if (op == 2) packColsA(A, lda, 0, m, pc, kc, d, colSum);
+    else packRowsA(A, lda, 0, m, pc, kc, d);
+  }
+}
+
 /** z[m,n] = x[m,k] W[n,k]^T + b[n]; bias = 0 for none. Pointers are byte offsets. */
 export function gemmABt(A: usize, B: usize, bias: usize, C: usize, m: i32, n: i32, k: i32, scratch: usize): void {
-  gemm(false, true, A, k, B, k, bias, C, n, m, n, k, 0, scratch);
+  gemm(false, true, A, k, B, k, bias, C, n, m, n, k, 0, scratch, 0);
 }
 
 /** dx[m,n] = dz[m,k] W[k,n]. */
 export function gemmAB(A: usize, B: usize, C: usize, m: i32, n: i32, k: i32, scratch: usize): void {
-  gemm(false, false, A, k, B, n, 0, C, n, m, n, k, 0, scratch);
+  gemm(false, false, A, k, B, n, 0, C, n, m, n, k, 0, scratch, 0);
 }
 
 /** dW[m,n] = dz[k,m]^T x[k,n]; colSum[i] = sum_r dz[r,i] when colSum != 0 (db). */
 export function gemmAtB(A: usize, B: usize, C: usize, m: i32, n: i32, k: i32, colSum: usize, scratch: usize): void {
-  gemm(true, false, A, m, B, n, 0, C, n, m, n, k, colSum, scratch);
+  gemm(true, false, A, m, B, n, 0, C, n, m, n, k, colSum, scratch, 0);
 }
 
 /**
@@ -376,12 +409,13 @@ export function gemmAtB(A: usize, B: usize, C: usize, m: i32, n: i32, k: i32, co
  * op 0 is gemmABt, 1 gemmAB, 2 gemmAtB; lda, ldb, ldc are the leading dimensions (elements)
  * of the full operands, the pointers already offset to the block. Each element of C gets the
  * same sum, in the same order, as in the whole product: the order depends on k alone.
+ * packedA != 0: a was packed whole by packWholeA (A is then not read, colSum must be 0).
  */
 export function gemmBlock(op: i32, A: usize, lda: i32, B: usize, ldb: i32, bias: usize, C: usize, ldc: i32,
-  m: i32, n: i32, k: i32, colSum: usize, scratch: usize): void {
-  if (op == 0) gemm(false, true, A, lda, B, ldb, bias, C, ldc, m, n, k, 0, scratch);
-  else if (op == 1) gemm(false, false, A, lda, B, ldb, 0, C, ldc, m, n, k, 0, scratch);
-  else gemm(true, false, A, lda, B, ldb, 0, C, ldc, m, n, k, colSum, scratch);
+  m: i32, n: i32, k: i32, colSum: usize, scratch: usize, packedA: usize): void {
+  if (op == 0) gemm(false, true, A, lda, B, ldb, bias, C, ldc, m, n, k, 0, scratch, packedA);
+  else if (op == 1) gemm(false, false, A, lda, B, ldb, 0, C, ldc, m, n, k, 0, scratch, packedA);
+  else gemm(true, false, A, lda, B, ldb, 0, C, ldc, m, n, k, colSum, scratch, packedA);
 }
 
 export { activationForward, activationBackward, sgdStep } from './elementwise';

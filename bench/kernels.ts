@@ -89,7 +89,7 @@ export function gradflowStep(kernels: Kernels, w: Workload, label: string): Runn
   const labels = new Int32Array(w.batch);
   fillBatch(mlp.input as Float32Array, labels, w.outputDim, 'batch');
   const dOut = new Float32Array(w.batch * w.outputDim);
-  const opt = OPTIMIZERS.sgd.create(mlp.params(), {}, 'float32');
+  const opt = OPTIMIZERS.sgd.create(mlp.params(), {}, 'float32', kernels);
   const loss = LOSSES.cross_entropy;
   return {
     contender: label,

@@ -5,7 +5,12 @@
  * only the time differs.
  *
  *   npx tsx bench/threads.ts [--rounds 9] [--threads 2] [--only matmul,W1,W2] [--fma]
+ *                            [--chunks-per-thread 2] [--spin-us 200] [--profile]
  *   npx tsx bench/threads.ts --crossover [--rounds 9]
+ *
+ * --profile: after the table, where each thread of the N-thread kernel spent a step (ms per
+ * step): computing chunks, waiting (the caller for the helpers' last chunks, a helper for the
+ * next job; how many waits ended asleep), and the calls too small to split.
  *
  * --crossover times single calls (a product z = x W^T of a batch of 128, a tanh pass) on one
  * thread and cut in two for a second, at growing sizes (idle-core estimates): where the ratio
@@ -20,6 +25,7 @@
  */
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import type { TeamTuning, ThreadProfile } from '../src/net/kernels-threads.js';
 import { createWasmKernels } from '../src/net/kernels-wasm.js';
 import { WORKLOADS, gradflowMatmul, gradflowStep, stepFlops, type Runner } from './kernels.js';
 import { callerTid, idleCoreEstimate, readThreadTimes, threadTimesSince } from './sched.js';
@@ -48,6 +54,10 @@ export interface ThreadsOptions {
   readonly tasks?: readonly string[];
   /** Also time the relaxed-SIMD multiply-add kernel (machine-dependent bits). */
   readonly fma?: boolean;
+  /** How the N-thread kernels cut their work (default: kernels-threads.ts's constants). */
+  readonly tuning?: TeamTuning;
+  /** Count where each thread's time goes (ThreadTeam.profile) and log it per task. */
+  readonly profile?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -88,8 +98,9 @@ export function runThreadsBench(opts: ThreadsOptions = {}): ThreadsRow[] {
   const counts = [1, ...(opts.threads ?? [2])];
   const tasks = opts.tasks ?? ['W1', 'W2'];
   const log = opts.log ?? (() => {});
-  const kernels = counts.map((t) => ({ name: label(t), threads: t, k: createWasmKernels({ threads: t }) }));
-  if (opts.fma) for (const t of counts) kernels.push({ name: label(t, true), threads: t, k: createWasmKernels({ threads: t, fma: true }) });
+  const tuning: TeamTuning = { ...opts.tuning, profile: opts.profile === true };
+  const kernels = counts.map((t) => ({ name: label(t), threads: t, k: createWasmKernels({ threads: t, tuning }) }));
+  if (opts.fma) for (const t of counts) kernels.push({ name: label(t, true), threads: t, k: createWasmKernels({ threads: t, fma: true, tuning }) });
   for (const { name, k } of kernels) if (k === null) throw new Error(`bench: the ${name} kernel does not load; run npm run build:wasm`);
   const rows: ThreadsRow[] = [];
   for (const task of tasks) {
@@ -97,17 +108,30 @@ export function runThreadsBench(opts: ThreadsOptions = {}): ThreadsRow[] {
       task === 'matmul' ? gradflowMatmul(k!, 1024, name) : gradflowStep(k!, WORKLOADS[task as 'W1' | 'W2'], name));
     const flops = task === 'matmul' ? 2 * 1024 ** 3 : stepFlops(WORKLOADS[task as 'W1' | 'W2']);
     for (const r of runners) for (let i = 0; i < 3; i++) r.run();
+    const steps = runners.map(() => 0);
+    const profiles: (ThreadProfile[] | null)[] = runners.map(() => null);
     const samples = runners.map(() => [] as number[]);
     const idle = runners.map(() => [] as number[]);
     for (let round = 0; round < rounds; round++) {
       const order = runners.map((_, i) => i);
       if (round % 2 === 1) order.reverse();
       for (const i of order) {
-        const r = sampleWithEstimate(() => runners[i].run(), kernels[i].threads > 1);
+        kernels[i].k!.threadProfile(true);
+        const r = sampleWithEstimate(() => {
+          runners[i].run();
+          steps[i]++;
+        }, kernels[i].threads > 1);
+        profiles[i] = addProfiles(profiles[i], kernels[i].k!.threadProfile(true));
         samples[i].push(r.wall);
         idle[i].push(r.idle);
       }
       log(`${task} round ${round + 1}/${rounds}: ${runners.map((r, i) => `${r.contender} ${samples[i][round].toFixed(2)} ms (idle cores ${idle[i][round].toFixed(2)})`).join(', ')} (load ${loadavg()[0].toFixed(2)})`);
+    }
+    if (opts.profile) {
+      kernels.forEach(({ name }, i) => {
+        const p = profiles[i];
+        if (p !== null) log(formatProfile(`${task}, ${name}`, p, steps[i]));
+      });
     }
     rows.push({
       task: task === 'matmul' ? 'matmul 1024^3' : task,
@@ -117,6 +141,28 @@ export function runThreadsBench(opts: ThreadsOptions = {}): ThreadsRow[] {
     });
   }
   return rows;
+}
+
+/** Thread by thread, field by field, the sum of two profiles (null: none yet). */
+function addProfiles(a: readonly ThreadProfile[] | null, b: readonly ThreadProfile[] | null): ThreadProfile[] | null {
+  if (b === null) return a === null ? null : [...a];
+  if (a === null) return [...b];
+  return b.map((t, i) => ({
+    computeMs: t.computeMs + a[i].computeMs, chunks: t.chunks + a[i].chunks, waitMs: t.waitMs + a[i].waitMs,
+    sleeps: t.sleeps + a[i].sleeps, jobs: t.jobs + a[i].jobs, aloneCalls: t.aloneCalls + a[i].aloneCalls, aloneMs: t.aloneMs + a[i].aloneMs,
+  }));
+}
+
+/** One line per thread: ms per step computing, waiting, alone (see --profile). */
+export function formatProfile(what: string, p: readonly ThreadProfile[], steps: number): string {
+  const f = (x: number): string => (x / steps).toFixed(2);
+  const lines = [`${what}: per step (${steps} steps)`];
+  p.forEach((t, i) => {
+    const who = i === 0 ? 'caller' : `helper ${i}`;
+    const alone = i === 0 ? `; alone (too small to split): ${f(t.aloneCalls)} calls, ${f(t.aloneMs)} ms` : '';
+    lines.push(`  ${who}: chunks ${f(t.computeMs)} ms (${f(t.chunks)} of ${f(t.jobs)} jobs), waiting ${f(t.waitMs)} ms (${f(t.sleeps)} asleep)${alone}`);
+  });
+  return lines.join('\n');
 }
 
 /**
@@ -182,13 +228,17 @@ export function runCrossover(rounds: number, log: (line: string) => void = () =>
 }
 
 function parseArgs(argv: readonly string[]): ThreadsOptions {
-  const opts: { rounds?: number; threads?: number[]; tasks?: string[]; fma?: boolean } = {};
+  const opts: { rounds?: number; threads?: number[]; tasks?: string[]; fma?: boolean; profile?: boolean; tuning?: TeamTuning } = {};
+  const tune = (t: TeamTuning): void => void (opts.tuning = { ...opts.tuning, ...t });
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--rounds') opts.rounds = Number(argv[++i]);
     else if (a === '--threads') opts.threads = argv[++i].split(',').map(Number);
     else if (a === '--only') opts.tasks = argv[++i].split(',');
     else if (a === '--fma') opts.fma = true;
+    else if (a === '--profile') opts.profile = true;
+    else if (a === '--chunks-per-thread') tune({ chunksPerThread: Number(argv[++i]) });
+    else if (a === '--spin-us') tune({ spinUs: Number(argv[++i]) });
     else if (a === '--crossover') continue;
     else throw new Error(`bench/threads.ts: unknown argument ${a}`);
   }

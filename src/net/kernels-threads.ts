@@ -9,17 +9,20 @@
  *   of NR = 8 columns) when n >= m, else row panels (multiples of MR = 4 rows). k is never cut:
  *   every element is summed by one thread, over the same KC slabs in the same order as the
  *   whole product (assembly/gemm.ts: the order depends on k alone), so each element has the
- *   same bits for any N and any split. The fused bias gradient (colSum) goes with the rows, or
- *   whole to the first panel when the columns are cut.
+ *   same bits for any N and any split. When the columns are cut, every panel needs all of a:
+ *   the calling thread packs it once (packWholeA, summing the fused bias gradient colSum on
+ *   the way, in gemm's order) and the panels share it; when the rows are cut, colSum goes
+ *   with them.
  * - Activations and the SGD update are elementwise: contiguous ranges, trivially the same.
- * A call is cut into at most CHUNKS_PER_THREAD chunks a thread, none smaller than
- * CHUNK_MIN_MACS multiply-adds, CHUNK_MIN_ELEMENTS elements of a cheap elementwise pass or
- * CHUNK_MIN_COSTLY_ELEMENTS of a costly one (an exp per element); a call too small for two
- * chunks stays on the calling thread, where a hand-off would cost more than it saves.
+ * A call too small for two chunks of CHUNK_MIN_MACS multiply-adds, CHUNK_MIN_ELEMENTS elements
+ * of a cheap elementwise pass or CHUNK_MIN_COSTLY_ELEMENTS of a costly one (an exp per element)
+ * stays on the calling thread, where a hand-off would cost more than it saves; a larger one is
+ * cut into 2, and one more chunk per CHUNK_GRAIN such minima, up to CHUNKS_PER_THREAD a thread.
  *
  * Synchronisation: one control block (a SharedArrayBuffer) and Atomics; the threads take the
- * chunks of a job as they come (see ThreadTeam). Waiting is a short spin, then Atomics.wait,
- * which Node allows on the main thread too.
+ * chunks of a job as they come (see ThreadTeam). Waiting is a spin of up to SPIN_US, then
+ * Atomics.wait, which Node allows on the main thread too. With tuning.profile each thread
+ * counts its time computing and waiting (ThreadTeam.profile, `bench/threads.ts --profile`).
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 
@@ -34,13 +37,21 @@ const CLAIM = 6;
 const DONE = 7;
 const NCHUNKS = 8;
 const BCAST = 9;
+const PROFILE = 10;
+/** Float64 slot: when the current job was posted (performance.timeOrigin + now(), ms). */
+const POSTED = 6;
 /** Chunk arguments start at Float64 slot ARGS, ARG_SLOTS a chunk. */
 const ARGS = 8;
 const ARG_SLOTS = 16;
+/** Per-thread counters (profile()) start at Float64 slot STATS, STAT_SLOTS (one cache line) a thread. */
+const STATS = ARGS + ARG_SLOTS * (1 << 6);
+const STAT_SLOTS = 8;
 /** CLAIM = (job sequence number & TAG_MASK) << CHUNK_BITS | next unclaimed chunk. */
 const TAG_MASK = 0x1ffffff;
 const CHUNK_BITS = 6;
 const MAX_CHUNKS = 1 << CHUNK_BITS;
+/** CLAIM between jobs: tag 0, which no job has (sequence numbers run 1 ... TAG_MASK). */
+const CLAIM_CLOSED = 0;
 
 const OP_GEMM = 1;
 const OP_FORWARD = 2;
@@ -65,27 +76,47 @@ const NR = 8;
 export const CHUNK_MIN_MACS = 1 << 17;
 export const CHUNK_MIN_ELEMENTS = 1 << 15;
 export const CHUNK_MIN_COSTLY_ELEMENTS = 1 << 11;
-/** Chunks a job is cut into, per thread: more balance the load when a thread is late. */
-export const CHUNKS_PER_THREAD = 2;
 /**
- * Most iterations of Atomics.load a thread spins before it sleeps (tens of microseconds): the
- * next job of a training step, or the end of the helpers' chunks, usually comes sooner, and
- * waking from Atomics.wait costs tens of microseconds. Each thread adapts its own budget: it
- * halves after a spin that ended in sleep and doubles after one that did not, so on a machine
- * whose cores are taken by other jobs (where a thread waited for is often not running at all)
- * the threads soon sleep at once instead of burning their share of the cores.
+ * Past two chunks, a call gets one more only per CHUNK_GRAIN minima of work (2^20 multiply-adds,
+ * ~50 us): a chunk costs ~1-2 us of claiming, calling and packing its own operand, so the
+ * smallest calls that pay to split (a 128 x 128 x 128 product) stay in two.
  */
-export const SPIN_LOADS = 20000;
-/** The least a spin budget shrinks to. */
-export const SPIN_MIN = 64;
-
+export const CHUNK_GRAIN = 8;
+/**
+ * Chunks a job is cut into, per thread (at most; see CHUNK_GRAIN): the threads take them as
+ * they come, so a thread that starts late or runs slower ends at most one small chunk after
+ * the other. Measured (docs/performance.md "Threads"): 4 and 8 end the caller's wait for the
+ * last chunk sooner than 2 (W2: 9.1 -> 2.9 ms a step) and step as fast as each other.
+ */
+export const CHUNKS_PER_THREAD = 4;
+/**
+ * Longest a thread spins (microseconds, by the clock) before it sleeps in Atomics.wait: a
+ * helper waiting for the next job, the caller waiting for the helpers' last chunks. Waking from
+ * Atomics.wait costs 30-80 us on this machine (a futex and the hypervisor's wake-up), as much
+ * as a small job, while the next job of a training step usually follows within microseconds.
+ * Each thread adapts its budget to the waits it sees: a wait that ended within SPIN_US (spinning
+ * would have caught it) restores the whole budget, a longer one halves it, so where the other
+ * thread is often not running (cores taken by other jobs) or the gaps are long (a metrics pass
+ * in JavaScript), the threads soon sleep at once instead of burning their share of the cores.
+ * The budget follows the observed wait, not the spin's outcome: a budget judged by its own
+ * successes never grows back once it is too short to catch anything.
+ */
+export const SPIN_US = 200;
+/** The least a spin budget shrinks to (microseconds). */
+export const SPIN_MIN_US = 2;
 /** How a team cuts its work; the defaults are the constants above (bench/threads.ts varies them). */
 export interface TeamTuning {
   readonly chunkMinMacs?: number;
   readonly chunkMinElements?: number;
   readonly chunkMinCostlyElements?: number;
+  readonly chunkGrain?: number;
   readonly chunksPerThread?: number;
-  readonly spin?: number;
+  /** Pack a once for all panels of a product cut by columns (default true); false: each panel packs it. */
+  readonly sharedPack?: boolean;
+  /** Spin budget in microseconds (default SPIN_US); 0: always sleep at once. */
+  readonly spinUs?: number;
+  /** Count each thread's compute and waiting time (profile()); off by default. */
+  readonly profile?: boolean;
   /** Leave every chunk to the helpers, the caller only waits (tests: so their path surely runs). */
   readonly helpersOnly?: boolean;
 }
@@ -96,7 +127,9 @@ export const MAX_THREADS = 32;
 /** The exports of build/gemm-shared.wasm the threads call (see assembly/gemm.ts, elementwise.ts). */
 export interface SharedExports {
   gemmBlock(op: number, A: number, lda: number, B: number, ldb: number, bias: number, C: number, ldc: number,
-    m: number, n: number, k: number, colSum: number, scratch: number): void;
+    m: number, n: number, k: number, colSum: number, scratch: number, packedA: number): void;
+  packWholeA(op: number, A: number, lda: number, m: number, k: number, colSum: number, dst: number): void;
+  packedBytes(m: number, k: number): number;
   activationForward(kind: number, z: number, a: number, n: number, alpha: number): void;
   activationBackward(kind: number, z: number, a: number, da: number, dz: number, n: number, alpha: number): void;
   sgdStep(w: number, g: number, n: number, lr: number, wd: number): void;
@@ -145,9 +178,12 @@ export class ThreadTeam {
   private readonly chunkMinMacs: number;
   private readonly chunkMinElements: number;
   private readonly chunkMinCostlyElements: number;
-  private readonly spin: number;
-  /** This thread's current spin budget (see SPIN_LOADS). */
+  private readonly chunkGrain: number;
+  private readonly sharedPack: boolean;
+  /** Spin budget (ms) and this thread's current one (see SPIN_US). */
+  private readonly spinMax: number;
   private spinNow: number;
+  private readonly profiling: boolean;
   private seq = 0;
   private nextId = 1;
   private closed = false;
@@ -158,17 +194,21 @@ export class ThreadTeam {
     this.chunkMinMacs = tuning.chunkMinMacs ?? CHUNK_MIN_MACS;
     this.chunkMinElements = tuning.chunkMinElements ?? CHUNK_MIN_ELEMENTS;
     this.chunkMinCostlyElements = tuning.chunkMinCostlyElements ?? CHUNK_MIN_COSTLY_ELEMENTS;
-    this.spin = tuning.spin ?? SPIN_LOADS;
-    this.spinNow = this.spin;
+    this.chunkGrain = tuning.chunkGrain ?? CHUNK_GRAIN;
+    this.sharedPack = tuning.sharedPack ?? true;
+    this.spinMax = (tuning.spinUs ?? SPIN_US) / 1000;
+    this.spinNow = this.spinMax;
+    this.profiling = tuning.profile === true;
     if (!(Number.isInteger(threads) && threads >= 2 && threads <= MAX_THREADS)) {
       throw new RangeError(`ThreadTeam: threads must be an integer in [2, ${MAX_THREADS}], got ${threads}`);
     }
     this.threads = threads;
     this.chunksPerJob = Math.min(MAX_CHUNKS, threads * (tuning.chunksPerThread ?? CHUNKS_PER_THREAD));
-    const control = new SharedArrayBuffer((ARGS + ARG_SLOTS * MAX_CHUNKS) * 8);
+    const control = new SharedArrayBuffer((STATS + STAT_SLOTS * threads) * 8);
     this.i32 = new Int32Array(control);
     this.f64 = new Float64Array(control);
-    this.i32[SPIN] = this.spin;
+    this.i32[SPIN] = Math.round(this.spinMax * 1000);
+    this.i32[PROFILE] = this.profiling ? 1 : 0;
     for (let t = 1; t < threads; t++) {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(new URL('./kernels-worker.mjs', import.meta.url), {
@@ -206,19 +246,24 @@ export class ThreadTeam {
   /**
    * Runs gemmBlock `op` over C[m,n], cut into panels. A, B, bias, C, colSum: byte offsets in the
    * arena's memory (bias, colSum: 0 for none); lda, ldb, ldc: leading dimensions in elements.
-   * `scratch`: the arena's scratch base (thread t uses scratch + t * scratchBytes).
+   * `scratch`: the arena's scratch base (thread t uses scratch + t * scratchBytes); `pack`,
+   * `packBytes`: the arena's area for a whole packed a. When the columns are cut, every panel
+   * needs all of a: this thread packs it there once (and the bias gradient with it), and the
+   * panels read it, instead of each packing it again.
    */
   gemm(ex: SharedExports, arena: number, op: number, A: number, lda: number, B: number, ldb: number, bias: number,
-    C: number, ldc: number, m: number, n: number, k: number, colSum: number, scratch: number): void {
+    C: number, ldc: number, m: number, n: number, k: number, colSum: number, scratch: number, pack: number, packBytes: number): void {
     const byColumns = n >= m;
     const units = byColumns ? Math.ceil(n / NR) : Math.ceil(m / MR);
-    const chunks = Math.min(units, this.chunksPerJob, Math.floor((m * n * k) / this.chunkMinMacs));
-    if (chunks < 2) {
-      ex.gemmBlock(op, A, lda, B, ldb, bias, C, ldc, m, n, k, colSum, scratch);
-      return;
-    }
+    const chunks = this.chunkCount(m * n * k, this.chunkMinMacs, Math.min(units, this.chunksPerJob));
+    if (chunks < 2) return this.alone(() => ex.gemmBlock(op, A, lda, B, ldb, bias, C, ldc, m, n, k, colSum, scratch, 0));
     const aTrans = op === GEMM_ATB;
     const bTrans = op === GEMM_ABT;
+    let packed = 0;
+    if (this.sharedPack && byColumns && k > 0 && ex.packedBytes(m, k) <= packBytes) {
+      ex.packWholeA(op, A, lda, m, k, colSum, pack);
+      packed = pack;
+    }
     for (let c = 0; c < chunks; c++) {
       const [u0, u1] = range(units, chunks, c);
       if (byColumns) {
@@ -226,13 +271,14 @@ export class ThreadTeam {
         const nj = Math.min(n, u1 * NR) - j0;
         // Column j of b is B[j*ldb + p] when B is stored transposed, else B[p*ldb + j].
         const b = B + 4 * (bTrans ? j0 * ldb : j0);
-        this.setArgs(c, op, A, lda, b, ldb, bias === 0 ? 0 : bias + 4 * j0, C + 4 * j0, ldc, m, nj, k, c === 0 ? colSum : 0, scratch);
+        const cs = packed === 0 && c === 0 ? colSum : 0;
+        this.setArgs(c, op, A, lda, b, ldb, bias === 0 ? 0 : bias + 4 * j0, C + 4 * j0, ldc, m, nj, k, cs, scratch, packed);
       } else {
         const i0 = Math.min(m, u0 * MR);
         const mi = Math.min(m, u1 * MR) - i0;
         // Row i of a is A[i*lda + p], or A[p*lda + i] when A is stored transposed.
         const a = A + 4 * (aTrans ? i0 : i0 * lda);
-        this.setArgs(c, op, a, lda, B, ldb, bias, C + 4 * i0 * ldc, ldc, mi, n, k, colSum === 0 ? 0 : colSum + 4 * i0, scratch);
+        this.setArgs(c, op, a, lda, B, ldb, bias, C + 4 * i0 * ldc, ldc, mi, n, k, colSum === 0 ? 0 : colSum + 4 * i0, scratch, 0);
       }
     }
     this.run(ex, OP_GEMM, arena, chunks);
@@ -241,7 +287,7 @@ export class ThreadTeam {
   /** a = f(z) over n elements (activationForward), cut into ranges; `costly`: an exp or a division an element. */
   forward(ex: SharedExports, arena: number, kind: number, z: number, a: number, n: number, alpha: number, costly: boolean): void {
     const chunks = this.elementChunks(n, costly);
-    if (chunks < 2) return ex.activationForward(kind, z, a, n, alpha);
+    if (chunks < 2) return this.alone(() => ex.activationForward(kind, z, a, n, alpha));
     for (let c = 0; c < chunks; c++) {
       const [i0, len] = this.elementRange(n, chunks, c);
       this.setArgs(c, kind, z + 4 * i0, a + 4 * i0, len, alpha);
@@ -252,7 +298,7 @@ export class ThreadTeam {
   /** dz = da f'(z) over n elements (activationBackward), cut into ranges. */
   backward(ex: SharedExports, arena: number, kind: number, z: number, a: number, da: number, dz: number, n: number, alpha: number, costly: boolean): void {
     const chunks = this.elementChunks(n, costly);
-    if (chunks < 2) return ex.activationBackward(kind, z, a, da, dz, n, alpha);
+    if (chunks < 2) return this.alone(() => ex.activationBackward(kind, z, a, da, dz, n, alpha));
     for (let c = 0; c < chunks; c++) {
       const [i0, len] = this.elementRange(n, chunks, c);
       this.setArgs(c, kind, z + 4 * i0, a + 4 * i0, da + 4 * i0, dz + 4 * i0, len, alpha);
@@ -263,7 +309,7 @@ export class ThreadTeam {
   /** w -= lr (g + wd w) over n elements (sgdStep), cut into ranges. */
   sgd(ex: SharedExports, arena: number, w: number, g: number, n: number, lr: number, wd: number): void {
     const chunks = this.elementChunks(n, false);
-    if (chunks < 2) return ex.sgdStep(w, g, n, lr, wd);
+    if (chunks < 2) return this.alone(() => ex.sgdStep(w, g, n, lr, wd));
     for (let c = 0; c < chunks; c++) {
       const [i0, len] = this.elementRange(n, chunks, c);
       this.setArgs(c, w + 4 * i0, g + 4 * i0, len, lr, wd);
@@ -272,7 +318,13 @@ export class ThreadTeam {
   }
 
   private elementChunks(n: number, costly: boolean): number {
-    return Math.min(this.chunksPerJob, Math.floor(n / (costly ? this.chunkMinCostlyElements : this.chunkMinElements)));
+    return this.chunkCount(n, costly ? this.chunkMinCostlyElements : this.chunkMinElements, this.chunksPerJob);
+  }
+
+  /** Chunks for `work` units: 1 below two minima, else 2, and one more per chunkGrain minima, at most `most`. */
+  private chunkCount(work: number, least: number, most: number): number {
+    if (work < 2 * least || most < 2) return Math.min(1, most);
+    return Math.max(2, Math.min(most, Math.floor(work / (least * this.chunkGrain))));
   }
 
   /** Start and length of range c of n elements in `chunks` ranges cut at multiples of 8. */
@@ -293,24 +345,62 @@ export class ThreadTeam {
     jobsPosted++;
     const c = this.i32;
     const tag = (seq & TAG_MASK) << CHUNK_BITS;
+    const t0 = this.profiling ? performance.now() : 0;
     while (this.callerTakesChunks) {
       const w = Atomics.load(c, CLAIM);
       const k = w & (MAX_CHUNKS - 1);
       if (w - k !== tag || k >= chunks) break;
       if (Atomics.compareExchange(c, CLAIM, w, w + 1) !== w) continue;
       this.runChunk(ex, op, k);
+      if (this.profiling) this.f64[STATS + 1]++;
       Atomics.add(c, DONE, 1);
     }
-    this.waitFor(DONE, chunks);
+    const t1 = this.profiling ? performance.now() : 0;
+    const slept = this.waitFor(DONE, chunks);
+    if (this.profiling) {
+      const f = this.f64;
+      f[STATS] += t1 - t0;
+      f[STATS + 2] += performance.now() - t1;
+      f[STATS + 3] += slept ? 1 : 0;
+      f[STATS + 4]++;
+    }
     const failed = Atomics.exchange(c, FAILED, 0);
     if (failed !== 0) throw new Error(`wasm kernel: helper thread ${failed - 1} failed (its error is on stderr)`);
+  }
+
+  /** Runs `call` on this thread alone (a call too small to split), timed when profiling. */
+  private alone(call: () => void): void {
+    if (!this.profiling) return call();
+    const t0 = performance.now();
+    call();
+    this.f64[STATS + 6] += performance.now() - t0;
+    this.f64[STATS + 5]++;
+  }
+
+  /**
+   * Per thread (0: the caller, then the helpers) since the team started or resetProfile():
+   * ms computing chunks, chunks, ms waiting (the caller: for the helpers' last chunks; a helper:
+   * for a job), waits that ended in sleep, jobs; and for the caller the calls it ran alone
+   * (too small to split) and their ms. All zero unless the team was made with `profile`.
+   */
+  profile(): ThreadProfile[] {
+    const out: ThreadProfile[] = [];
+    for (let t = 0; t < this.threads; t++) {
+      const f = (i: number): number => this.f64[STATS + t * STAT_SLOTS + i];
+      out.push({ computeMs: f(0), chunks: f(1), waitMs: f(2), sleeps: f(3), jobs: f(4), aloneCalls: f(5), aloneMs: f(6) });
+    }
+    return out;
+  }
+
+  resetProfile(): void {
+    this.f64.fill(0, STATS);
   }
 
   private runChunk(ex: SharedExports, op: number, chunk: number): void {
     const f = this.f64;
     const at = ARGS + chunk * ARG_SLOTS;
     const a = (i: number): number => f[at + i];
-    if (op === OP_GEMM) ex.gemmBlock(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
+    if (op === OP_GEMM) ex.gemmBlock(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13));
     else if (op === OP_FORWARD) ex.activationForward(a(0), a(1), a(2), a(3), a(4));
     else if (op === OP_BACKWARD) ex.activationBackward(a(0), a(1), a(2), a(3), a(4), a(5), a(6));
     else ex.sgdStep(a(0), a(1), a(2), a(3), a(4));
@@ -329,32 +419,59 @@ export class ThreadTeam {
   private start(op: number, arena: number, chunks: number, isBroadcast: boolean): number {
     if (this.closed) throw new Error('ThreadTeam: used after close()');
     const c = this.i32;
-    const seq = (this.seq = (this.seq + 1) | 0) === 0 ? (this.seq = 1) : this.seq;
+    // Close the claims of the last job before NCHUNKS changes: a helper that read CLAIM of the
+    // last job and then NCHUNKS of this one would otherwise pass `chunk < NCHUNKS` and claim
+    // a chunk that job never had (a stale claim), adding to this job's DONE. Once CLAIM has
+    // changed its compare-and-swap fails, and while it has not, NCHUNKS is still the last job's.
+    Atomics.store(c, CLAIM, CLAIM_CLOSED);
+    let seq = (this.seq + 1) & TAG_MASK;
+    if (seq === 0) seq = 1;
+    this.seq = seq;
     c[OP] = op;
     c[ARENA] = arena;
     Atomics.store(c, NCHUNKS, chunks);
     Atomics.store(c, DONE, 0);
     Atomics.store(c, BCAST, isBroadcast ? seq : 0);
-    Atomics.store(c, CLAIM, (seq & TAG_MASK) << CHUNK_BITS);
+    Atomics.store(c, CLAIM, seq << CHUNK_BITS);
+    this.f64[POSTED] = performance.timeOrigin + performance.now();
     Atomics.store(c, SEQ, seq);
     Atomics.notify(c, SEQ);
     return seq;
   }
 
-  /** Spins (adapting the budget), then sleeps, until control slot `slot` holds `value`. */
-  private waitFor(slot: number, value: number): void {
+  /**
+   * Spins for up to the current budget, then sleeps, until control slot `slot` holds `value`;
+   * true when it slept. The next budget is the whole SPIN_US when this wait was no longer than
+   * that, else half the current one (see SPIN_US).
+   */
+  private waitFor(slot: number, value: number): boolean {
     const c = this.i32;
     let v = Atomics.load(c, slot);
-    if (v === value) return;
-    for (let n = this.spinNow; v !== value && n > 0; n--) v = Atomics.load(c, slot);
-    if (v === value) {
-      this.spinNow = Math.min(this.spin, this.spinNow * 2);
-      return;
+    if (v === value) return false;
+    const t0 = performance.now();
+    const until = t0 + this.spinNow;
+    for (let n = 1; v !== value; n++) {
+      v = Atomics.load(c, slot);
+      if ((n & 63) === 0 && performance.now() > until) break;
     }
-    this.spinNow = Math.max(Math.min(SPIN_MIN, this.spin), this.spinNow >> 1);
+    const slept = v !== value;
     while (v !== value) {
       Atomics.wait(c, slot, v);
       v = Atomics.load(c, slot);
     }
+    const waited = slept ? performance.now() - t0 : 0;
+    this.spinNow = waited <= this.spinMax ? this.spinMax : Math.max(Math.min(SPIN_MIN_US / 1000, this.spinMax), this.spinNow / 2);
+    return slept;
   }
+}
+
+/** One thread's counters (ThreadTeam.profile). */
+export interface ThreadProfile {
+  readonly computeMs: number;
+  readonly chunks: number;
+  readonly waitMs: number;
+  readonly sleeps: number;
+  readonly jobs: number;
+  readonly aloneCalls: number;
+  readonly aloneMs: number;
 }

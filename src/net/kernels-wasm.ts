@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ACTIVATIONS, type ActivationName, type ParamValues } from './activations.js';
-import { GEMM_AB, GEMM_ABT, GEMM_ATB, MAX_THREADS, ThreadTeam, type SharedExports, type TeamTuning } from './kernels-threads.js';
+import { GEMM_AB, GEMM_ABT, GEMM_ATB, MAX_THREADS, ThreadTeam, type SharedExports, type TeamTuning, type ThreadProfile } from './kernels-threads.js';
 import { tsKernels } from './kernels-ts.js';
 import type { DType, FloatArray, Kernels } from './tensor.js';
 
@@ -58,6 +58,8 @@ const PAGE = 65536;
 /** Buffers start past the first page, which the module keeps for itself (offset 0 means "none"). */
 const BASE = PAGE;
 const ALIGN = 64;
+/** k up to which any a operand of the largest buffer's size fits the packing area (see allocArena). */
+const PACK_SLACK_K = 4096;
 /** wasm32 memories stop at 4 GiB (65536 pages). */
 const MAX_PAGES = 65536;
 
@@ -90,6 +92,9 @@ interface Arena {
   /** Byte offset and capacity (floats) of the area foreign input operands are copied into. */
   readonly staging: number;
   readonly stagingFloats: number;
+  /** Byte offset and size of the area a whole packed a operand goes to (threads only; else 0, 0). */
+  readonly pack: number;
+  readonly packBytes: number;
 }
 
 /**
@@ -114,6 +119,11 @@ export interface WasmKernels extends Kernels {
   sgdStep(value: FloatArray, grad: FloatArray, lr: number, weightDecay: number): boolean;
   /** True when every array is float32 and lies in one memory of this kernel (the WASM path). */
   owns(...arrays: FloatArray[]): boolean;
+  /**
+   * The threads' counters (ThreadTeam.profile; zeros unless made with tuning.profile), then
+   * zeroed when `reset`; null on one thread or before the first allocBuffers.
+   */
+  threadProfile(reset?: boolean): ThreadProfile[] | null;
 }
 
 /** Narrows a kernel to the wasm one, whose fused elementwise methods the caller may use. */
@@ -283,6 +293,11 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     // Room for two staged inputs the size of the largest buffer (e.g. a batch and a probe).
     const stagingFloats = 2 * alignUp(largest, ALIGN / 4);
     off += stagingFloats * 4;
+    // With threads, room for one packed a operand as large as the largest buffer: an a [m, k]
+    // packs to ceil(m / 4) * 4 * k floats, so 3 rows of slack for k up to PACK_SLACK_K.
+    const pack = threads > 1 ? off : 0;
+    const packBytes = threads > 1 ? alignUp((largest + 3 * PACK_SLACK_K) * 4, ALIGN) : 0;
+    off += packBytes;
     // One scratch area a thread.
     const scratch = off;
     const pages = Math.ceil((scratch + threads * scratchBytes) / PAGE);
@@ -303,7 +318,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     }
     const buffer = memory.buffer;
     const f32 = new Float32Array(buffer);
-    arenas.set(buffer, { ex, team: threads > 1 ? team : null, id, f32, scratch, staging, stagingFloats });
+    arenas.set(buffer, { ex, team: threads > 1 ? team : null, id, f32, scratch, staging, stagingFloats, pack, packBytes });
     if (team !== null && threads > 1) released.register(buffer, { team, id });
     return sizes.map((n, i) => new Float32Array(buffer, offsets[i], n));
   }
@@ -312,8 +327,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   function product(ar: Arena, op: number, A: number, B: number, bias: number, C: number, m: number, n: number, k: number, colSum: number): void {
     const lda = op === GEMM_ATB ? m : k;
     const ldb = op === GEMM_ABT ? k : n;
-    if (ar.team !== null) ar.team.gemm(ar.ex, ar.id, op, A, lda, B, ldb, bias, C, n, m, n, k, colSum, ar.scratch);
-    else ar.ex.gemmBlock(op, A, lda, B, ldb, bias, C, n, m, n, k, colSum, ar.scratch);
+    if (ar.team !== null) ar.team.gemm(ar.ex, ar.id, op, A, lda, B, ldb, bias, C, n, m, n, k, colSum, ar.scratch, ar.pack, ar.packBytes);
+    else ar.ex.gemmBlock(op, A, lda, B, ldb, bias, C, n, m, n, k, colSum, ar.scratch, 0);
   }
 
   const kernels: WasmKernels = {
@@ -415,6 +430,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     owns(...arrays) {
       const ar = arrays.length > 0 ? arenaOf(arrays[0]) : undefined;
       return ar !== undefined && arrays.every((x) => arenaOf(x) === ar);
+    },
+
+    threadProfile(reset = false) {
+      if (team === null) return null;
+      const p = team.profile();
+      if (reset) team.resetProfile();
+      return p;
     },
   };
   return kernels;

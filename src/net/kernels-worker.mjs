@@ -17,8 +17,13 @@ const CLAIM = 6;
 const DONE = 7;
 const NCHUNKS = 8;
 const BCAST = 9;
+const PROFILE = 10;
+const POSTED = 6;
 const ARGS = 8;
 const ARG_SLOTS = 16;
+const STATS = ARGS + ARG_SLOTS * (1 << 6);
+const STAT_SLOTS = 8;
+const SPIN_MIN_US = 2;
 const TAG_MASK = 0x1ffffff;
 const CHUNK_BITS = 6;
 
@@ -33,6 +38,9 @@ const OP_EXIT = 7;
 const { control, module, port, index, scratchBytes } = workerData;
 const i32 = new Int32Array(control);
 const f64 = new Float64Array(control);
+/** This thread's counters (ThreadTeam.profile): compute ms, chunks, wait ms, sleeps, jobs. */
+const mine = STATS + index * STAT_SLOTS;
+const profiling = i32[PROFILE] === 1;
 /** Arena id -> this thread's instance of the module on that memory. */
 const instances = new Map();
 
@@ -59,7 +67,7 @@ function runChunk(op, ex, c) {
   const a = (i) => f64[at + i];
   if (op === OP_GEMM) {
     const scratch = a(12) + index * scratchBytes;
-    ex.gemmBlock(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), scratch);
+    ex.gemmBlock(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), scratch, a(13));
   } else if (op === OP_FORWARD) {
     ex.activationForward(a(0), a(1), a(2), a(3), a(4));
   } else if (op === OP_BACKWARD) {
@@ -83,7 +91,14 @@ function work(seq) {
     try {
       const ex = instances.get(i32[ARENA]);
       if (ex === undefined) throw new Error(`kernel thread: unknown memory ${i32[ARENA]}`);
-      runChunk(i32[OP], ex, c);
+      if (profiling) {
+        const t0 = performance.now();
+        runChunk(i32[OP], ex, c);
+        f64[mine] += performance.now() - t0;
+        f64[mine + 1]++;
+      } else {
+        runChunk(i32[OP], ex, c);
+      }
     } catch (err) {
       Atomics.store(i32, FAILED, index + 1);
       // The calling thread throws; the stack is for whoever reads stderr.
@@ -93,21 +108,33 @@ function work(seq) {
   }
 }
 
-const SPIN_MIN = 64;
-const spinMax = i32[SPIN];
+/** Spin budget (ms): the whole SPIN_US after a wait no longer than that, else halved (kernels-threads.ts). */
+const spinMax = i32[SPIN] / 1000;
 let spin = spinMax;
 let seen = 0;
 for (;;) {
-  // Spin a little before sleeping: the next product of a training step usually follows within
-  // microseconds, and waking from Atomics.wait costs tens of them. The budget adapts as the
-  // caller's does (SPIN_LOADS in kernels-threads.ts): halved after a spin that ended in sleep.
+  // Spin a little before sleeping: the next job of a training step usually follows within
+  // microseconds, and waking from Atomics.wait costs tens of them.
+  const t0 = performance.now();
+  const until = t0 + spin;
   let s = Atomics.load(i32, SEQ);
-  for (let n = spin; s === seen && n > 0; n--) s = Atomics.load(i32, SEQ);
-  if (s === seen) spin = Math.max(Math.min(SPIN_MIN, spinMax), spin >> 1);
-  else spin = Math.min(spinMax, spin * 2);
+  for (let n = 1; s === seen; n++) {
+    s = Atomics.load(i32, SEQ);
+    if ((n & 63) === 0 && performance.now() > until) break;
+  }
+  const slept = s === seen;
   while (s === seen) {
     Atomics.wait(i32, SEQ, seen);
     s = Atomics.load(i32, SEQ);
+  }
+  // How long the job came after this wait began (the caller stamps it when it posts): a later
+  // wake-up from sleep does not count against spinning.
+  const gap = slept ? f64[POSTED] - (performance.timeOrigin + t0) : 0;
+  spin = gap <= spinMax ? spinMax : Math.max(Math.min(SPIN_MIN_US / 1000, spinMax), spin / 2);
+  if (profiling) {
+    f64[mine + 2] += performance.now() - t0;
+    f64[mine + 3] += slept ? 1 : 0;
+    f64[mine + 4]++;
   }
   seen = s;
   if (Atomics.load(i32, BCAST) === s) {

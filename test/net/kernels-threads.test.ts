@@ -1,12 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWasm, wasmStale } from '../../scripts/build-wasm.mjs';
 import { activationParams } from '../../src/net/activations.js';
-import { CHUNK_MIN_COSTLY_ELEMENTS, CHUNK_MIN_ELEMENTS, CHUNK_MIN_MACS, threadedJobs } from '../../src/net/kernels-threads.js';
+import { CHUNK_MIN_COSTLY_ELEMENTS, CHUNK_MIN_ELEMENTS, CHUNK_MIN_MACS, CHUNKS_PER_THREAD, threadedJobs } from '../../src/net/kernels-threads.js';
 import { createWasmKernels, resetWasmModule, WASM_ACTIVATION_KINDS, type WasmKernels } from '../../src/net/kernels-wasm.js';
 import { createRng } from '../../src/net/rng.js';
 import type { FloatArray } from '../../src/net/tensor.js';
 
-/** One thread (build/gemm.wasm), and the shared module on 2 and 3 threads, once with the caller taking chunks and once leaving them all to the helpers. */
+/**
+ * One thread (build/gemm.wasm), and the shared module on 2 and 3 threads: with the caller taking
+ * chunks, leaving them all to the helpers, and with every panel packing a itself.
+ */
 let one: WasmKernels;
 let teams: [string, WasmKernels][];
 
@@ -15,13 +18,13 @@ beforeAll(async () => {
     await buildWasm({ quiet: true });
     resetWasmModule();
   }
-  const make = (threads: number, helpersOnly = false): WasmKernels => {
-    const k = createWasmKernels({ threads, tuning: { helpersOnly } });
+  const make = (threads: number, helpersOnly = false, sharedPack = true): WasmKernels => {
+    const k = createWasmKernels({ threads, tuning: { helpersOnly, sharedPack } });
     if (k === null) throw new Error('could not load build/gemm*.wasm');
     return k;
   };
   one = make(1);
-  teams = [['2 threads', make(2)], ['3 threads', make(3)], ['2 threads, helpers only', make(2, true)]];
+  teams = [['2 threads', make(2)], ['3 threads', make(3)], ['2 threads, helpers only', make(2, true)], ['2 threads, a packed per panel', make(2, false, false)]];
 });
 
 const bits = (a: FloatArray): Uint32Array => new Uint32Array(Float32Array.from(a).buffer);
@@ -133,6 +136,61 @@ describe('the sgd step on several threads', () => {
     };
     const want = run(one);
     for (const [label, kernels] of teams) expect(firstDiff(run(kernels), want), label).toBe(-1);
+  });
+});
+
+describe('jobs of changing sizes, back to back', () => {
+  it('give the bits of one thread', () => {
+    // A 2-chunk product right after an 8-chunk one and back, thousands of times, each feeding
+    // its input from its last output: a chunk of one job taken as a chunk of the next, missed
+    // or run twice, shows in the bits (or as a caller waiting forever). The claim protocol is
+    // argued in ThreadTeam.start; this checks the common paths, not that narrow window.
+    const sizes: [number, number, number][] = [[128, 1024, 64], [64, 48, 96]];
+    const run = (kernels: WasmKernels): Uint32Array[] => {
+      const bufs = sizes.map(([m, n, k]) => {
+        const [A, B, bias, C] = kernels.allocBuffers('float32', [m * k, n * k, n, m * n]);
+        const rng = createRng(`${m}/${n}/${k}`);
+        for (const x of [A, B, bias]) for (let i = 0; i < x.length; i++) x[i] = rng.uniform(-1, 1);
+        return { A, B, bias, C };
+      });
+      const out = sizes.map(() => [] as Uint32Array[]);
+      for (let r = 0; r < 1500; r++) {
+        sizes.forEach(([m, n, k], i) => {
+          const { A, B, bias, C } = bufs[i];
+          // Feed the output back in (scaled by the product), so a chunk missed or run twice shows.
+          kernels.gemmABt(A, B, bias, C, m, n, k);
+          for (let j = 0; j < Math.min(A.length, C.length); j += 7) A[j] = Math.tanh(C[j]);
+        });
+      }
+      bufs.forEach(({ C }, i) => out[i].push(bits(C)));
+      return out.flat();
+    };
+    const want = run(one);
+    for (const [label, kernels] of teams.slice(0, 2)) {
+      const got = run(kernels);
+      got.forEach((g, i) => expect(firstDiff(g, want[i]), `${label}, size ${i}`).toBe(-1));
+    }
+  });
+});
+
+describe('the thread profile', () => {
+  it('counts the chunks each thread took, and is null on one thread', () => {
+    const k2 = createWasmKernels({ threads: 2, tuning: { profile: true } });
+    if (k2 === null) throw new Error('could not load build/gemm-shared.wasm');
+    expect(one.threadProfile()).toBeNull();
+    const [m, n, k] = [128, 512, 256];
+    const [A, B, C] = k2.allocBuffers('float32', [m * k, n * k, m * n]);
+    k2.threadProfile(true);
+    for (let r = 0; r < 10; r++) k2.gemmABt(A, B, null, C, m, n, k);
+    k2.gemmABt(A, B, null, C, 4, 4, 4);
+    const p = k2.threadProfile(true);
+    expect(p).not.toBeNull();
+    const [caller, helper] = p!;
+    expect(caller.jobs).toBe(10);
+    expect(caller.aloneCalls).toBe(1);
+    // 128 x 512 x 256 = 2^24 multiply-adds: CHUNK_GRAIN caps nothing, so 2 * CHUNKS_PER_THREAD chunks a job.
+    expect(caller.chunks + helper.chunks).toBe(10 * 2 * CHUNKS_PER_THREAD);
+    expect(k2.threadProfile()![0].jobs).toBe(0);
   });
 });
 
