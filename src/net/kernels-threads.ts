@@ -119,7 +119,19 @@ export interface TeamTuning {
   readonly profile?: boolean;
   /** Leave every chunk to the helpers, the caller only waits (tests: so their path surely runs). */
   readonly helpersOnly?: boolean;
+  /** The helpers' script (default kernels-worker.mjs beside this module; tests name one that fails). */
+  readonly helperScript?: URL;
+  /** How long a broadcast (attach, detach) waits for every helper before it fails (default ANSWER_MS). */
+  readonly answerMs?: number;
 }
+
+/**
+ * How long the helpers may take to answer a broadcast. A live helper answers within
+ * microseconds (or seconds on a crowded machine); one that never started (its script failed to
+ * load) or died never does, and the caller, blocked in Atomics.wait, would not run the event
+ * loop that reports it: the deadline turns that hang into an error.
+ */
+export const ANSWER_MS = 60_000;
 
 /** Most threads a kernel takes (the schema's limit on model.threads). */
 export const MAX_THREADS = 32;
@@ -184,6 +196,8 @@ export class ThreadTeam {
   private readonly spinMax: number;
   private spinNow: number;
   private readonly profiling: boolean;
+  private readonly answerMs: number;
+  private helperError: Error | undefined;
   private seq = 0;
   private nextId = 1;
   private closed = false;
@@ -199,6 +213,7 @@ export class ThreadTeam {
     this.spinMax = (tuning.spinUs ?? SPIN_US) / 1000;
     this.spinNow = this.spinMax;
     this.profiling = tuning.profile === true;
+    this.answerMs = tuning.answerMs ?? ANSWER_MS;
     if (!(Number.isInteger(threads) && threads >= 2 && threads <= MAX_THREADS)) {
       throw new RangeError(`ThreadTeam: threads must be an integer in [2, ${MAX_THREADS}], got ${threads}`);
     }
@@ -211,12 +226,17 @@ export class ThreadTeam {
     this.i32[PROFILE] = this.profiling ? 1 : 0;
     for (let t = 1; t < threads; t++) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(new URL('./kernels-worker.mjs', import.meta.url), {
+      const worker = new Worker(tuning.helperScript ?? new URL('./kernels-worker.mjs', import.meta.url), {
         workerData: { control, module, port: port2, index: t, scratchBytes },
         transferList: [port2],
       });
       // Helpers never keep the process alive; a model in use keeps the team referenced.
       worker.unref();
+      // The event runs only once the caller is back in the event loop; the next job then fails
+      // with it. A caller blocked on a helper that died is freed by a broadcast's deadline.
+      worker.on('error', (err: unknown) => {
+        this.helperError ??= err instanceof Error ? err : new Error(String(err));
+      });
       port1.unref();
       this.workers.push(worker);
       this.ports.push(port1);
@@ -410,14 +430,29 @@ export class ThreadTeam {
   private broadcast(op: number, arena: number): void {
     Atomics.store(this.i32, PENDING, this.threads - 1);
     this.start(op, arena, 0, true);
-    this.waitFor(PENDING, 0);
+    if (!this.allAnswered(this.answerMs)) {
+      this.closed = true;
+      throw new Error(`wasm kernel: ${Atomics.load(this.i32, PENDING)} helper thread(s) did not answer within ${this.answerMs / 1000} s (a helper that failed to start or died)`);
+    }
     const failed = Atomics.exchange(this.i32, FAILED, 0);
     if (failed !== 0) throw new Error(`wasm kernel: helper thread ${failed - 1} failed (its error is on stderr)`);
+  }
+
+  /** Sleeps until every helper has answered a broadcast (PENDING = 0); false after `ms` without. */
+  private allAnswered(ms: number): boolean {
+    const end = performance.now() + ms;
+    for (let v = Atomics.load(this.i32, PENDING); v !== 0; v = Atomics.load(this.i32, PENDING)) {
+      const left = end - performance.now();
+      if (left <= 0) return false;
+      Atomics.wait(this.i32, PENDING, v, left);
+    }
+    return true;
   }
 
   /** Publishes a job (arguments already written) and wakes the helpers; returns its sequence number. */
   private start(op: number, arena: number, chunks: number, isBroadcast: boolean): number {
     if (this.closed) throw new Error('ThreadTeam: used after close()');
+    if (this.helperError !== undefined) throw new Error(`wasm kernel: a helper thread failed: ${this.helperError.message}`);
     const c = this.i32;
     // Close the claims of the last job before NCHUNKS changes: a helper that read CLAIM of the
     // last job and then NCHUNKS of this one would otherwise pass `chunk < NCHUNKS` and claim

@@ -194,6 +194,14 @@ describe('the thread profile', () => {
   });
 });
 
+describe('a helper thread that never starts', () => {
+  it('fails the first call that needs the helpers within the deadline instead of waiting forever', () => {
+    const k = createWasmKernels({ threads: 2, tuning: { helperScript: new URL('./no-such-helper.mjs', import.meta.url), answerMs: 1500 } });
+    if (k === null) throw new Error('could not load build/gemm*.wasm');
+    expect(() => k.allocBuffers('float32', [1000])).toThrow(/1 helper thread\(s\) did not answer within 1.5 s/);
+  });
+});
+
 describe('a threaded kernel object', () => {
   it('says how many threads it uses, in memories the caller can read and write', () => {
     const [, k2] = teams[0];
