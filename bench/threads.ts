@@ -61,8 +61,8 @@ export interface ThreadsOptions {
   readonly log?: (line: string) => void;
 }
 
-/** Mean ms of `run` over >= minMs of repetitions. */
-export function sample(run: () => void, minMs = 200): number {
+/** Repeats `run` for at least minMs (and at least once): the repetitions and the ms they took. */
+function repeat(run: () => void, minMs: number): { reps: number; ms: number } {
   let reps = 0;
   const t0 = performance.now();
   let t = t0;
@@ -71,24 +71,23 @@ export function sample(run: () => void, minMs = 200): number {
     reps++;
     t = performance.now();
   }
-  return (t - t0) / reps;
+  return { reps, ms: t - t0 };
+}
+
+/** Mean ms of `run` over >= minMs of repetitions. */
+export function sample(run: () => void, minMs = 200): number {
+  const { reps, ms } = repeat(run, minMs);
+  return ms / reps;
 }
 
 /** Wall ms per run of `run` over >= minMs, and its idle-core estimate (the wall where /proc is missing). */
 export function sampleWithEstimate(run: () => void, helpers: boolean, minMs = 200): { wall: number; idle: number } {
   const caller = callerTid();
   const before = readThreadTimes();
-  let reps = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (reps === 0 || t - t0 < minMs) {
-    run();
-    reps++;
-    t = performance.now();
-  }
+  const { reps, ms } = repeat(run, minMs);
   const after = readThreadTimes();
   const times = before === null || after === null ? null : threadTimesSince(before, after);
-  return { wall: (t - t0) / reps, idle: idleCoreEstimate(t - t0, times, caller, helpers) / reps };
+  return { wall: ms / reps, idle: idleCoreEstimate(ms, times, caller, helpers) / reps };
 }
 
 const label = (threads: number, fma = false): string => `${threads} thread${threads > 1 ? 's' : ''}${fma ? ', fma' : ''}`;
