@@ -5,10 +5,16 @@ bench/kernels.ts: the 1024^3 matmul C = A B^T, and SGD training steps of W1 (784
 tanh -> 10) and W2 (784 -> 8 x 1024 tanh -> 10), batch 128, cross-entropy. Prints a Markdown
 table of medians (ms) and GFLOP/s. A step's FLOPs: 6 * batch * sum(fan_in * fan_out).
 """
+import os
 import statistics
 import time
 
-import torch
+# One thread for every BLAS torch may call (Debian's torch goes through libblas.so.3, which is
+# OpenBLAS when libopenblas0 is installed and the 25x slower reference BLAS when it is not).
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+import torch  # noqa: E402
 
 torch.set_num_threads(1)
 torch.manual_seed(0)

@@ -240,5 +240,12 @@ function torchBench(): string {
   const py = torchPython();
   if (py === null) return "skipped: Debian's python3-torch is not installed (apt-get install python3-torch)";
   const script = fileURLToPath(new URL('../bench/torch_bench.py', import.meta.url));
-  return execFileSync(py, [script], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }).trimEnd();
+  const table = execFileSync(py, [script], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } }).trimEnd();
+  const matmul = torchGflops(table)?.['matmul 1024^3'];
+  // Debian's torch multiplies through libblas.so.3: the reference BLAS (2-4 GFLOP/s here) unless
+  // an optimised one such as libopenblas0-pthread is installed (~95 GFLOP/s on one thread here).
+  return matmul !== undefined && matmul < TORCH_SLOW_BLAS_GFLOPS ? `${table}\nwarning: PyTorch's 1024^3 product ran at ${matmul} GFLOP/s: its libblas.so.3 is the reference BLAS, not a comparison point (apt-get install libopenblas0-pthread)` : table;
 }
+
+/** Below this, PyTorch's 1024^3 product is not using an optimised BLAS. */
+const TORCH_SLOW_BLAS_GFLOPS = 15;
