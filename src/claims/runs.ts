@@ -96,6 +96,11 @@ export function cellAt(arm: ArmRuns, seed: number, width?: number): Cell {
   return c;
 }
 
+/** The cells of an arm at the given seeds (every width of a swept arm). */
+export function cellsAt(arm: ArmRuns, seeds: readonly number[]): Cell[] {
+  return arm.cells.filter((c) => seeds.includes(c.seed));
+}
+
 /** The widths an arm covers, ascending. */
 export function widthsOf(arm: ArmRuns): number[] {
   return [...new Set(arm.cells.map((c) => c.width))].sort((a, b) => a - b);

@@ -11,7 +11,7 @@
  *             4. the 95% interval of the samples against the threshold (stats.ts outcomeOf).
  */
 import { testAcc } from './effects.js';
-import { isDiverged, type ArmRuns } from './runs.js';
+import { cellsAt, isDiverged, type ArmRuns } from './runs.js';
 import type { EmpiricalClaim, EmpiricalVerdict, IdentityVerdict, Study } from './schema.js';
 import { medianInterval, mean, outcomeOf, tInterval, type Interval } from './stats.js';
 import * as prose from './prose.js';
@@ -34,7 +34,7 @@ export interface UsedArm {
 
 /** The training gate and divergence count of one arm over the evaluation seeds. */
 export function armReport(a: UsedArm, seeds: readonly number[]): ArmReport {
-  const cells = a.runs.cells.filter((c) => seeds.includes(c.seed));
+  const cells = cellsAt(a.runs, seeds);
   const accs = cells.map(testAcc).filter((x): x is number => x !== null);
   const acc = accs.length === cells.length && cells.length > 0 ? mean(accs) : null;
   const margin = a.study.gate?.margin;

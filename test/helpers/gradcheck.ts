@@ -98,3 +98,16 @@ export function expectGradientsClose(opts: GradcheckOptions): GradcheckResult {
   }
   return r;
 }
+
+/**
+ * L = sum(c * logits) of `mlp` on x [rows, inputDim], with c [rows, outputDim] fixed: a loss
+ * whose dL/dlogits is c, so `mlp.backward(c, rows)` gives its analytic gradients.
+ */
+export function logitsDotLoss(mlp: { forward(x: Float64Array, rows: number): ArrayLike<number> }, x: Float64Array, c: Float64Array, rows: number): () => number {
+  return () => {
+    const out = mlp.forward(x, rows);
+    let s = 0;
+    for (let i = 0; i < c.length; i++) s += c[i] * out[i];
+    return s;
+  };
+}

@@ -5,7 +5,7 @@ import { getKernels } from '../../src/net/kernels.js';
 import { MLP, initializeMLP } from '../../src/net/mlp.js';
 import { createRng, type Rng } from '../../src/net/rng.js';
 import type { DType, FloatArray } from '../../src/net/tensor.js';
-import { expectGradientsClose } from '../helpers/gradcheck.js';
+import { expectGradientsClose, logitsDotLoss } from '../helpers/gradcheck.js';
 
 const SMALL = { inputDim: 4, outputDim: 3, depth: 3, width: 5 } as const;
 const ROWS = 6;
@@ -39,12 +39,7 @@ describe.each(VARIANTS)('MLP with %s %o', (activation, activationParams) => {
     const x = randomFill(new Float64Array(ROWS * SMALL.inputDim), rng) as Float64Array;
     // L = sum(c * logits) with fixed random c, so dL/dlogits = c.
     const c = randomFill(new Float64Array(ROWS * SMALL.outputDim), rng) as Float64Array;
-    const loss = (): number => {
-      const out = mlp.forward(x, ROWS);
-      let s = 0;
-      for (let i = 0; i < c.length; i++) s += c[i] * out[i];
-      return s;
-    };
+    const loss = logitsDotLoss(mlp, x, c, ROWS);
     loss();
     mlp.backward(c, ROWS);
 

@@ -6,7 +6,7 @@ import { MLP, initializeMLP, type MLPOptions } from '../../src/net/mlp.js';
 import { NormLayer, normBufferSizes, normSpec, resolveNormName, type ForwardMode, type NormSpec } from '../../src/net/norm.js';
 import { createRng, type Rng } from '../../src/net/rng.js';
 import type { FloatArray } from '../../src/net/tensor.js';
-import { expectGradientsClose } from '../helpers/gradcheck.js';
+import { expectGradientsClose, logitsDotLoss } from '../helpers/gradcheck.js';
 
 function randomFill<T extends FloatArray>(a: T, rng: Rng, scale = 1, shift = 0): T {
   for (let i = 0; i < a.length; i++) a[i] = shift + scale * rng.normal();
@@ -180,12 +180,7 @@ describe.each(VARIANTS)('MLP with %s, %s %o', (_label, activation, activationPar
     for (const layer of mlp.layers) if (layer.learned) randomFill(layer.learned.value, rng, 0.5);
     const x = randomFill(new Float64Array(ROWS * SMALL.inputDim), rng);
     const c = randomFill(new Float64Array(ROWS * SMALL.outputDim), rng);
-    const loss = (): number => {
-      const out = mlp.forward(x, ROWS);
-      let s = 0;
-      for (let i = 0; i < c.length; i++) s += c[i] * out[i];
-      return s;
-    };
+    const loss = logitsDotLoss(mlp, x, c, ROWS);
     loss();
     mlp.backward(c, ROWS);
     const params = mlp.params();
@@ -232,12 +227,7 @@ describe.each(ACTIVATION_NAMES)('every activation: %s', (activation) => {
     init(mlp, 7);
     const x = randomFill(new Float64Array(ROWS * SMALL.inputDim), rng);
     const c = randomFill(new Float64Array(ROWS * SMALL.outputDim), rng);
-    const loss = (): number => {
-      const out = mlp.forward(x, ROWS);
-      let s = 0;
-      for (let i = 0; i < c.length; i++) s += c[i] * out[i];
-      return s;
-    };
+    const loss = logitsDotLoss(mlp, x, c, ROWS);
     loss();
     mlp.backward(c, ROWS);
     for (const p of mlp.params()) {

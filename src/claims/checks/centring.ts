@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { layersAt, meanOver, hidden, type Which, WHICH } from '../predicates.js';
-import { cellAt, isOk, type Cell } from '../runs.js';
+import { cellAt, cellsAt, isOk, type Cell } from '../runs.js';
 import { AXES } from '../text.js';
 import type { Measure } from '../types.js';
 import { curvesFigure, perSeed, profileFigure, recordMean, statusNote } from './common.js';
@@ -119,7 +119,7 @@ export const sparseEarlier = empirical({
       if (at) reached++;
     }
     const pre: Measure[] = [{ label: `${capped.ref}: runs whose activations reach the cap ${p.cap} (largest recorded ${largest.toPrecision(4)})`, value: reached, threshold: '>= 1', pass: reached >= 1 }];
-    const sets = [capped, plain].map((a) => ({ name: a.ref, cells: a.cells.filter((c) => seeds.includes(c.seed)) }));
+    const sets = [capped, plain].map((a) => ({ name: a.ref, cells: cellsAt(a, seeds) }));
     return {
       samples,
       preconditions: pre,

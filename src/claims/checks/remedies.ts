@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { deltaFactorAbove } from '../../metrics/theory-remedies.js';
 import { fmtNum, layersAt } from '../predicates.js';
 import { lineChart, type LineRow } from '../../report/specs/claims.js';
-import { cellAt, type ArmRuns, type Cell } from '../runs.js';
+import { cellAt, cellsAt, type ArmRuns, type Cell } from '../runs.js';
 import { mean } from '../stats.js';
 import { AXES } from '../text.js';
 import type { Figure, Measure } from '../types.js';
@@ -32,8 +32,6 @@ function deltaFactor(c: Cell): number | null {
   return deltaFactorAbove(layers.map((l) => l.deltaNorm));
 }
 
-const seedsOf = (a: ArmRuns, seeds: readonly number[]): Cell[] => a.cells.filter((c) => seeds.includes(c.seed));
-
 export const normGradientRate = empirical({
   doc: "Largest relative distance of the fitted per-layer factor of ||dL/dz||^2 at step 0 from the claim's rate over batch-norm nets, per seed; a net without norm as the contrast.",
   roles: { nets: 'many', plain: 'any' },
@@ -46,11 +44,11 @@ export const normGradientRate = empirical({
       return ds.every((d): d is number => d !== null) ? { value: Math.max(...ds.map((d) => Math.abs(d / p.rate - 1))) } : { value: null, note: 'no ||dL/dz|| profile at step 0' };
     });
     const pre: Measure[] = p.plainMax === undefined ? [] : plain.map((a) => {
-      const v = mean(seedsOf(a, seeds).map((c) => deltaFactor(c) ?? NaN));
+      const v = mean(cellsAt(a, seeds).map((c) => deltaFactor(c) ?? NaN));
       return { label: `${a.ref}: mean fitted factor of ||dL/dz||^2 without norm`, value: v, threshold: `<= ${p.plainMax}`, pass: v === null ? null : v <= p.plainMax! };
     });
     const info = [...nets, ...plain].map((a) => {
-      const cells = seedsOf(a, seeds);
+      const cells = cellsAt(a, seeds);
       const predicted = cells[0]?.summary?.remedyTheory?.norm?.predictedDeltaFactor;
       return `${a.ref}: fitted factor per seed ${cells.map((c) => fmtNum(deltaFactor(c))).join(', ')}${predicted === undefined ? ' (no norm theory)' : `; the run's mean-field value ${fmtNum(predicted)}`}`;
     });
@@ -139,7 +137,7 @@ export const residualBounded = empirical({
     const info: string[] = [];
     for (const [name, list] of [['alpha = 1/sqrt(depth)', scaled], ['alpha = 1', unscaled]] as const) {
       for (const a of list) {
-        const cells = seedsOf(a, seeds);
+        const cells = cellsAt(a, seeds);
         const depth = cells[0]?.depth ?? NaN;
         const measured = mean(cells.map((c) => streamGrowth(c) ?? NaN));
         const predicted = cells[0]?.summary?.remedyTheory?.residual?.meanSquareGrowth ?? null;

@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import type { MetricRecord } from '../../metrics/types.js';
 import { fmtNum, hidden, layersAt, meanOver } from '../predicates.js';
-import { cellAt, type ArmRuns, type Cell } from '../runs.js';
+import { cellAt, cellsAt, type ArmRuns, type Cell } from '../runs.js';
 import { mean } from '../stats.js';
 import { AXES } from '../text.js';
 import type { Figure, Measure } from '../types.js';
@@ -37,7 +37,7 @@ function combine(how: 'difference' | 'ratio', a: Valued, b: Valued): Valued {
 
 /** The figures of a set of trained arms. */
 export function trainingFigures(kind: FigureKind, arms: readonly ArmRuns[], seeds: readonly number[]): Figure[] {
-  const sets = arms.map((a) => ({ name: a.ref, cells: a.cells.filter((c) => seeds.includes(c.seed)) }));
+  const sets = arms.map((a) => ({ name: a.ref, cells: cellsAt(a, seeds) }));
   const f: Record<FigureKind, () => Figure> = {
     loss: () => curvesFigure({ title: 'Training loss', what: 'Batch loss at each record', yTitle: AXES.loss, arms: sets, f: (r: MetricRecord) => r.loss }),
     accuracy: () => curvesFigure({ title: 'Test accuracy', what: 'Test accuracy at each evaluation', yTitle: AXES.accuracy, arms: sets, f: (r: MetricRecord) => r.testAcc ?? null }),
@@ -63,7 +63,7 @@ export const compare = empirical({
     const base = arm('baseline');
     const bound = (role: 'better' | 'baseline', measure: MeasureName, op: '>=' | '<=', t: number): Measure[] =>
       (role === 'better' ? better : [base]).map((a) => {
-        const v = mean(cellsOf(a, seeds).map((c) => measureOf(measure, c).value ?? NaN));
+        const v = mean(cellsAt(a, seeds).map((c) => measureOf(measure, c).value ?? NaN));
         return { label: `${a.ref}: mean ${MEASURE_WORDS[measure]} over the seeds`, value: v, threshold: `${op} ${t}`, pass: v === null ? null : op === '>=' ? v >= t : v <= t };
       });
     const pre: Measure[] = [
@@ -89,9 +89,6 @@ export const compare = empirical({
     return { samples, info, preconditions: pre, figures: trainingFigures(p.figure, [...better, base], seeds) };
   },
 });
-
-/** The cells of an arm at the evaluation seeds it has. */
-const cellsOf = (a: ArmRuns, seeds: readonly number[]): Cell[] => a.cells.filter((c) => seeds.includes(c.seed));
 
 export const level = empirical({
   doc: 'A per-run measure of one or more arms, reduced over the arms by min or max, per seed.',
@@ -122,9 +119,9 @@ export const saturation = empirical({
     const ctrl = arm('control');
     const sat = arm('saturated');
     const samples = perSeed(seeds, (s) => combine('difference', measureOf('testAcc', cellAt(ctrl, s)), measureOf('testAcc', cellAt(sat, s))));
-    const share = mean(sat.cells.filter((c) => seeds.includes(c.seed)).map((c) => meanOver(layersAt(c, 'initial'), (l) => l.saturatedFraction) ?? NaN));
+    const share = mean(cellsAt(sat, seeds).map((c) => meanOver(layersAt(c, 'initial'), (l) => l.saturatedFraction) ?? NaN));
     const pre: Measure[] = [{ label: `${sat.ref}: mean saturated share at step 0`, value: share, threshold: `>= ${p.minSaturated}`, pass: share === null ? null : share >= p.minSaturated }];
-    const upd = (a: ArmRuns): string => fmtNum(mean(a.cells.filter((c) => seeds.includes(c.seed)).map((c) => earlyUpdate(c) ?? NaN)));
+    const upd = (a: ArmRuns): string => fmtNum(mean(cellsAt(a, seeds).map((c) => earlyUpdate(c) ?? NaN)));
     return {
       samples,
       preconditions: pre,
@@ -134,7 +131,7 @@ export const saturation = empirical({
         curvesFigure({
           title: 'How much the first half of the layers moves per step', what: 'Mean update ratio of the first half of the hidden layers at each record',
           yTitle: AXES.updateRatio, logY: true,
-          arms: [ctrl, sat].map((a) => ({ name: a.ref, cells: a.cells.filter((c) => seeds.includes(c.seed)) })),
+          arms: [ctrl, sat].map((a) => ({ name: a.ref, cells: cellsAt(a, seeds) })),
           f: (r, c) => (r.step === 0 ? null : meanOver(hidden(r.layers, c.depth).filter((l) => l.layer < Math.max(1, Math.floor(c.depth / 2))), (l) => l.updateRatio)),
         }),
       ],

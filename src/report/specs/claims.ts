@@ -6,11 +6,11 @@
  * (`intervalChart`) and a measured quantity over width beside its mean-field value
  * (`sweepChart`). Thresholds are dashed rules or a shaded band. Names are data values only.
  */
-import { CONFIG, EXACT, HEIGHT, SCHEMA, WIDTH, title, type LayerItem, type Spec } from './common.js';
+import { CONFIG, EXACT, HEIGHT, WIDTH, specHead, title, type LayerItem, type Spec } from './common.js';
 
 /** The head every claims chart shares: schema, title, description, config, size and its data sets. */
 function frame(o: { readonly title: string; readonly description: string }, datasets: NonNullable<Spec['datasets']>, width: number = WIDTH) {
-  return { $schema: SCHEMA, title: title(o.title), description: o.description, config: CONFIG, width, height: HEIGHT, datasets };
+  return { ...specHead(o.title, o.description), width, height: HEIGHT, datasets };
 }
 
 /** One point of a line: its series, x and y (null: a gap). */

@@ -43,6 +43,14 @@ export function title(text: string): { text: string; anchor: 'start' } {
 }
 
 /** Number format of every tooltip: the recorded value to 6 significant digits. */
+/** The head every chart's spec starts with: schema, title, description (its caption) and the house config. */
+export function specHead(
+  text: string,
+  description: string,
+): { $schema: string; title: { text: string; anchor: 'start' }; description: string; config: typeof CONFIG } {
+  return { $schema: SCHEMA, title: title(text), description, config: CONFIG };
+}
+
 export const EXACT = '.6~g';
 
 /** Layer colour: sequential, dark at the input and bright at the output. */

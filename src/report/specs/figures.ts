@@ -13,7 +13,7 @@
  */
 import { ACTIVATIONS, ACTIVATION_NAMES, activationParams, type ActivationName, type ParamValues } from '../../net/activations.js';
 import { AXIS, FIGURES, SERIES } from '../text.js';
-import { CONFIG, EXACT, PANEL_HEIGHT, PANEL_WIDTH, SCHEMA, title, type LayerItem, type Spec } from './common.js';
+import { EXACT, PANEL_HEIGHT, PANEL_WIDTH, specHead, title, type LayerItem, type Spec } from './common.js';
 
 /** The activations the post discusses, in its order; the gallery shows them first. */
 export const POST_ACTIVATIONS = [
@@ -359,10 +359,7 @@ export function activationFigureSpec(name: ActivationName, options: { params?: P
     ],
   } satisfies LayerItem & { title: string };
   return {
-    $schema: SCHEMA,
-    title: title(FIGURES.chartTitle(name)),
-    description: FIGURES.caption(ACTIVATIONS[name].formula, rangeText(name, p)),
-    config: CONFIG,
+    ...specHead(FIGURES.chartTitle(name), FIGURES.caption(ACTIVATIONS[name].formula, rangeText(name, p))),
     hconcat: [fPanel, dfPanel],
     resolve: { scale: { color: 'shared' } },
   };

@@ -6,7 +6,7 @@
 import type { MetricRecord } from '../../results/types.js';
 import { AXIS, TIP } from '../text.js';
 import { REMEDY_AXIS, REMEDY_CHARTS, REMEDY_SERIES } from '../text-remedies.js';
-import { CONFIG, EXACT, HEIGHT, PANEL_HEIGHT, PANEL_WIDTH, SCHEMA, WIDTH, jnum, layerColor, title, type Spec } from './common.js';
+import { EXACT, HEIGHT, PANEL_HEIGHT, PANEL_WIDTH, WIDTH, jnum, layerColor, specHead, title, type Spec } from './common.js';
 
 type Layer = MetricRecord['layers'][number];
 type RemedyKey = 'gammaGradNorm' | 'betaGradNorm' | 'gammaUpdateRatio' | 'betaUpdateRatio' | 'normMean' | 'normStd' | 'branchRatio';
@@ -56,10 +56,7 @@ export function normParamsSpec(records: readonly MetricRecord[]): Spec {
   const grads = long(records, [['gammaGradNorm', REMEDY_SERIES.gamma], ['betaGradNorm', REMEDY_SERIES.beta]], true);
   const ratios = long(records, [['gammaUpdateRatio', REMEDY_SERIES.gamma], ['betaUpdateRatio', REMEDY_SERIES.beta]], true);
   return {
-    $schema: SCHEMA,
-    title: title(REMEDY_CHARTS.normParams.title),
-    description: REMEDY_CHARTS.normParams.caption,
-    config: CONFIG,
+    ...specHead(REMEDY_CHARTS.normParams.title, REMEDY_CHARTS.normParams.caption),
     datasets: { grads, ratios },
     hconcat: [
       { width: PANEL_WIDTH, height: PANEL_HEIGHT, ...lines('grads', REMEDY_AXIS.gradNorm, true, dashes) },
@@ -72,10 +69,7 @@ export function normParamsSpec(records: readonly MetricRecord[]): Spec {
 export function normStatsSpec(records: readonly MetricRecord[]): Spec {
   const rows = long(records, [['normMean', REMEDY_SERIES.normMean], ['normStd', REMEDY_SERIES.normStd]], false);
   return {
-    $schema: SCHEMA,
-    title: title(REMEDY_CHARTS.normStats.title),
-    description: REMEDY_CHARTS.normStats.caption,
-    config: CONFIG,
+    ...specHead(REMEDY_CHARTS.normStats.title, REMEDY_CHARTS.normStats.caption),
     datasets: { stats: rows },
     width: WIDTH,
     height: PANEL_HEIGHT,
@@ -87,10 +81,7 @@ export function normStatsSpec(records: readonly MetricRecord[]): Spec {
 export function branchRatioSpec(records: readonly MetricRecord[]): Spec {
   const rows = long(records, [['branchRatio', REMEDY_AXIS.branchRatio]], true);
   return {
-    $schema: SCHEMA,
-    title: title(REMEDY_CHARTS.branchRatio.title),
-    description: REMEDY_CHARTS.branchRatio.caption,
-    config: CONFIG,
+    ...specHead(REMEDY_CHARTS.branchRatio.title, REMEDY_CHARTS.branchRatio.caption),
     datasets: { ratio: rows },
     width: WIDTH,
     height: HEIGHT,
@@ -127,10 +118,7 @@ function profileSpec(
   const series = applies ? REMEDY_SERIES.predicted : REMEDY_SERIES.predictedCaveat;
   const color = { field: 'series', type: 'nominal' as const, title: TIP.step, scale: { scheme: 'tableau10' } };
   return {
-    $schema: SCHEMA,
-    title: title(text.title),
-    description: text.caption,
-    config: CONFIG,
+    ...specHead(text.title, text.caption),
     datasets: { measured: [...measured], ...(predicted.length ? { predicted: predicted.map((p) => ({ ...p, series })) } : {}) },
     width: WIDTH,
     height: HEIGHT,

@@ -8,8 +8,8 @@ import type { UnitSpec } from 'vega-lite/types_unstable/spec/index.js';
 import type { DeadUnitEvent, HistogramRecord, MetricRecord } from '../../results/types.js';
 import { AXIS, RUN_CHARTS, SERIES, TIP } from '../text.js';
 import {
-  CONFIG, EXACT, HEIGHT, LAYER_DATA, PANEL_HEIGHT, PANEL_WIDTH, SCHEMA, WIDTH, depthOf, hasLayerField, jnum, layerColor,
-  layerTable, spans, title, type LayerItem, type Panel, type Spec,
+  EXACT, HEIGHT, LAYER_DATA, PANEL_HEIGHT, PANEL_WIDTH, WIDTH, depthOf, hasLayerField, jnum, layerColor, layerTable, spans,
+  specHead, title, type LayerItem, type Panel, type Spec,
 } from './common.js';
 
 type Layer = MetricRecord['layers'][number];
@@ -115,10 +115,7 @@ export function lossSpec(records: readonly MetricRecord[], options: LossOptions 
     ],
   };
   return {
-    $schema: SCHEMA,
-    title: title(RUN_CHARTS.loss.title),
-    description: RUN_CHARTS.loss.caption,
-    config: CONFIG,
+    ...specHead(RUN_CHARTS.loss.title, RUN_CHARTS.loss.caption),
     datasets: { loss, ...(evalLoss.length ? { evalLoss } : {}), ...(acc.length ? { acc } : {}) },
     hconcat: acc.length ? [lossPanel, accPanel] : [lossPanel],
     resolve: { scale: { color: 'independent' } },
@@ -155,10 +152,7 @@ export function gradHeatmapSpec(records: readonly MetricRecord[], options: Heatm
     { field: 'gradNorm', type: 'quantitative' as const, title: TIP.gradNorm, format: EXACT },
   ];
   return {
-    $schema: SCHEMA,
-    title: title(RUN_CHARTS.gradHeatmap.title),
-    description: RUN_CHARTS.gradHeatmap.caption,
-    config: CONFIG,
+    ...specHead(RUN_CHARTS.gradHeatmap.title, RUN_CHARTS.gradHeatmap.caption),
     width: WIDTH,
     height: Math.min(420, Math.max(140, layers * 22)),
     ...layerData(records),
@@ -244,10 +238,7 @@ export function gradProfileSpec(records: readonly MetricRecord[], options: Profi
   ];
   const y = { field: 'gradNorm', type: 'quantitative' as const, title: AXIS.gradNorm, scale: { type: 'log' as const }, axis: { format: LOG_FORMAT } };
   return {
-    $schema: SCHEMA,
-    title: title(RUN_CHARTS.gradProfile.title),
-    description: RUN_CHARTS.gradProfile.caption,
-    config: CONFIG,
+    ...specHead(RUN_CHARTS.gradProfile.title, RUN_CHARTS.gradProfile.caption),
     datasets: { measured, ...(predicted.length ? { predicted } : {}) },
     width: WIDTH,
     height: HEIGHT,
@@ -338,10 +329,7 @@ export function activationHistogramSpec(histograms: readonly HistogramRecord[], 
   const x1 = sp.length ? sp[sp.length - 1].s1 : 1;
   const outlined = { test: 'datum.outside' };
   return {
-    $schema: SCHEMA,
-    title: title(RUN_CHARTS.actHist.title),
-    description: RUN_CHARTS.actHist.caption,
-    config: CONFIG,
+    ...specHead(RUN_CHARTS.actHist.title, RUN_CHARTS.actHist.caption),
     datasets: { hist: rows },
     data: { name: 'hist' },
     columns: Math.max(1, Math.min(3, panels)),
@@ -399,10 +387,7 @@ export function activationStatsSpec(records: readonly MetricRecord[]): Spec {
   const stats = ([['actMean', SERIES.actMean], ['actStd', SERIES.actStd], ['actRms', SERIES.actRms]] as const)
     .filter(([k]) => hasLayerField(records, k));
   return {
-    $schema: SCHEMA,
-    title: title(RUN_CHARTS.actStats.title),
-    description: RUN_CHARTS.actStats.caption,
-    config: CONFIG,
+    ...specHead(RUN_CHARTS.actStats.title, RUN_CHARTS.actStats.caption),
     ...layerData(records),
     transform: [hiddenOnly(records)],
     hconcat: stats.map(([k, label]) => ({ title: label, width: 200, height: 200, ...layerLines(k, label, AXIS.statValue) })),
@@ -416,10 +401,7 @@ export function deadSaturatedSpec(records: readonly MetricRecord[]): Spec {
     ['saturatedFraction', SERIES.saturated, AXIS.saturatedFraction],
   ] as const).filter(([k]) => hasLayerField(records, k));
   return {
-    $schema: SCHEMA,
-    title: title(RUN_CHARTS.deadSat.title),
-    description: RUN_CHARTS.deadSat.caption,
-    config: CONFIG,
+    ...specHead(RUN_CHARTS.deadSat.title, RUN_CHARTS.deadSat.caption),
     ...layerData(records),
     transform: [hiddenOnly(records)],
     hconcat: fields.map(([k, label, yTitle]) => ({ title: label, width: PANEL_WIDTH, height: 200, ...layerLines(k, label, yTitle, { domain: [0, 1] }) })),
@@ -430,10 +412,7 @@ export function deadSaturatedSpec(records: readonly MetricRecord[]): Spec {
 export function deathStepsSpec(events: readonly DeadUnitEvent[]): Spec {
   const layers = new Set(events.map((d) => d.layer)).size;
   return {
-    $schema: SCHEMA,
-    title: title(RUN_CHARTS.deathSteps.title),
-    description: RUN_CHARTS.deathSteps.caption,
-    config: CONFIG,
+    ...specHead(RUN_CHARTS.deathSteps.title, RUN_CHARTS.deathSteps.caption),
     width: WIDTH,
     height: Math.min(360, Math.max(80, layers * 24)),
     datasets: { events: events.map((d) => ({ layer: d.layer, unit: d.unit, step: d.step, kind: d.kind === 'died' ? SERIES.died : SERIES.revivedEvent })) },
@@ -459,10 +438,7 @@ export function revivedSpec(records: readonly MetricRecord[]): Spec {
   for (const r of records) for (const l of r.layers) if (l.revivedCount !== undefined && l.revivedCount > max) max = l.revivedCount;
   const lines = layerLines('revivedCount', SERIES.revived, AXIS.revived, { domain: [0, max] });
   return {
-    $schema: SCHEMA,
-    title: title(RUN_CHARTS.revived.title),
-    description: RUN_CHARTS.revived.caption,
-    config: CONFIG,
+    ...specHead(RUN_CHARTS.revived.title, RUN_CHARTS.revived.caption),
     width: WIDTH,
     height: PANEL_HEIGHT,
     ...layerData(records),
@@ -475,10 +451,7 @@ export function revivedSpec(records: readonly MetricRecord[]): Spec {
 /** ||dW|| / ||W|| per layer against step (log y), with the customary 1e-3 reference. */
 export function updateRatioSpec(records: readonly MetricRecord[]): Spec {
   return {
-    $schema: SCHEMA,
-    title: title(RUN_CHARTS.updateRatio.title),
-    description: RUN_CHARTS.updateRatio.caption,
-    config: CONFIG,
+    ...specHead(RUN_CHARTS.updateRatio.title, RUN_CHARTS.updateRatio.caption),
     width: WIDTH,
     height: HEIGHT,
     ...layerData(records),
@@ -507,10 +480,7 @@ export function updateRatioSpec(records: readonly MetricRecord[]): Spec {
 /** Learned PReLU slope of each hidden layer against step. */
 export function preluSpec(records: readonly MetricRecord[]): Spec {
   return {
-    $schema: SCHEMA,
-    title: title(RUN_CHARTS.prelu.title),
-    description: RUN_CHARTS.prelu.caption,
-    config: CONFIG,
+    ...specHead(RUN_CHARTS.prelu.title, RUN_CHARTS.prelu.caption),
     width: WIDTH,
     height: PANEL_HEIGHT,
     ...layerData(records),

@@ -4,7 +4,7 @@
  * as data (computed by the caller from src/metrics); cell ids and labels are data values only.
  */
 import { SIGNAL_AXIS, SIGNAL_CHARTS, SIGNAL_SERIES } from '../text-signal.js';
-import { CONFIG, EXACT, HEIGHT, SCHEMA, WIDTH, jnum, title, type Spec } from './common.js';
+import { EXACT, HEIGHT, WIDTH, jnum, specHead, title, type Spec } from './common.js';
 
 /** A spectra.ndjson line as the charts need it. */
 export interface SpectrumInput {
@@ -48,10 +48,7 @@ export function log10Rows<T extends SpectrumInput>(lines: readonly T[], series: 
 function densitySpec(chart: 'spectrum' | 'spectraSweep', rows: readonly { series: string; log10s: number }[], seriesTitle: string, order: readonly string[]): Spec {
   const text = SIGNAL_CHARTS[chart];
   return {
-    $schema: SCHEMA,
-    title: title(text.title),
-    description: text.caption,
-    config: CONFIG,
+    ...specHead(text.title, text.caption),
     width: WIDTH,
     height: HEIGHT,
     datasets: { spectra: rows.map((r) => ({ ...r })) },
@@ -124,10 +121,7 @@ export function correlationSpec(c: CorrelationInput): Spec {
   ];
   const cStar = jnum(c.cStar ?? undefined);
   return {
-    $schema: SCHEMA,
-    title: title(SIGNAL_CHARTS.correlation.title),
-    description: SIGNAL_CHARTS.correlation.caption,
-    config: CONFIG,
+    ...specHead(SIGNAL_CHARTS.correlation.title, SIGNAL_CHARTS.correlation.caption),
     width: WIDTH,
     height: HEIGHT,
     datasets: { measured, predicted },
@@ -228,10 +222,7 @@ export function signalPhaseSpec(cells: readonly SignalPhaseCell[], curves: Signa
     legend: { orient: 'bottom' as const, direction: 'vertical' as const, symbolStrokeColor: '#333', symbolStrokeWidth: 2 },
   };
   return {
-    $schema: SCHEMA,
-    title: title(SIGNAL_CHARTS.phase.title),
-    description: SIGNAL_CHARTS.phase.caption,
-    config: CONFIG,
+    ...specHead(SIGNAL_CHARTS.phase.title, SIGNAL_CHARTS.phase.caption),
     width: WIDTH,
     height: HEIGHT + 60,
     datasets: { rects, trainable, critical },
@@ -300,10 +291,7 @@ export function finiteWidthSpec(points: readonly FiniteWidthPoint[], theory: rea
   const x = { field: 'beta', type: 'quantitative' as const, title: SIGNAL_AXIS.beta };
   const y = { field: 'variance', type: 'quantitative' as const, title: SIGNAL_AXIS.logNormVariance };
   return {
-    $schema: SCHEMA,
-    title: title(SIGNAL_CHARTS.finiteWidth.title),
-    description: SIGNAL_CHARTS.finiteWidth.caption,
-    config: CONFIG,
+    ...specHead(SIGNAL_CHARTS.finiteWidth.title, SIGNAL_CHARTS.finiteWidth.caption),
     width: WIDTH,
     height: HEIGHT,
     datasets: { groups: rows, theory: (theory ?? []).map((t) => ({ beta: jnum(t.beta), variance: jnum(t.variance), curve: SIGNAL_SERIES.haninNica })) },

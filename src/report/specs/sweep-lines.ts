@@ -8,7 +8,7 @@
 import type { HeatRow, LineRow } from '../sweep-rows.js';
 import type { LineMode } from '../sweep-shape.js';
 import { AXIS, SERIES, SWEEP_CHARTS, TIP, type ChartText } from '../text.js';
-import { CONFIG, EXACT, SCHEMA, WIDTH, title, type LayerItem, type Spec } from './common.js';
+import { EXACT, WIDTH, specHead, title, type LayerItem, type Spec } from './common.js';
 import { hasLegend, highlight, lineTooltip, panelFacet, pickParam, seriesColor, type PanelAxis, type SeriesScale } from './series.js';
 
 export interface LineChartOptions {
@@ -112,10 +112,7 @@ export function curvesSpec(rows: readonly LineRow[], metrics: readonly CurveInfo
       : { transform, facet: panelFacet(o.panel), columns: Math.min(4, panels), spec: unit };
   });
   return {
-    $schema: SCHEMA,
-    title: title(text.title),
-    description: text.caption,
-    config: CONFIG,
+    ...specHead(text.title, text.caption),
     datasets: { curves: rows.map((r) => ({ ...r })) },
     data: { name: 'curves' },
     ...(o.panel === null ? { hconcat: views } : { vconcat: views }),
@@ -160,10 +157,7 @@ export function profileSpec(rows: readonly LineRow[], o: ProfileOptions): Spec {
     : [];
   const measured = { transform: [{ filter: { field: 'kind', equal: SERIES.measured } }], layer: lineLayers(x, y, o, 'dots') };
   return {
-    $schema: SCHEMA,
-    title: title(o.text.title),
-    description: o.text.caption,
-    config: CONFIG,
+    ...specHead(o.text.title, o.text.caption),
     datasets: { profile: rows.map((r) => ({ ...r })) },
     data: { name: 'profile' },
     transform: [{ filter: 'datum.value > 0' }],
@@ -181,10 +175,7 @@ export function fractionsSpec(rows: readonly LineRow[], o: FractionOptions): Spe
   const quantities = [SERIES.dead, SERIES.saturated].filter((q) => rows.some((r) => r.quantity === q));
   const y: YAxis = { title: AXIS.fractionAtEnd, log: false, unit: true, tip: TIP.value };
   return {
-    $schema: SCHEMA,
-    title: title(o.text.title),
-    description: o.text.caption,
-    config: CONFIG,
+    ...specHead(o.text.title, o.text.caption),
     datasets: { fractions: rows.map((r) => ({ ...r })) },
     data: { name: 'fractions' },
     facet: {
@@ -222,10 +213,7 @@ export function heatmapsSpec(rows: readonly HeatRow[], o: HeatmapOptions): Spec 
   const zero = rows.some((r) => r.gradNorm === 0);
   const n = o.cells.length;
   return {
-    $schema: SCHEMA,
-    title: title(SWEEP_CHARTS.heatmaps.title),
-    description: SWEEP_CHARTS.heatmaps.caption,
-    config: CONFIG,
+    ...specHead(SWEEP_CHARTS.heatmaps.title, SWEEP_CHARTS.heatmaps.caption),
     datasets: { heat: rows.map((r) => ({ ...r })) },
     data: { name: 'heat' },
     facet: { field: 'cell', type: 'ordinal', title: null, sort: [...o.cells], header: { labelLimit: 280, labelFontSize: 11 } },

@@ -4,7 +4,7 @@
  * axis values are data values only.
  */
 import { AXIS, PHASE_METRIC, SERIES, SWEEP_CHARTS, TIP } from '../text.js';
-import { CONFIG, EXACT, HEIGHT, PANEL_HEIGHT, SCHEMA, WIDTH, jnum, title, type Spec } from './common.js';
+import { EXACT, HEIGHT, PANEL_HEIGHT, WIDTH, jnum, specHead, title, type Spec } from './common.js';
 import { hasLegend, highlight, panelFacet, pickParam, seriesColor, type PanelAxis, type SeriesScale } from './series.js';
 
 /** What the sweep charts know about one cell. */
@@ -93,10 +93,7 @@ export function vanishingSpec(rows: readonly ScalarRow[], o: ScalarOptions): Spe
     ],
   };
   const common = {
-    $schema: SCHEMA,
-    title: title(SWEEP_CHARTS.vanishing.title),
-    description: SWEEP_CHARTS.vanishing.caption,
-    config: CONFIG,
+    ...specHead(SWEEP_CHARTS.vanishing.title, SWEEP_CHARTS.vanishing.caption),
     datasets: { cells: rows.filter((r) => r.value !== null).map((r) => ({ ...r, value: jnum(r.value!) })) },
     data: { name: 'cells' },
   };
@@ -136,10 +133,7 @@ export function blowupRows(cells: readonly { readonly row: CellRow; readonly ser
 export function blowupSpec(rows: readonly BlowupRow[], o: Omit<ScalarOptions, 'panel'>): Spec {
   const x = scalarX({ ...o, panel: null });
   return {
-    $schema: SCHEMA,
-    title: title(SWEEP_CHARTS.blowup.title),
-    description: SWEEP_CHARTS.blowup.caption,
-    config: CONFIG,
+    ...specHead(SWEEP_CHARTS.blowup.title, SWEEP_CHARTS.blowup.caption),
     datasets: { factors: rows.map((r) => ({ ...r })) },
     data: { name: 'factors' },
     facet: { column: { field: 'kind', type: 'nominal', title: AXIS.factorKind, sort: [SERIES.backward, SERIES.forward, SERIES.overTime] } },
@@ -231,10 +225,7 @@ export function phaseSpec(points: readonly PhasePoint[], options: PhaseOptions):
     ],
   };
   const common = {
-    $schema: SCHEMA,
-    title: title(SWEEP_CHARTS[options.chart].title),
-    description: SWEEP_CHARTS[options.chart].caption,
-    config: CONFIG,
+    ...specHead(SWEEP_CHARTS[options.chart].title, SWEEP_CHARTS[options.chart].caption),
     datasets: { phase: points.map((p) => ({ ...p })) },
     data: { name: 'phase' },
   };
@@ -306,10 +297,7 @@ export function proportionSpec(points: readonly ProportionPoint[], options: Prop
   const fixed = options.seriesTitle === null ? { color: SINGLE_COLOR } : {};
   const y = { type: 'quantitative' as const, scale: { domain: [0, 1] } };
   return {
-    $schema: SCHEMA,
-    title: title(text.title),
-    description: text.caption,
-    config: CONFIG,
+    ...specHead(text.title, text.caption),
     width: WIDTH,
     height: HEIGHT,
     datasets: { proportions: rows },
@@ -353,10 +341,7 @@ export function lossBandSpec(points: readonly LossPoint[], options: SeedChartOpt
   const fixed = options.seriesTitle === null ? { color: SINGLE_COLOR } : {};
   const y = { type: 'quantitative' as const, scale: { zero: false } };
   return {
-    $schema: SCHEMA,
-    title: title(SWEEP_CHARTS.seedsLoss.title),
-    description: SWEEP_CHARTS.seedsLoss.caption,
-    config: CONFIG,
+    ...specHead(SWEEP_CHARTS.seedsLoss.title, SWEEP_CHARTS.seedsLoss.caption),
     width: WIDTH,
     height: HEIGHT,
     datasets: { losses: rows },
