@@ -15,7 +15,7 @@
  *    Defaults minExp = -12, maxExp = 2, perDecade = 2: 28 + 1 + 28 = 57 bins.
  */
 import type { Range } from '../net/activations.js';
-import type { FloatArray } from '../net/tensor.js';
+import type { FloatArray, Kernels } from '../net/tensor.js';
 import type { Histogram } from './types.js';
 
 type Numeric = FloatArray | ArrayLike<number>;
@@ -114,12 +114,27 @@ export function resetCounts(c: Counts): void {
 /**
  * Adds x[0 .. n) to c (no allocation). The hot path of the histograms: a loop per bin kind
  * with the bin arithmetic inline (a call to binIndex per value cost ~100 ns); the result is
- * the same as binIndex's, which the tests check.
+ * the same as binIndex's, which the tests check. A kernel with `binCounts` (the wasm one, for
+ * its own float32 buffers) counts in its memory instead: the same counts.
  */
-export function accumulate(spec: BinSpec, c: Counts, x: Numeric, n: number = x.length): void {
+export function accumulate(spec: BinSpec, c: Counts, x: Numeric, n: number = x.length, kernels: Kernels | null = null): void {
+  if (n > 0 && kernels?.binCounts !== undefined && (x instanceof Float32Array || x instanceof Float64Array)) {
+    const bins = spec.edges.length - 1;
+    if (binScratch.length < bins + 3) binScratch = new Int32Array(bins + 3);
+    if (kernels.binCounts(x, n, spec, binScratch)) {
+      for (let i = 0; i < bins; i++) c.counts[i] += binScratch[i];
+      c.under += binScratch[bins];
+      c.over += binScratch[bins + 1];
+      c.nan += binScratch[bins + 2];
+      return;
+    }
+  }
   if (spec.kind === 'linear') accumulateLinear(spec, c, x, n);
   else accumulateSymlog(spec, c, x, n);
 }
+
+/** A kernel's counts (Kernels.binCounts), grown to the largest histogram seen. */
+let binScratch = new Int32Array(64);
 
 function accumulateLinear(spec: BinSpec, c: Counts, x: Numeric, n: number): void {
   const counts = c.counts;

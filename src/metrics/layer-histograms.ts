@@ -9,6 +9,7 @@
  */
 import { ACTIVATIONS } from '../net/activations.js';
 import type { Dense } from '../net/dense.js';
+import type { Kernels } from '../net/tensor.js';
 import { accumulate, emptyCounts, linearEdgesFor, resetCounts, symlogBins, toHistogram, type BinSpec, type Counts } from './histogram.js';
 import { sumSquares } from './reducers.js';
 import type { HistogramRecord } from './types.js';
@@ -30,7 +31,8 @@ export class LayerHistograms {
   /** Per layer, from the first histogram record on. */
   private probeBins: ProbeBins[] | null = null;
 
-  constructor(private readonly layers: readonly Dense[], private readonly bins: number = DEFAULT_HISTOGRAM_BINS) {
+  /** `kernels`: the model's, whose reducers count its own buffers (null: the TypeScript loops). */
+  constructor(private readonly layers: readonly Dense[], private readonly bins: number = DEFAULT_HISTOGRAM_BINS, private readonly kernels: Kernels | null = null) {
     this.dW = layers.map(() => emptyCounts(this.gradBins));
     this.dz = layers.map(() => emptyCounts(this.gradBins));
   }
@@ -40,9 +42,9 @@ export class LayerHistograms {
     for (let i = 0; i < this.layers.length; i++) {
       const l = this.layers[i];
       resetCounts(this.dW[i]);
-      accumulate(this.gradBins, this.dW[i], l.dW);
+      accumulate(this.gradBins, this.dW[i], l.dW, l.dW.length, this.kernels);
       resetCounts(this.dz[i]);
-      accumulate(this.gradBins, this.dz[i], l.dz, batchRows * l.fanOut);
+      accumulate(this.gradBins, this.dz[i], l.dz, batchRows * l.fanOut, this.kernels);
     }
   }
 
@@ -54,9 +56,9 @@ export class LayerHistograms {
       const nZ = rows * l.fanOut;
       const b = bins[i];
       resetCounts(b.zCounts);
-      accumulate(b.z, b.zCounts, l.z, nZ);
+      accumulate(b.z, b.zCounts, l.z, nZ, this.kernels);
       resetCounts(b.aCounts);
-      accumulate(b.a, b.aCounts, l.a, nZ * l.widthFactor);
+      accumulate(b.a, b.aCounts, l.a, nZ * l.widthFactor, this.kernels);
     }
   }
 

@@ -12,7 +12,7 @@
 import { ACTIVATIONS } from '../net/activations.js';
 import type { Dense } from '../net/dense.js';
 import type { MLP } from '../net/mlp.js';
-import { alloc, type FloatArray } from '../net/tensor.js';
+import { alloc, type FloatArray, type Kernels } from '../net/tensor.js';
 import type { DeadTracker } from './dead.js';
 import { normGradientFields, remedyProbeFields } from './remedies.js';
 import { derivativeCounts, emptyDerivativeCounts, emptyStats, mean, norm, stats, type Stats } from './reducers.js';
@@ -30,16 +30,16 @@ export type MutableLayer = { -readonly [K in keyof LayerRecord]: LayerRecord[K] 
  * dz (and dgamma, dbeta of a norm). One stats pass each over W and dW gives both the norm (rms sqrt(n)) and the std; one pass
  * over W and its snapshot gives updateRatio. `st` is scratch space.
  */
-export function gradientMetrics(layers: readonly Dense[], snapshots: WeightSnapshots, step: number, batchRows: number, st: Stats): MutableLayer[] {
+export function gradientMetrics(layers: readonly Dense[], snapshots: WeightSnapshots, step: number, batchRows: number, st: Stats, kernels: Kernels | null = null): MutableLayer[] {
   const out: MutableLayer[] = [];
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i];
     const n = l.W.length;
     const updateRatio = snapshots.updateRatio(i, step);
-    stats(l.W, n, st);
+    stats(l.W, n, st, kernels);
     const weightNorm = st.rms * Math.sqrt(n);
     const sW = st.std;
-    stats(l.dW, n, st);
+    stats(l.dW, n, st, kernels);
     const gradNorm = st.rms * Math.sqrt(n);
     const rec: MutableLayer = {
       layer: i,
@@ -83,7 +83,8 @@ export class ProbeMetrics {
     this.layers = mlp.layers;
     let cols = 0;
     for (const l of this.layers) cols = Math.max(cols, l.fanOut * l.widthFactor);
-    this.deriv = alloc(mlp.dtype, enabled ? probeRows * cols : 0);
+    // From the model's kernel, so that its reducers can count the derivative in their memory.
+    this.deriv = enabled && probeRows * cols > 0 ? mlp.kernels.allocBuffers(mlp.dtype, [probeRows * cols])[0] : alloc(mlp.dtype, 0);
     this.masks = this.layers.map((l) => new Uint8Array(l.fanOut));
     this.zerosPerUnit = new Int32Array(Math.max(0, ...this.layers.map((l) => l.fanOut)));
   }
@@ -99,13 +100,13 @@ export class ProbeMetrics {
     for (let i = 0; i < this.layers.length; i++) {
       const l = this.layers[i];
       const rec = out[i];
-      const s = stats(l.a, rows * l.fanOut * l.widthFactor, this.stat);
+      const s = stats(l.a, rows * l.fanOut * l.widthFactor, this.stat, this.mlp.kernels);
       if (!Number.isFinite(s.rms) || !Number.isFinite(s.maxAbs)) return { step, layer: i, what: 'activation' };
       rec.actMean = s.mean;
       rec.actStd = s.std;
       rec.actRms = s.rms;
       rec.actMaxAbs = s.maxAbs;
-      stats(l.z, rows * l.fanOut, this.stat);
+      stats(l.z, rows * l.fanOut, this.stat, this.mlp.kernels);
       rec.preactMean = this.stat.mean;
       rec.preactStd = this.stat.std;
       this.derivativeFractions(i, rec);
@@ -125,7 +126,7 @@ export class ProbeMetrics {
     const def = ACTIVATIONS[l.activation];
     def.derivative(l.n, l.a, this.deriv, rows, units, l.activationParams, l.learned);
     const threshold = SATURATION_SHARE * def.maxDerivative(l.activationParams);
-    const dc = derivativeCounts(this.deriv, rows, units, l.widthFactor, threshold, this.masks[i], this.zerosPerUnit, this.dcounts);
+    const dc = derivativeCounts(this.deriv, rows, units, l.widthFactor, threshold, this.masks[i], this.zerosPerUnit, this.dcounts, this.mlp.kernels);
     rec.zeroFraction = dc.pairs > 0 ? dc.zeroPairs / dc.pairs : 0;
     rec.deadFraction = units > 0 ? dc.deadUnits / units : 0;
     rec.saturatedFraction = dc.pairs > 0 ? dc.saturatedPairs / dc.pairs : 0;

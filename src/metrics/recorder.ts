@@ -131,7 +131,7 @@ export class Recorder {
     this.dead = new DeadTracker(units);
     this.snapshots = new WeightSnapshots(this.layers, options.mlp.dtype, this.enabled);
     this.probe = new ProbeMetrics(options.mlp, options.probeX, options.probeRows, this.dead, this.enabled);
-    this.histograms = new LayerHistograms(this.layers, options.histogramBins);
+    this.histograms = new LayerHistograms(this.layers, options.histogramBins, options.mlp.kernels);
     this.tracker = new SummaryTracker(this.layers, options.depth, options.activation);
   }
 
@@ -237,7 +237,7 @@ export class Recorder {
       this.o.signal?.atStep(step, true);
       return NOTHING;
     }
-    const layers = gradientMetrics(this.layers, this.snapshots, step, p.batchRows, this.stat);
+    const layers = gradientMetrics(this.layers, this.snapshots, step, p.batchRows, this.stat, this.o.mlp.kernels);
     const hist = this.cadence.histogram(step);
     if (hist) this.histograms.countGradients(p.batchRows);
     const bad = this.probe.measure(step, layers);

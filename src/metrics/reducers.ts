@@ -7,7 +7,7 @@
  * rms^2 = mean^2 + std^2 exactly; for the ratios gradflow reports (grad:data) the choice
  * cancels.
  */
-import type { FloatArray } from '../net/tensor.js';
+import type { FloatArray, Kernels } from '../net/tensor.js';
 
 type Numeric = FloatArray | ArrayLike<number>;
 
@@ -71,9 +71,10 @@ export function emptyStats(): Stats {
  * mean = K + sum (x-K) / n, var = sum (x-K)^2 / n - (sum (x-K) / n)^2, rms = sqrt(mean^2 + var),
  * which keeps the digits of std when |mean| >> std, as a two-pass algorithm would.
  * Writes into `out` (no allocation) and returns it; n = 0 gives zeros. A NaN anywhere makes
- * every field NaN.
+ * every field NaN. A kernel with `shiftedSums` (the wasm one, for its own float32 buffers)
+ * takes the sums in the same order: the same doubles, faster.
  */
-export function stats(x: Numeric, n: number = x.length, out: Stats = emptyStats()): Stats {
+export function stats(x: Numeric, n: number = x.length, out: Stats = emptyStats(), kernels: Kernels | null = null): Stats {
   if (n === 0) {
     out.mean = out.std = out.rms = out.maxAbs = 0;
     return out;
@@ -82,14 +83,20 @@ export function stats(x: Numeric, n: number = x.length, out: Stats = emptyStats(
   let sk = 0;
   let sk2 = 0;
   let m = 0;
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    const d = v - k;
-    sk += d;
-    sk2 += d * d;
-    const av = v < 0 ? -v : v;
-    // A NaN is taken and then kept (no comparison with NaN is true), so the max cannot hide it.
-    if (av > m || av !== av) m = av;
+  if (kernels?.shiftedSums !== undefined && isFloatArray(x) && kernels.shiftedSums(x, n, SUMS)) {
+    sk = SUMS[0];
+    sk2 = SUMS[1];
+    m = SUMS[2];
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      const d = v - k;
+      sk += d;
+      sk2 += d * d;
+      const av = v < 0 ? -v : v;
+      // A NaN is taken and then kept (no comparison with NaN is true), so the max cannot hide it.
+      if (av > m || av !== av) m = av;
+    }
   }
   const dm = sk / n;
   const mean = k + dm;
@@ -101,6 +108,15 @@ export function stats(x: Numeric, n: number = x.length, out: Stats = emptyStats(
   out.rms = Math.sqrt(mean * mean + v);
   out.maxAbs = m;
   return out;
+}
+
+/** The kernel's shifted sums (stats), written here by Kernels.shiftedSums. */
+const SUMS = new Float64Array(3);
+/** The kernel's derivative counts (derivativeCounts). */
+const DCOUNTS = new Int32Array(3);
+
+export function isFloatArray(x: Numeric): x is FloatArray {
+  return x instanceof Float32Array || x instanceof Float64Array;
 }
 
 /** Population standard deviation of x[0 .. n). */
@@ -145,7 +161,7 @@ export function emptyDerivativeCounts(): DerivativeCounts {
  *   dead unit  g == 0 for every r
  * `deadMask[j]` is set to 1 for dead units and 0 otherwise (length >= units). `zerosPerUnit`
  * is scratch of length >= units. NaN derivatives count as neither zero nor saturated. One
- * row-major pass, no allocation.
+ * row-major pass, no allocation; a kernel with `derivativeCounts` counts the same in its memory.
  */
 export function derivativeCounts(
   d: Numeric,
@@ -156,7 +172,16 @@ export function derivativeCounts(
   deadMask: Uint8Array,
   zerosPerUnit: Int32Array,
   out: DerivativeCounts = emptyDerivativeCounts(),
+  kernels: Kernels | null = null,
 ): DerivativeCounts {
+  out.pairs = rows * units;
+  if (rows > 0 && units > 0 && kernels?.derivativeCounts !== undefined && isFloatArray(d) &&
+    kernels.derivativeCounts(d, rows, units, widthFactor, threshold, deadMask, DCOUNTS)) {
+    out.zeroPairs = DCOUNTS[0];
+    out.saturatedPairs = DCOUNTS[1];
+    out.deadUnits = DCOUNTS[2];
+    return out;
+  }
   const cols = units * widthFactor;
   let zeroPairs = 0;
   let saturatedPairs = 0;

@@ -45,7 +45,7 @@ export function remedyProbeFields(mlp: MLP, i: number, rows: number, st: Stats, 
   if (i >= mlp.depth) return;
   const l = mlp.layers[i];
   if (l.norm !== null) {
-    stats(l.n, rows * l.fanOut, st);
+    stats(l.n, rows * l.fanOut, st, mlp.kernels);
     rec.normMean = st.mean;
     rec.normStd = st.std;
   }

@@ -40,6 +40,9 @@ export const wasmVariantPath = (v: WasmVariant): string => fileURLToPath(new URL
 interface GemmExports extends SharedExports {
   staticEnd(): number;
   gemmScratchBytes(): number;
+  shiftedSums(x: number, n: number, out: number): void;
+  binCounts(x: number, n: number, edges: number, bins: number, symlog: number, invWidth: number, side: number, minExp: number, perDecade: number, counts: number): void;
+  derivativeCounts(d: number, rows: number, units: number, widthFactor: number, threshold: number, mask: number, zeros: number, out: number): void;
 }
 
 // The few WebAssembly JS-API members used here, typed locally: the project's lib is ES2022
@@ -60,6 +63,8 @@ const BASE = PAGE;
 const ALIGN = 64;
 /** k up to which any a operand of the largest buffer's size fits the packing area (see allocArena). */
 const PACK_SLACK_K = 4096;
+/** Least staging a memory gets: a reducer's edges and counts (256 bins), or 3,000 units' derivative counts. */
+const STAGING_MIN_BYTES = 16384;
 /** wasm32 memories stop at 4 GiB (65536 pages). */
 const MAX_PAGES = 65536;
 
@@ -88,6 +93,10 @@ interface Arena {
   readonly team: ThreadTeam | null;
   readonly id: number;
   readonly f32: Float32Array;
+  /** The same memory as float64, int32 and bytes (a reducer's small inputs and outputs, in staging). */
+  readonly f64: Float64Array;
+  readonly i32: Int32Array;
+  readonly u8: Uint8Array;
   readonly scratch: number;
   /** Byte offset and capacity (floats) of the area foreign input operands are copied into. */
   readonly staging: number;
@@ -117,6 +126,10 @@ export interface WasmKernels extends Kernels {
   ): boolean;
   /** value[i] -= lr * (grad[i] + weightDecay * value[i]), the sgd optimizer's update, in doubles. */
   sgdStep(value: FloatArray, grad: FloatArray, lr: number, weightDecay: number): boolean;
+  /** The reducers of the metrics pass (REDUCERS), always there. */
+  shiftedSums: NonNullable<Kernels['shiftedSums']>;
+  binCounts: NonNullable<Kernels['binCounts']>;
+  derivativeCounts: NonNullable<Kernels['derivativeCounts']>;
   /** True when every array is float32 and lies in one memory of this kernel (the WASM path). */
   owns(...arrays: FloatArray[]): boolean;
   /**
@@ -290,8 +303,9 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       largest = Math.max(largest, n);
     }
     const staging = off;
-    // Room for two staged inputs the size of the largest buffer (e.g. a batch and a probe).
-    const stagingFloats = 2 * alignUp(largest, ALIGN / 4);
+    // Room for two staged inputs the size of the largest buffer (e.g. a batch and a probe), and
+    // at least STAGING_MIN_BYTES for a reducer's inputs and outputs (REDUCERS).
+    const stagingFloats = Math.max(2 * alignUp(largest, ALIGN / 4), STAGING_MIN_BYTES / 4);
     off += stagingFloats * 4;
     // With threads, room for one packed a operand as large as the largest buffer: an a [m, k]
     // packs to ceil(m / 4) * 4 * k floats, so 3 rows of slack for k up to PACK_SLACK_K.
@@ -318,7 +332,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     }
     const buffer = memory.buffer;
     const f32 = new Float32Array(buffer);
-    arenas.set(buffer, { ex, team: threads > 1 ? team : null, id, f32, scratch, staging, stagingFloats, pack, packBytes });
+    const views = { f64: new Float64Array(buffer), i32: new Int32Array(buffer), u8: new Uint8Array(buffer) };
+    arenas.set(buffer, { ex, team: threads > 1 ? team : null, id, f32, ...views, scratch, staging, stagingFloats, pack, packBytes });
     if (team !== null && threads > 1) released.register(buffer, { team, id });
     return sizes.map((n, i) => new Float32Array(buffer, offsets[i], n));
   }
@@ -427,6 +442,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       return true;
     },
 
+    ...REDUCERS,
+
     owns(...arrays) {
       const ar = arrays.length > 0 ? arenaOf(arrays[0]) : undefined;
       return ar !== undefined && arrays.every((x) => arenaOf(x) === ar);
@@ -441,6 +458,66 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   };
   return kernels;
 }
+
+/**
+ * The arena holding float32 x (its first n elements, n >= 1) whose staging area has room for
+ * `ioBytes` of a reducer's inputs and outputs; undefined when the TypeScript loop must run.
+ * Staging is free between kernel calls: only a product stages its inputs, and it is done.
+ */
+function reduceArena(x: FloatArray, n: number, ioBytes: number): Arena | undefined {
+  const ar = x instanceof Float32Array ? arenas.get(x.buffer) : undefined;
+  if (ar === undefined || !(Number.isInteger(n) && n >= 1 && n <= x.length) || ioBytes > ar.stagingFloats * 4) return undefined;
+  return ar;
+}
+
+/** Copies of the counts assembly/reducers.ts binCounts keeps (its COPIES). */
+const BIN_COPIES = 4;
+
+/** The reducers of the metrics pass (Kernels.shiftedSums, binCounts, derivativeCounts), on the calling thread. */
+const REDUCERS: Required<Pick<Kernels, 'shiftedSums' | 'binCounts' | 'derivativeCounts'>> = {
+  shiftedSums(x, n, out) {
+    const ar = reduceArena(x, n, 24);
+    if (ar === undefined) return false;
+    ar.ex.shiftedSums(x.byteOffset, n, ar.staging);
+    const o = ar.staging / 8;
+    out[0] = ar.f64[o];
+    out[1] = ar.f64[o + 1];
+    out[2] = ar.f64[o + 2];
+    return true;
+  },
+
+  binCounts(x, n, bins, out) {
+    const e = bins.edges;
+    const nb = e.length - 1;
+    // edges (f64), then BIN_COPIES copies of the counts (i32: nb + 3 each)
+    const countsAt = alignUp(e.length * 8, ALIGN);
+    const ar = reduceArena(x, n, countsAt + BIN_COPIES * (nb + 3) * 4);
+    if (ar === undefined || nb < 1 || out.length < nb + 3) return false;
+    const o = ar.staging;
+    ar.f64.set(e, o / 8);
+    ar.i32.fill(0, (o + countsAt) / 4, (o + countsAt) / 4 + BIN_COPIES * (nb + 3));
+    const symlog = bins.kind === 'symlog' ? 1 : 0;
+    ar.ex.binCounts(x.byteOffset, n, o, nb, symlog, bins.invWidth, bins.side, bins.minExp, bins.perDecade, o + countsAt);
+    out.set(ar.i32.subarray((o + countsAt) / 4, (o + countsAt) / 4 + nb + 3));
+    return true;
+  },
+
+  derivativeCounts(d, rows, units, widthFactor, threshold, deadMask, out) {
+    if (!(Number.isInteger(rows) && rows >= 1 && Number.isInteger(units) && units >= 1 && Number.isInteger(widthFactor) && widthFactor >= 1)) return false;
+    // zeros per unit (i32), the counts (i32: 3), then the mask (bytes)
+    const outAt = alignUp(units * 4, 16);
+    const maskAt = outAt + 16;
+    const ar = reduceArena(d, rows * units * widthFactor, maskAt + units);
+    if (ar === undefined || deadMask.length < units) return false;
+    const o = ar.staging;
+    ar.ex.derivativeCounts(d.byteOffset, rows, units, widthFactor, threshold, o + maskAt, o, o + outAt);
+    out[0] = ar.i32[(o + outAt) / 4];
+    out[1] = ar.i32[(o + outAt) / 4 + 1];
+    out[2] = ar.i32[(o + outAt) / 4 + 2];
+    deadMask.set(ar.u8.subarray(o + maskAt, o + maskAt + units));
+    return true;
+  },
+};
 
 /** The one numeric parameter the fused activations take (leaky_relu's and elu's alpha), default filled. */
 function alphaOf(name: ActivationName, p: ParamValues): number {

@@ -43,4 +43,34 @@ export interface Kernels {
   activationBackward?(name: string, p: Readonly<Record<string, number | boolean>>, z: FloatArray, a: FloatArray, da: FloatArray, dz: FloatArray, n: number): boolean;
   /** value -= lr (grad + weightDecay value), bit-identical to the sgd optimizer's loop. */
   sgdStep?(value: FloatArray, grad: FloatArray, lr: number, weightDecay: number): boolean;
+  /**
+   * Optional reducers of the metrics pass (src/metrics/reducers.ts and histogram.ts hold the
+   * TypeScript loops they replace), each with the bits of that loop; false when it does not
+   * apply (float64, x outside the kernel's memory), having done nothing.
+   * Around K = x[0], n >= 1: out[0] = sum (x - K), out[1] = sum (x - K)^2 (both in index
+   * order), out[2] = max |x| (NaN once a NaN is seen).
+   */
+  shiftedSums?(x: FloatArray, n: number, out: Float64Array): boolean;
+  /** The histogram of x[0 .. n) over `bins`: out[0 .. bins) the counts, then under, over, NaN. */
+  binCounts?(x: FloatArray, n: number, bins: BinLayout, out: Int32Array): boolean;
+  /**
+   * Over d [rows, units * widthFactor], g = max |d| of a unit's columns in a row: out[0] = pairs
+   * with g == 0, out[1] = pairs with g < threshold, out[2] = units with g == 0 on every row,
+   * whose deadMask[j] is set to 1 (the others' to 0).
+   */
+  derivativeCounts?(d: FloatArray, rows: number, units: number, widthFactor: number, threshold: number, deadMask: Uint8Array, out: Int32Array): boolean;
+}
+
+/**
+ * Histogram bins as a kernel reads them (the metrics' BinSpec has this shape): strictly
+ * increasing edges, bins + 1 of them; a linear layout's bin width is 1 / invWidth, a symmetric
+ * log one has `perDecade` bins a decade from 10^minExp out on each side of the zero bin `side`.
+ */
+export interface BinLayout {
+  readonly kind: 'linear' | 'symlog';
+  readonly edges: readonly number[];
+  readonly invWidth: number;
+  readonly side: number;
+  readonly minExp: number;
+  readonly perDecade: number;
 }
