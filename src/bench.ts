@@ -158,11 +158,14 @@ async function overheadBench(rounds: number): Promise<string> {
       }
     }
     const over = (xs: Record<string, number[]>, t: number): string => fmt(100 * (median(xs[`on ${t}`]) / median(xs[`off ${t}`]) - 1));
+    // Each round's on / off: the two runs of a round are minutes closer than the medians' runs,
+    // so a slow spell of a shared machine (another tenant on the core's sibling) hits both.
+    const paired = (t: number): string => fmt(100 * (median(times[`on ${t}`].map((v, r) => v / times[`off ${t}`][r])) - 1));
     const on = configs['on 1'];
     const lines = [`run: spirals, 10 x 128 tanh, batch 128, 1000 steps, probe ${on.metrics.probe}, every ${on.metrics.every}, histograms every ${on.metrics.histogramsEvery}`];
     for (const t of [1, 2]) {
       const m = (xs: Record<string, number[]>, k: string): string => fmt(median(xs[`${k} ${t}`]));
-      lines.push(`--threads ${t}: wall: metrics off ${m(times, 'off')} ms, on ${m(times, 'on')} ms, overhead ${over(times, t)}%; ` +
+      lines.push(`--threads ${t}: wall: metrics off ${m(times, 'off')} ms, on ${m(times, 'on')} ms, overhead ${over(times, t)}% (paired by round: ${paired(t)}%); ` +
         `on idle cores (estimate): off ${m(idle, 'off')} ms, on ${m(idle, 'on')} ms, overhead ${over(idle, t)}%; ` +
         `process CPU time: off ${m(cpu, 'off')} ms, on ${m(cpu, 'on')} ms, overhead ${over(cpu, t)}%`);
     }
