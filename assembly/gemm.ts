@@ -380,12 +380,22 @@ export function packedBytes(m: i32, k: i32): usize {
  * gemm sums it (slab by slab, p ascending), so the bias gradient has the same bits.
  */
 export function packWholeA(op: i32, A: usize, lda: i32, m: i32, k: i32, colSum: usize, dst: usize): void {
-  if (colSum != 0) memory.fill(colSum, 0, <usize>m * 4);
+  packRangeA(op, A, lda, m, k, 0, m, colSum, dst);
+}
+
+/**
+ * Rows [i0, i1) of packWholeA's work (i0 a multiple of MR; i1 too, or m): those rows' panels of
+ * every slab, at the places packWholeA puts them, and their colSum. Threads packing disjoint
+ * ranges build the same packed a, with the same bits, as one packWholeA.
+ */
+export function packRangeA(op: i32, A: usize, lda: i32, m: i32, k: i32, i0: i32, i1: i32, colSum: usize, dst: usize): void {
+  const rows = i1 - i0;
+  if (colSum != 0) memory.fill(colSum + <usize>i0 * 4, 0, <usize>rows * 4);
   for (let pc = 0; pc < k; pc += KC) {
     const kc = min(KC, k - pc);
-    const d = dst + packedOffset(m, pc, 0, kc);
-    if (op == 2) packColsA(A, lda, 0, m, pc, kc, d, colSum);
-    else packRowsA(A, lda, 0, m, pc, kc, d);
+    const d = dst + packedOffset(m, pc, i0, kc);
+    if (op == 2) packColsA(A, lda, i0, rows, pc, kc, d, colSum);
+    else packRowsA(A, lda, i0, rows, pc, kc, d);
   }
 }
 

@@ -60,6 +60,7 @@ const OP_SGD = 4;
 const OP_ATTACH = 5;
 const OP_DETACH = 6;
 const OP_EXIT = 7;
+const OP_PACK = 8;
 
 /** Register tile of assembly/gemm.ts: panels of C are cut at multiples of these. */
 const MR = 4;
@@ -76,6 +77,12 @@ const NR = 8;
 export const CHUNK_MIN_MACS = 1 << 17;
 export const CHUNK_MIN_ELEMENTS = 1 << 15;
 export const CHUNK_MIN_COSTLY_ELEMENTS = 1 << 11;
+/**
+ * The least of a whole packed a (packWholeA, elements of a) a thread packs: packing runs at
+ * ~0.5 ns an element and a job costs a few microseconds, so an a of 2^14 elements and more
+ * (a batch of 128 at width 128) is packed by the threads together, rows split between them.
+ */
+export const CHUNK_MIN_PACK = 1 << 13;
 /**
  * Past two chunks, a call gets one more only per CHUNK_GRAIN minima of work (2^20 multiply-adds,
  * ~50 us): a chunk costs ~1-2 us of claiming, calling and packing its own operand, so the
@@ -113,6 +120,8 @@ export interface TeamTuning {
   readonly chunksPerThread?: number;
   /** Pack a once for all panels of a product cut by columns (default true); false: each panel packs it. */
   readonly sharedPack?: boolean;
+  /** The least elements of a shared packed a a thread packs (default CHUNK_MIN_PACK); Infinity: the caller packs it alone. */
+  readonly chunkMinPack?: number;
   /** Spin budget in microseconds (default SPIN_US); 0: always sleep at once. */
   readonly spinUs?: number;
   /** Count each thread's compute and waiting time (profile()); off by default. */
@@ -141,6 +150,7 @@ export interface SharedExports {
   gemmBlock(op: number, A: number, lda: number, B: number, ldb: number, bias: number, C: number, ldc: number,
     m: number, n: number, k: number, colSum: number, scratch: number, packedA: number): void;
   packWholeA(op: number, A: number, lda: number, m: number, k: number, colSum: number, dst: number): void;
+  packRangeA(op: number, A: number, lda: number, m: number, k: number, i0: number, i1: number, colSum: number, dst: number): void;
   packedBytes(m: number, k: number): number;
   activationForward(kind: number, z: number, a: number, n: number, alpha: number): void;
   activationBackward(kind: number, z: number, a: number, da: number, dz: number, n: number, alpha: number): void;
@@ -192,6 +202,7 @@ export class ThreadTeam {
   private readonly chunkMinCostlyElements: number;
   private readonly chunkGrain: number;
   private readonly sharedPack: boolean;
+  private readonly chunkMinPack: number;
   /** Spin budget (ms) and this thread's current one (see SPIN_US). */
   private readonly spinMax: number;
   private spinNow: number;
@@ -210,6 +221,7 @@ export class ThreadTeam {
     this.chunkMinCostlyElements = tuning.chunkMinCostlyElements ?? CHUNK_MIN_COSTLY_ELEMENTS;
     this.chunkGrain = tuning.chunkGrain ?? CHUNK_GRAIN;
     this.sharedPack = tuning.sharedPack ?? true;
+    this.chunkMinPack = tuning.chunkMinPack ?? CHUNK_MIN_PACK;
     this.spinMax = (tuning.spinUs ?? SPIN_US) / 1000;
     this.spinNow = this.spinMax;
     this.profiling = tuning.profile === true;
@@ -281,7 +293,7 @@ export class ThreadTeam {
     const bTrans = op === GEMM_ABT;
     let packed = 0;
     if (this.sharedPack && byColumns && k > 0 && ex.packedBytes(m, k) <= packBytes) {
-      ex.packWholeA(op, A, lda, m, k, colSum, pack);
+      this.packA(ex, arena, op, A, lda, m, k, colSum, pack);
       packed = pack;
     }
     for (let c = 0; c < chunks; c++) {
@@ -302,6 +314,22 @@ export class ThreadTeam {
       }
     }
     this.run(ex, OP_GEMM, arena, chunks);
+  }
+
+  /**
+   * Packs the whole a of a product cut by columns (packWholeA) at `pack`, with the bias
+   * gradient colSum when given: split by rows of a (multiples of MR) between the threads when
+   * large enough; each row's panels and colSum are packed and summed as by one thread.
+   */
+  private packA(ex: SharedExports, arena: number, op: number, A: number, lda: number, m: number, k: number, colSum: number, pack: number): void {
+    const panels = Math.ceil(m / MR);
+    const chunks = this.chunkCount(m * k, this.chunkMinPack, Math.min(panels, this.threads));
+    if (chunks < 2) return ex.packWholeA(op, A, lda, m, k, colSum, pack);
+    for (let c = 0; c < chunks; c++) {
+      const [u0, u1] = range(panels, chunks, c);
+      this.setArgs(c, op, A, lda, m, k, Math.min(m, u0 * MR), Math.min(m, u1 * MR), colSum, pack);
+    }
+    this.run(ex, OP_PACK, arena, chunks);
   }
 
   /** a = f(z) over n elements (activationForward), cut into ranges; `costly`: an exp or a division an element. */
@@ -423,6 +451,7 @@ export class ThreadTeam {
     if (op === OP_GEMM) ex.gemmBlock(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13));
     else if (op === OP_FORWARD) ex.activationForward(a(0), a(1), a(2), a(3), a(4));
     else if (op === OP_BACKWARD) ex.activationBackward(a(0), a(1), a(2), a(3), a(4), a(5), a(6));
+    else if (op === OP_PACK) ex.packRangeA(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
     else ex.sgdStep(a(0), a(1), a(2), a(3), a(4));
   }
 

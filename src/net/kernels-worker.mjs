@@ -34,6 +34,7 @@ const OP_SGD = 4;
 const OP_ATTACH = 5;
 const OP_DETACH = 6;
 const OP_EXIT = 7;
+const OP_PACK = 8;
 
 const { control, module, port, index, scratchBytes } = workerData;
 const i32 = new Int32Array(control);
@@ -74,6 +75,8 @@ function runChunk(op, ex, c) {
     ex.activationBackward(a(0), a(1), a(2), a(3), a(4), a(5), a(6));
   } else if (op === OP_SGD) {
     ex.sgdStep(a(0), a(1), a(2), a(3), a(4));
+  } else if (op === OP_PACK) {
+    ex.packRangeA(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
   }
 }
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWasm, wasmStale } from '../../scripts/build-wasm.mjs';
 import { activationParams } from '../../src/net/activations.js';
-import { CHUNK_MIN_COSTLY_ELEMENTS, CHUNK_MIN_ELEMENTS, CHUNK_MIN_MACS, CHUNKS_PER_THREAD, threadedJobs } from '../../src/net/kernels-threads.js';
+import { CHUNK_MIN_COSTLY_ELEMENTS, CHUNK_MIN_ELEMENTS, CHUNK_MIN_MACS, CHUNK_MIN_PACK, CHUNKS_PER_THREAD, threadedJobs } from '../../src/net/kernels-threads.js';
 import { createWasmKernels, resetWasmModule, WASM_ACTIVATION_KINDS, type WasmKernels } from '../../src/net/kernels-wasm.js';
 import { createRng } from '../../src/net/rng.js';
 import type { FloatArray } from '../../src/net/tensor.js';
@@ -18,13 +18,14 @@ beforeAll(async () => {
     await buildWasm({ quiet: true });
     resetWasmModule();
   }
-  const make = (threads: number, helpersOnly = false, sharedPack = true): WasmKernels => {
-    const k = createWasmKernels({ threads, tuning: { helpersOnly, sharedPack } });
+  const make = (threads: number, helpersOnly = false, sharedPack = true, chunkMinPack?: number): WasmKernels => {
+    const k = createWasmKernels({ threads, tuning: { helpersOnly, sharedPack, chunkMinPack } });
     if (k === null) throw new Error('could not load build/gemm*.wasm');
     return k;
   };
   one = make(1);
-  teams = [['2 threads', make(2)], ['3 threads', make(3)], ['2 threads, helpers only', make(2, true)], ['2 threads, a packed per panel', make(2, false, false)]];
+  teams = [['2 threads', make(2)], ['3 threads', make(3)], ['2 threads, helpers only', make(2, true)], ['2 threads, a packed per panel', make(2, false, false)],
+    ['2 threads, a packed by the caller alone', make(2, false, true, Infinity)]];
 });
 
 const bits = (a: FloatArray): Uint32Array => new Uint32Array(Float32Array.from(a).buffer);
@@ -67,6 +68,8 @@ const SPLIT_SIZES: [number, number, number][] = [
   [517, 33, 300],
   [64, 1030, 520],
   [1024, 10, 256],
+  // columns cut, and the shared packing of a cut by rows with a partial last panel (66 = 16 * 4 + 2)
+  [66, 1030, 300],
 ];
 
 describe.each(['gemmABt', 'gemmAB', 'gemmAtB'] as const)('%s on several threads', (p) => {
@@ -186,10 +189,13 @@ describe('the thread profile', () => {
     const p = k2.threadProfile(true);
     expect(p).not.toBeNull();
     const [caller, helper] = p!;
-    expect(caller.jobs).toBe(10);
+    // Two jobs a product: packing a (128 x 256 = 2^15 elements, cut in 2 by rows), then the
+    // columns.
+    expect(m * k).toBeGreaterThanOrEqual(2 * CHUNK_MIN_PACK);
+    expect(caller.jobs).toBe(20);
     expect(caller.aloneCalls).toBe(1);
     // 128 x 512 x 256 = 2^24 multiply-adds: CHUNK_GRAIN caps nothing, so 2 * CHUNKS_PER_THREAD chunks a job.
-    expect(caller.chunks + helper.chunks).toBe(10 * 2 * CHUNKS_PER_THREAD);
+    expect(caller.chunks + helper.chunks).toBe(10 * (2 + 2 * CHUNKS_PER_THREAD));
     expect(k2.threadProfile()![0].jobs).toBe(0);
   });
 });
