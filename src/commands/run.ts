@@ -7,11 +7,10 @@ import { resolve } from 'node:path';
 import * as msg from '../messages.js';
 import { MAX_THREADS } from '../net/kernels-threads.js';
 import { OutputError } from '../results/write.js';
-import { cellCost } from '../shard/partition.js';
 import { planShards } from '../shard/plan.js';
 import { parseShard, ShardSpecError, type Shard } from '../shard/spec.js';
 import { LockError } from '../train/lock.js';
-import { InputError, prepare, runPrepared, type PreparedCell, type PreparedExperiment, type ShardRun } from '../train/run.js';
+import { InputError, cellCostOf, prepare, runPrepared, type PreparedExperiment, type ShardRun } from '../train/run.js';
 import type { BesideRun } from '../watch/command.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE_CLOSED, type ExitCode, type Io } from './io.js';
 
@@ -63,24 +62,10 @@ function flagOverrides(o: RunCommandOptions): { sets: string[] } | { error: stri
   return { sets };
 }
 
-/** The relative cost of training a cell (src/shard/partition.ts): shards balance it, workers take the costliest first. */
-function costOf(pc: PreparedCell): number {
-  const m = pc.cell.config.model;
-  return cellCost({
-    inputDim: pc.data.inputDim,
-    outputDim: pc.data.outputDim,
-    depth: m.depth,
-    width: m.width,
-    activation: m.activation.name,
-    steps: pc.steps,
-    batch: Math.min(pc.cell.config.train.batchSize, pc.data.nTrain),
-  });
-}
-
 /** Each experiment's cells in shards of about equal cost. */
 function shardRun(shard: Shard, experiments: readonly PreparedExperiment[]): ShardRun {
   const plans = new Map(experiments.map((exp) => {
-    const cells = exp.cells.map((pc) => ({ id: pc.cell.id, overrides: pc.cell.overrides, configHash: pc.hash, cost: costOf(pc) }));
+    const cells = exp.cells.map((pc) => ({ id: pc.cell.id, overrides: pc.cell.overrides, configHash: pc.hash, cost: cellCostOf(pc) }));
     return [exp.config.name, planShards(cells, shard.count)] as const;
   }));
   return { shard, plans };
@@ -125,7 +110,7 @@ async function trainAndReport(o: RunCommandOptions, io: Io, experiments: Prepare
   try {
     result = await runPrepared(experiments, {
       out: o.out, set: sets, quiet: o.quiet, reports: o.report, log: io.log, warn: (line) => io.fail([line]),
-      workers: o.workers, shard: shard === null ? null : shardRun(shard, experiments), resume: o.resume, abort: abort.signal, cost: costOf,
+      workers: o.workers, shard: shard === null ? null : shardRun(shard, experiments), resume: o.resume, abort: abort.signal,
       onCellWritten: async (cellDir, log) => {
         const { writeReports } = await import('../report/write.js');
         await writeReports({ cells: [cellDir], experiments: [] }, (dir, err) => log(msg.reportFailed(dir, err)));

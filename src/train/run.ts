@@ -34,6 +34,7 @@ import { checkWeightsFile } from '../net/safetensors.js';
 import { loadCellData, totalSteps, type Progress } from './trainer.js';
 import { ProgressLine } from './progress.js';
 import { outputProblem } from '../results/place.js';
+import { cellCost } from '../shard/partition.js';
 import { CellError, InlineExecutor, WorkerPool, type Executor } from './pool.js';
 import type { ActivationName } from '../net/activations.js';
 
@@ -63,8 +64,22 @@ export interface RunOptions {
    * Without it the folder is listed in the result instead.
    */
   readonly onCellWritten?: (cellDir: string, log: (line: string) => void) => Promise<void>;
-  /** The relative cost of training a cell: with several workers the costliest start first. */
+  /** The relative cost of training a cell: with several workers the costliest start first (default cellCostOf). */
   readonly cost?: (cell: PreparedCell) => number;
+}
+
+/** The relative cost of training a cell (src/shard/partition.ts): shards balance it, workers take the costliest first. */
+export function cellCostOf(pc: PreparedCell): number {
+  const m = pc.cell.config.model;
+  return cellCost({
+    inputDim: pc.data.inputDim,
+    outputDim: pc.data.outputDim,
+    depth: m.depth,
+    width: m.width,
+    activation: m.activation.name,
+    steps: pc.steps,
+    batch: Math.min(pc.cell.config.train.batchSize, pc.data.nTrain),
+  });
 }
 
 /** Shard `shard` of each experiment's plan. */
@@ -406,8 +421,8 @@ class RunSession {
     // `workers` runners pull cells, so at most that many train at once: in order on one, the
     // costliest first on several (so the run does not end waiting on one long cell).
     const queue = todo.map((_, i) => i);
-    const cost = this.opts.cost;
-    if (this.workers > 1 && cost !== undefined) {
+    const cost = this.opts.cost ?? cellCostOf;
+    if (this.workers > 1) {
       const costs = todo.map(cost);
       queue.sort((a, b) => costs[b] - costs[a] || a - b);
     }
