@@ -22,6 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { prepare, runPrepared } from '../src/train/run.js';
+import { workerEntry } from '../src/train/worker-bundle.js';
 import { callerTid, readThreadTimes, threadTimesSince } from './sched.js';
 import { median } from './w1.js';
 
@@ -179,6 +180,11 @@ export async function runSweepBench(opts: { rounds?: number; reports?: boolean; 
 const s = (ms: number): string => (ms / 1000).toFixed(2);
 
 /** The speed-up and where --workers 2 loses against a perfect 2x, as text. */
+/** Where the pool's workers start from: the bundle, or (stale or missing) the sources through tsx, ~0.3 s slower a worker. */
+function workerStart(): string {
+  return workerEntry().pathname.endsWith('/worker.mjs') ? 'the bundle (build/train/worker.mjs)' : 'the sources through tsx (the bundle is stale or missing: npm run build)';
+}
+
 export function formatSweep({ one, two, ratios, idleRatios }: SweepResult): string {
   const ideal = one.wall / 2;
   const lost = two.wall - ideal;
@@ -191,7 +197,7 @@ export function formatSweep({ one, two, ratios, idleRatios }: SweepResult): stri
     `  the rest: worker start-up, a second isolate's JIT warm-up, cells slower side by side); CPU alone bounds the speed-up to ${(2 * one.cpu / two.cpu).toFixed(2)}x`,
     `where --workers 2 spends its ${s(two.wall)} s beyond the ideal ${s(ideal)} s (${s(lost)} s, ${pct(lost)} of its wall time):`,
     `  cells run slower two at a time: sum of cell times ${s(one.cells)} s -> ${s(two.cells)} s, ${s(slower)} s of wall`,
-    `  worker start-up (before each worker's first cell): ${s(two.startup / 2)} s of wall`,
+    `  worker start-up (before each worker's first cell): ${s(two.startup / 2)} s of wall; workers start from ${workerStart()}`,
     `  hand-offs between cells: ${s(two.handoff / 2)} s of wall`,
     `  tail (a worker idle while the other finishes): ${s(two.tail / 2)} s of wall`,
     `  less what --workers 1 spends outside its cells (index writes, scheduling): -${s((one.wall - one.cells) / 2)} s`,

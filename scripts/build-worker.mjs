@@ -3,9 +3,10 @@
 // module, build/train/worker.mjs, so a worker of `gradflow run --workers N` starts without
 // compiling TypeScript (src/train/worker-bundle.ts says when it is used). Beside it:
 // kernels-worker.mjs (the threaded kernel's helper, found next to the module that starts it) and
-// worker-inputs.json, every file the bundle was built from with its size and mtime, by which the
-// pool tells a fresh bundle from a stale one. Run by `npm run build` and `prepare` (`npm ci`).
-import { copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+// worker-inputs.json, every file the bundle was built from with its size, mtime and SHA-256, by
+// which the pool tells a fresh bundle from a stale one. Run by `npm run build` and `prepare` (`npm ci`).
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -27,10 +28,10 @@ export async function buildWorker() {
   });
   copyFileSync(join(root, 'src', 'net', 'kernels-worker.mjs'), join(out, 'kernels-worker.mjs'));
   const inputs = [...Object.keys(result.metafile.inputs).map((p) => resolve(root, p)), join(root, 'src', 'net', 'kernels-worker.mjs')];
-  // [path relative to the repository, size, mtimeMs]: the format src/train/worker-bundle.ts reads.
+  // [path relative to the repository, size, mtimeMs, sha256 hex]: the format src/train/worker-bundle.ts reads.
   const list = inputs.map((p) => {
     const st = statSync(p);
-    return [relative(root, p).split('\\').join('/'), st.size, st.mtimeMs];
+    return [relative(root, p).split('\\').join('/'), st.size, st.mtimeMs, createHash('sha256').update(readFileSync(p)).digest('hex')];
   });
   writeFileSync(join(out, 'worker-inputs.json'), `${JSON.stringify({ inputs: list })}\n`);
   return { file: join(out, 'worker.mjs'), inputs: inputs.length };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,7 +19,7 @@ function fakeBuild(): { root: string; dir: string } {
   writeFileSync(join(dir, 'kernels-worker.mjs'), '// helper\n');
   const inputs = ['a.ts', 'b.ts'].map((p) => {
     const st = statSync(join(root, p));
-    return [p, st.size, st.mtimeMs];
+    return [p, st.size, st.mtimeMs, createHash('sha256').update(readFileSync(join(root, p))).digest('hex')];
   });
   writeFileSync(join(dir, 'worker-inputs.json'), JSON.stringify({ inputs }));
   return { root, dir };
@@ -30,13 +31,28 @@ describe('the worker bundle', () => {
     expect(bundleIsFresh(dir, root)).toBe(true);
   });
 
-  it('is stale once a source is edited, touched or gone, without the helper beside it, or without its list', () => {
+  it('stays fresh when a source is touched or written back unchanged (a checkout moves mtimes)', () => {
+    const touched = fakeBuild();
+    utimesSync(join(touched.root, 'b.ts'), new Date(), new Date(Date.now() + 5000));
+    expect(bundleIsFresh(touched.dir, touched.root)).toBe(true);
+    writeFileSync(join(touched.root, 'a.ts'), 'export const a = 1;\n');
+    expect(bundleIsFresh(touched.dir, touched.root)).toBe(true);
+  });
+
+  it('is stale once a source is edited (even to the same size, mtime moved) or gone, without the helper beside it, or without its list', () => {
     const edited = fakeBuild();
     writeFileSync(join(edited.root, 'a.ts'), 'export const a = 10;\n');
     expect(bundleIsFresh(edited.dir, edited.root)).toBe(false);
-    const touched = fakeBuild();
-    utimesSync(join(touched.root, 'b.ts'), new Date(), new Date(Date.now() + 5000));
-    expect(bundleIsFresh(touched.dir, touched.root)).toBe(false);
+    const sameSize = fakeBuild();
+    writeFileSync(join(sameSize.root, 'b.ts'), 'export const b = 3;\n');
+    utimesSync(join(sameSize.root, 'b.ts'), new Date(), new Date(Date.now() + 5000));
+    expect(bundleIsFresh(sameSize.dir, sameSize.root)).toBe(false);
+    // An old list without hashes: a moved mtime means stale.
+    const old = fakeBuild();
+    const list = JSON.parse(readFileSync(join(old.dir, 'worker-inputs.json'), 'utf8')) as { inputs: unknown[][] };
+    writeFileSync(join(old.dir, 'worker-inputs.json'), JSON.stringify({ inputs: list.inputs.map((i) => i.slice(0, 3)) }));
+    utimesSync(join(old.root, 'b.ts'), new Date(), new Date(Date.now() + 5000));
+    expect(bundleIsFresh(old.dir, old.root)).toBe(false);
     const gone = fakeBuild();
     rmSync(join(gone.root, 'a.ts'));
     expect(bundleIsFresh(gone.dir, gone.root)).toBe(false);
