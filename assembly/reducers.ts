@@ -35,74 +35,54 @@ export function shiftedSums(x: usize, n: i32, out: usize): void {
   store<f64>(out, m, 16);
 }
 
-/** Copies of the counts binCounts keeps, element i going to copy i % COPIES (see there). */
-// @ts-ignore: decorator
-@inline const COPIES: i32 = 4;
-
-/**
- * The bin of v: -1 under, -2 over, -3 NaN, else the i with edges[i] <= v < edges[i + 1] (the
- * last bin closed). The estimate (floor((v - lo) * invWidth), or from log10 |v| for symmetric
- * log bins) is settled against the edges, so only its speed depends on it: the log10 is a cheap
- * one from the exponent bits (within 0.03 decades).
- */
-// @ts-ignore: decorator
-@inline function binOf(v: f64, edges: usize, top: i32, lo: f64, hi: f64, symlog: i32, invWidth: f64, side: i32, small: f64, minExp: f64, perDecade: f64): i32 {
-  if (!(v >= lo && v <= hi)) return v < lo ? -1 : v > hi ? -2 : -3;
-  let i: i32;
-  if (symlog == 0) {
-    i = <i32>Math.floor((v - lo) * invWidth);
-  } else {
-    const av = abs<f64>(v);
-    const bits = reinterpret<u64>(av);
-    const e = <f64>(<i32>(bits >> 52) - 1023);
-    const mant = reinterpret<f64>((bits & 0x000fffffffffffff) | 0x3ff0000000000000);
-    const k = <i32>Math.floor(((e + mant - 1.0) * LOG10_2 - minExp) * perDecade);
-    // Selects, not branches: the sign of a gradient is a coin toss.
-    i = select<i32>(select<i32>(side + 1 + k, side - 1 - k, v > 0), side, av >= small);
-  }
-  if (i < 0) i = 0;
-  if (i > top) i = top;
-  while (i > 0 && v < load<f64>(edges + (<usize>i << 3))) i--;
-  while (i < top && v >= load<f64>(edges + (<usize>(i + 1) << 3))) i++;
-  return i;
-}
-
 /**
  * Adds the histogram of x[0 .. n) to counts (i32: bins, then under, over, NaN). edges: f64,
- * bins + 1 of them, strictly increasing; symlog 0: linear bins (invWidth = 1 / bin width),
- * 1: symmetric log bins, `perDecade` a decade from 10^minExp out on each side of the zero bin
- * `side`. counts must have room for COPIES * (bins + 3) i32, zeroed: runs of values in one bin
- * (a saturated layer) would otherwise chain every increment through one memory word.
+ * bins + 1 of them, strictly increasing; symlog 0: linear bins (invWidth = 1 / bin width), the
+ * estimate floor((v - lo) * invWidth); 1: symmetric log bins, `perDecade` a decade from
+ * 10^minExp out on each side of the zero bin `side`, the estimate from log10 |v| (a cheap one
+ * from the exponent bits, within 0.03 decades). The estimate is settled against the edges.
  */
 export function binCounts(x: usize, n: i32, edges: usize, bins: i32, symlog: i32, invWidth: f64, side: i32, minExp: f64, perDecade: f64, counts: usize): void {
   const lo = load<f64>(edges);
   const hi = load<f64>(edges + (<usize>bins << 3));
   const small = symlog != 0 ? load<f64>(edges + (<usize>(side + 1) << 3)) : 0.0;
   const top = bins - 1;
-  const stride = <usize>(bins + 3) << 2;
-  // slot of bin b in copy c: counts + c * stride + b * 4; under, over, NaN: bins, bins + 1, bins + 2
+  let under = 0;
+  let over = 0;
+  let nan = 0;
   const end = x + (<usize>n << 2);
-  let p = x;
-  for (; p + 16 <= end; p += 16) {
-    for (let c = 0; c < COPIES; c++) {
-      let i = binOf(<f64>load<f32>(p + (<usize>c << 2)), edges, top, lo, hi, symlog, invWidth, side, small, minExp, perDecade);
-      if (i < 0) i = bins - 1 - i;
-      const a = counts + <usize>c * stride + (<usize>i << 2);
-      store<i32>(a, load<i32>(a) + 1);
-    }
+  for (let p = x; p < end; p += 4) {
+    const v = <f64>load<f32>(p);
+    if (v >= lo && v <= hi) {
+      let i: i32;
+      if (symlog == 0) {
+        i = <i32>Math.floor((v - lo) * invWidth);
+      } else {
+        const av = abs<f64>(v);
+        if (av < small) {
+          i = side;
+        } else {
+          const bits = reinterpret<u64>(av);
+          const e = <f64>(<i32>(bits >> 52) - 1023);
+          const mant = reinterpret<f64>((bits & 0x000fffffffffffff) | 0x3ff0000000000000);
+          const k = <i32>Math.floor(((e + mant - 1.0) * LOG10_2 - minExp) * perDecade);
+          i = v > 0 ? side + 1 + k : side - 1 - k;
+        }
+      }
+      if (i < 0) i = 0;
+      if (i > top) i = top;
+      while (i > 0 && v < load<f64>(edges + (<usize>i << 3))) i--;
+      while (i < top && v >= load<f64>(edges + (<usize>(i + 1) << 3))) i++;
+      const c = counts + (<usize>i << 2);
+      store<i32>(c, load<i32>(c) + 1);
+    } else if (v < lo) under++;
+    else if (v > hi) over++;
+    else nan++;
   }
-  for (; p < end; p += 4) {
-    let i = binOf(<f64>load<f32>(p), edges, top, lo, hi, symlog, invWidth, side, small, minExp, perDecade);
-    if (i < 0) i = bins - 1 - i;
-    const a = counts + (<usize>i << 2);
-    store<i32>(a, load<i32>(a) + 1);
-  }
-  for (let c = 1; c < COPIES; c++) {
-    for (let b = 0; b < bins + 3; b++) {
-      const a = counts + (<usize>b << 2);
-      store<i32>(a, load<i32>(a) + load<i32>(counts + <usize>c * stride + (<usize>b << 2)));
-    }
-  }
+  const tail = counts + (<usize>bins << 2);
+  store<i32>(tail, load<i32>(tail) + under);
+  store<i32>(tail, load<i32>(tail, 4) + over, 4);
+  store<i32>(tail, load<i32>(tail, 8) + nan, 8);
 }
 
 /**
@@ -124,12 +104,12 @@ export function derivativeCounts(d: usize, rows: i32, units: i32, widthFactor: i
         const av = abs<f64>(<f64>load<f32>(row + (<usize>(c * units + j) << 2)));
         if (av > g || av != av) g = av;
       }
-      // Adds of comparisons, not branches: whether a unit passes gradient is a coin toss (relu).
-      const zero = <i32>(g == 0);
-      zeroPairs += zero;
-      const z = zeros + (<usize>j << 2);
-      store<i32>(z, load<i32>(z) + zero);
-      saturated += <i32>(g < threshold);
+      if (g == 0) {
+        zeroPairs++;
+        const z = zeros + (<usize>j << 2);
+        store<i32>(z, load<i32>(z) + 1);
+      }
+      if (g < threshold) saturated++;
     }
   }
   let dead = 0;

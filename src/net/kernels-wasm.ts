@@ -63,7 +63,7 @@ const BASE = PAGE;
 const ALIGN = 64;
 /** k up to which any a operand of the largest buffer's size fits the packing area (see allocArena). */
 const PACK_SLACK_K = 4096;
-/** Least staging a memory gets: a reducer's edges and counts (256 bins), or 3,000 units' derivative counts. */
+/** Least staging a memory gets: a reducer's edges and counts (1,300 bins), or 3,000 units' derivative counts. */
 const STAGING_MIN_BYTES = 16384;
 /** wasm32 memories stop at 4 GiB (65536 pages). */
 const MAX_PAGES = 65536;
@@ -470,9 +470,6 @@ function reduceArena(x: FloatArray, n: number, ioBytes: number): Arena | undefin
   return ar;
 }
 
-/** Copies of the counts assembly/reducers.ts binCounts keeps (its COPIES). */
-const BIN_COPIES = 4;
-
 /** The reducers of the metrics pass (Kernels.shiftedSums, binCounts, derivativeCounts), on the calling thread. */
 const REDUCERS: Required<Pick<Kernels, 'shiftedSums' | 'binCounts' | 'derivativeCounts'>> = {
   shiftedSums(x, n, out) {
@@ -489,13 +486,13 @@ const REDUCERS: Required<Pick<Kernels, 'shiftedSums' | 'binCounts' | 'derivative
   binCounts(x, n, bins, out) {
     const e = bins.edges;
     const nb = e.length - 1;
-    // edges (f64), then BIN_COPIES copies of the counts (i32: nb + 3 each)
+    // edges (f64), then the counts (i32: nb + 3)
     const countsAt = alignUp(e.length * 8, ALIGN);
-    const ar = reduceArena(x, n, countsAt + BIN_COPIES * (nb + 3) * 4);
+    const ar = reduceArena(x, n, countsAt + (nb + 3) * 4);
     if (ar === undefined || nb < 1 || out.length < nb + 3) return false;
     const o = ar.staging;
     ar.f64.set(e, o / 8);
-    ar.i32.fill(0, (o + countsAt) / 4, (o + countsAt) / 4 + BIN_COPIES * (nb + 3));
+    ar.i32.fill(0, (o + countsAt) / 4, (o + countsAt) / 4 + nb + 3);
     const symlog = bins.kind === 'symlog' ? 1 : 0;
     ar.ex.binCounts(x.byteOffset, n, o, nb, symlog, bins.invWidth, bins.side, bins.minExp, bins.perDecade, o + countsAt);
     out.set(ar.i32.subarray((o + countsAt) / 4, (o + countsAt) / 4 + nb + 3));

@@ -142,11 +142,11 @@ describe('wasm reducers fall back to the TypeScript loops', () => {
   it('when the bins do not fit the staging area (16 KiB), or n is not a size', () => {
     const [tiny] = one.allocBuffers('float32', [4]) as Float32Array[];
     tiny.set([0.1, 0.2, 0.3, 0.4]);
-    expect(one.binCounts(tiny, 4, linearBins(0, 1, 1000), new Int32Array(1003))).toBe(false);
-    const ours = emptyCounts(linearBins(0, 1, 1000));
-    const ref = emptyCounts(linearBins(0, 1, 1000));
-    accumulate(linearBins(0, 1, 1000), ours, tiny, 4, one);
-    accumulate(linearBins(0, 1, 1000), ref, Float32Array.from(tiny), 4);
+    expect(one.binCounts(tiny, 4, linearBins(0, 1, 2000), new Int32Array(2003))).toBe(false);
+    const ours = emptyCounts(linearBins(0, 1, 2000));
+    const ref = emptyCounts(linearBins(0, 1, 2000));
+    accumulate(linearBins(0, 1, 2000), ours, tiny, 4, one);
+    accumulate(linearBins(0, 1, 2000), ref, Float32Array.from(tiny), 4);
     expect(ours).toEqual(ref);
     expect(one.shiftedSums(tiny, 0, new Float64Array(3))).toBe(false);
     expect(one.shiftedSums(tiny, 5, new Float64Array(3))).toBe(false);
