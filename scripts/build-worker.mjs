@@ -2,7 +2,8 @@
 // Bundles the worker threads' code (src/train/worker.ts and everything it imports) into one
 // module, build/train/worker.mjs, so a worker of `gradflow run --workers N` starts without
 // compiling TypeScript (src/train/worker-bundle.ts says when it is used). Beside it:
-// kernels-worker.mjs (the threaded kernel's helper, found next to the module that starts it) and
+// kernels-worker.mjs and kernels-protocol.mjs (the threaded kernel's helper, found next to the
+// module that starts it, and the constants it shares with the kernel) and
 // worker-inputs.json, every file the bundle was built from with its size, mtime and SHA-256, by
 // which the pool tells a fresh bundle from a stale one. Run by `npm run build` and `prepare` (`npm ci`).
 import { createHash } from 'node:crypto';
@@ -26,8 +27,10 @@ export async function buildWorker() {
     metafile: true,
     logLevel: 'warning',
   });
-  copyFileSync(join(root, 'src', 'net', 'kernels-worker.mjs'), join(out, 'kernels-worker.mjs'));
-  const inputs = [...Object.keys(result.metafile.inputs).map((p) => resolve(root, p)), join(root, 'src', 'net', 'kernels-worker.mjs')];
+  // The helper and the protocol module it imports, beside the bundle that starts it.
+  const helper = ['kernels-worker.mjs', 'kernels-protocol.mjs'].map((f) => join(root, 'src', 'net', f));
+  for (const f of helper) copyFileSync(f, join(out, relative(join(root, 'src', 'net'), f)));
+  const inputs = [...new Set([...Object.keys(result.metafile.inputs).map((p) => resolve(root, p)), ...helper])];
   // [path relative to the repository, size, mtimeMs, sha256 hex]: the format src/train/worker-bundle.ts reads.
   const list = inputs.map((p) => {
     const st = statSync(p);

@@ -25,42 +25,13 @@
  * counts its time computing and waiting (ThreadTeam.profile, `bench/threads.ts --profile`).
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import {
+  ARENA, ARGS, ARG_SLOTS, BCAST, CHUNK_BITS, CLAIM, DONE, FAILED, MAX_CHUNKS, NCHUNKS, OP, OP_ATTACH, OP_BACKWARD, OP_DETACH,
+  OP_EXIT, OP_FORWARD, OP_GEMM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, SPIN_MIN_US, STATS, STAT_SLOTS, TAG_MASK,
+} from './kernels-protocol.mjs';
 
-/** Control block layout, in Int32 slots (kernels-worker.mjs keeps the same numbers). */
-const SEQ = 0;
-const PENDING = 1;
-const OP = 2;
-const ARENA = 3;
-const FAILED = 4;
-const SPIN = 5;
-const CLAIM = 6;
-const DONE = 7;
-const NCHUNKS = 8;
-const BCAST = 9;
-const PROFILE = 10;
-/** Float64 slot: when the current job was posted (performance.timeOrigin + now(), ms). */
-const POSTED = 6;
-/** Chunk arguments start at Float64 slot ARGS, ARG_SLOTS a chunk. */
-const ARGS = 8;
-const ARG_SLOTS = 16;
-/** Per-thread counters (profile()) start at Float64 slot STATS, STAT_SLOTS (one cache line) a thread. */
-const STATS = ARGS + ARG_SLOTS * (1 << 6);
-const STAT_SLOTS = 8;
-/** CLAIM = (job sequence number & TAG_MASK) << CHUNK_BITS | next unclaimed chunk. */
-const TAG_MASK = 0x1ffffff;
-const CHUNK_BITS = 6;
-const MAX_CHUNKS = 1 << CHUNK_BITS;
 /** CLAIM between jobs: tag 0, which no job has (sequence numbers run 1 ... TAG_MASK). */
 const CLAIM_CLOSED = 0;
-
-const OP_GEMM = 1;
-const OP_FORWARD = 2;
-const OP_BACKWARD = 3;
-const OP_SGD = 4;
-const OP_ATTACH = 5;
-const OP_DETACH = 6;
-const OP_EXIT = 7;
-const OP_PACK = 8;
 
 /** Register tile of assembly/gemm.ts: panels of C are cut at multiples of these. */
 const MR = 4;
@@ -109,8 +80,6 @@ export const CHUNKS_PER_THREAD = 4;
  * successes never grows back once it is too short to catch anything.
  */
 export const SPIN_US = 200;
-/** The least a spin budget shrinks to (microseconds). */
-export const SPIN_MIN_US = 2;
 /** How a team cuts its work; the defaults are the constants above (bench/threads.ts varies them). */
 export interface TeamTuning {
   readonly chunkMinMacs?: number;

@@ -1,40 +1,15 @@
 // One helper thread of the threaded wasm kernel (src/net/kernels-threads.ts). Plain JavaScript
 // (no loader needed): it instantiates the kernel module on each shared memory it is handed and
 // takes chunks of every job the calling thread posts in the control block, forever, asleep in
-// Atomics.wait between jobs. The layout and the protocol are described in kernels-threads.ts,
-// which keeps the same constants.
+// Atomics.wait between jobs. The layout and the protocol are described in kernels-threads.ts;
+// both take their constants from kernels-protocol.mjs.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-
-const SEQ = 0;
-const PENDING = 1;
-const OP = 2;
-const ARENA = 3;
-const FAILED = 4;
-const SPIN = 5;
-const CLAIM = 6;
-const DONE = 7;
-const NCHUNKS = 8;
-const BCAST = 9;
-const PROFILE = 10;
-const POSTED = 6;
-const ARGS = 8;
-const ARG_SLOTS = 16;
-const STATS = ARGS + ARG_SLOTS * (1 << 6);
-const STAT_SLOTS = 8;
-const SPIN_MIN_US = 2;
-const TAG_MASK = 0x1ffffff;
-const CHUNK_BITS = 6;
-
-const OP_GEMM = 1;
-const OP_FORWARD = 2;
-const OP_BACKWARD = 3;
-const OP_SGD = 4;
-const OP_ATTACH = 5;
-const OP_DETACH = 6;
-const OP_EXIT = 7;
-const OP_PACK = 8;
+import {
+  ARENA, ARGS, ARG_SLOTS, BCAST, CHUNK_BITS, CLAIM, DONE, FAILED, NCHUNKS, OP, OP_ATTACH, OP_BACKWARD, OP_DETACH, OP_EXIT,
+  OP_FORWARD, OP_GEMM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, SPIN_MIN_US, STATS, STAT_SLOTS, TAG_MASK,
+} from './kernels-protocol.mjs';
 
 const { control, module, port, index, scratchBytes } = workerData;
 const i32 = new Int32Array(control);

@@ -14,8 +14,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** What the build writes beside the list: the bundle, and the threaded kernel's helper that the bundle starts from its own folder. */
-const OUTPUTS = ['worker.mjs', 'kernels-worker.mjs'];
+/** What the build writes beside the list: the bundle, and the threaded kernel's helper (with its protocol module) that the bundle starts from its own folder. */
+const OUTPUTS = ['worker.mjs', 'kernels-worker.mjs', 'kernels-protocol.mjs'];
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE_ENTRY = new URL('./worker-entry.mjs', import.meta.url);

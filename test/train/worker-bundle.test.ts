@@ -17,6 +17,7 @@ function fakeBuild(): { root: string; dir: string } {
   mkdirSync(dir);
   writeFileSync(join(dir, 'worker.mjs'), '// bundle\n');
   writeFileSync(join(dir, 'kernels-worker.mjs'), '// helper\n');
+  writeFileSync(join(dir, 'kernels-protocol.mjs'), '// protocol\n');
   const inputs = ['a.ts', 'b.ts'].map((p) => {
     const st = statSync(join(root, p));
     return [p, st.size, st.mtimeMs, createHash('sha256').update(readFileSync(join(root, p))).digest('hex')];
@@ -71,6 +72,6 @@ describe('the worker bundle', () => {
     const dir = join(ROOT, 'build', 'train');
     expect(bundleIsFresh(dir, ROOT)).toBe(true);
     const listed = (JSON.parse(readFileSync(join(dir, 'worker-inputs.json'), 'utf8')) as { inputs: [string][] }).inputs.map((i) => i[0]);
-    for (const f of ['src/train/worker.ts', 'src/train/trainer.ts', 'src/net/mlp.ts', 'src/net/kernels-worker.mjs']) expect(listed).toContain(f);
+    for (const f of ['src/train/worker.ts', 'src/train/trainer.ts', 'src/net/mlp.ts', 'src/net/kernels-worker.mjs', 'src/net/kernels-protocol.mjs']) expect(listed).toContain(f);
   }, 60_000);
 });
