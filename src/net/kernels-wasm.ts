@@ -245,7 +245,6 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   if (loaded === null || !WASM_API) return null;
   const module: object = loaded;
   const api = WASM_API;
-  let team: ThreadTeam | null = null;
   // The scratch size is a constant of the module: ask a one-page instance once, and check that
   // the module's static data (its constants) ends below BASE, where the buffers start.
   let scratchBytes: number;
@@ -258,206 +257,225 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     return null;
   }
 
-  /** The arena holding `a`, if a is a float32 view into one of ours. */
-  const arenaOf = (a: FloatArray | null): Arena | undefined =>
-    a instanceof Float32Array ? arenas.get(a.buffer) : undefined;
-
-  // Staging cursor of the product being set up (one at a time: JavaScript is single-threaded).
-  let stageAt = 0;
-  let stageEnd = 0;
-
-  /**
-   * The arena a product runs in: the one holding its outputs (C, and colSum when given), or
-   * undefined when they are not both in one arena. Resets that arena's staging cursor.
-   */
-  function outputArena(C: FloatArray, extra: FloatArray | null): Arena | undefined {
-    const ar = arenaOf(C);
-    if (ar === undefined || (extra !== null && arenaOf(extra) !== ar)) return undefined;
-    stageAt = ar.staging;
-    stageEnd = ar.staging + ar.stagingFloats * 4;
-    return ar;
-  }
-
-  /**
-   * Byte offset of input x (its first `need` elements) inside `ar`: in place when x lives
-   * there, else a copy in the staging area; -1 when neither applies (float64, no room).
-   */
-  function inputPtr(ar: Arena, x: FloatArray, need: number): number {
-    if (!(x instanceof Float32Array)) return -1;
-    if (x.buffer === ar.f32.buffer) return x.byteOffset;
-    if (stageAt + need * 4 > stageEnd) return -1;
-    ar.f32.set(need === x.length ? x : x.subarray(0, need), stageAt / 4);
-    const p = stageAt;
-    stageAt += alignUp(need * 4, ALIGN);
-    return p;
-  }
-
-  function allocArena(sizes: readonly number[]): Float32Array[] | null {
-    const offsets: number[] = [];
-    let off = BASE;
-    let largest = 0;
-    for (const n of sizes) {
-      if (!Number.isInteger(n) || n < 0) throw new RangeError(`allocBuffers: size ${n} is not a non-negative integer`);
-      offsets.push(off);
-      off += alignUp(n * 4, ALIGN);
-      largest = Math.max(largest, n);
-    }
-    const staging = off;
-    // Room for two staged inputs the size of the largest buffer (e.g. a batch and a probe), and
-    // at least STAGING_MIN_BYTES for a reducer's inputs and outputs (REDUCERS).
-    const stagingFloats = Math.max(2 * alignUp(largest, ALIGN / 4), STAGING_MIN_BYTES / 4);
-    off += stagingFloats * 4;
-    // With threads, room for one packed a operand as large as the largest buffer: an a [m, k]
-    // packs to ceil(m / 4) * 4 * k floats, so 3 rows of slack for k up to PACK_SLACK_K.
-    const pack = threads > 1 ? off : 0;
-    const packBytes = threads > 1 ? alignUp((largest + 3 * PACK_SLACK_K) * 4, ALIGN) : 0;
-    off += packBytes;
-    // One scratch area a thread.
-    const scratch = off;
-    const pages = Math.ceil((scratch + threads * scratchBytes) / PAGE);
-    if (pages > MAX_PAGES) return null;
-    let memory: WasmMemory;
-    let ex: GemmExports;
-    if (shared) noteSharedMemory(pages * PAGE);
-    try {
-      memory = new api.Memory({ initial: pages, maximum: pages, shared });
-      ex = new api.Instance(module, { env: { memory } }).exports as GemmExports;
-    } catch {
-      return null; // out of address space or memory: the caller falls back to plain arrays
-    }
-    let id = 0;
-    if (threads > 1) {
-      team ??= new ThreadTeam(module, threads, scratchBytes, options.tuning);
-      id = team.attach(memory);
-    }
-    const buffer = memory.buffer;
-    const f32 = new Float32Array(buffer);
-    const views = { f64: new Float64Array(buffer), i32: new Int32Array(buffer), u8: new Uint8Array(buffer) };
-    arenas.set(buffer, { ex, team: threads > 1 ? team : null, id, f32, ...views, scratch, staging, stagingFloats, pack, packBytes });
-    if (team !== null && threads > 1) released.register(buffer, { team, id });
-    return sizes.map((n, i) => new Float32Array(buffer, offsets[i], n));
-  }
-
-  /** Runs product `op` of gemmBlock on whole operands, split between the threads when there are several. */
-  function product(ar: Arena, op: number, A: number, B: number, bias: number, C: number, m: number, n: number, k: number, colSum: number): void {
-    const lda = op === GEMM_ATB ? m : k;
-    const ldb = op === GEMM_ABT ? k : n;
-    if (ar.team !== null) ar.team.gemm(ar.ex, ar.id, op, A, lda, B, ldb, bias, C, n, m, n, k, colSum, ar.scratch, ar.pack, ar.packBytes);
-    else ar.ex.gemmBlock(op, A, lda, B, ldb, bias, C, n, m, n, k, colSum, ar.scratch, 0);
-  }
-
-  const kernels: WasmKernels = {
+  const ctx: ArenaContext = { api, module, threads, shared, scratchBytes, tuning: options.tuning, team: null };
+  return {
     name: fma ? 'wasm-fma' : 'wasm',
     threads,
     fma,
 
     allocBuffers(dtype: DType, sizes: readonly number[]): FloatArray[] {
       if (dtype === 'float32') {
-        const bufs = allocArena(sizes);
+        const bufs = allocArena(ctx, sizes);
         if (bufs !== null) return bufs;
       }
       return tsKernels.allocBuffers(dtype, sizes);
     },
 
-    gemmABt(A, B, bias, C, m, n, k) {
-      const ar = outputArena(C, null);
-      if (ar !== undefined) {
-        checkDims('gemmABt', m, n, k);
-        checkLen('gemmABt', 'A', A, m * k);
-        checkLen('gemmABt', 'B', B, n * k);
-        checkLen('gemmABt', 'C', C, m * n);
-        if (bias !== null) checkLen('gemmABt', 'bias', bias, n);
-        const a = inputPtr(ar, A, m * k);
-        const b = a < 0 ? -1 : inputPtr(ar, B, n * k);
-        const c = bias === null ? 0 : b < 0 ? -1 : inputPtr(ar, bias, n);
-        if (b >= 0 && c >= 0) return product(ar, GEMM_ABT, a, b, c, C.byteOffset, m, n, k, 0);
-      }
-      tsKernels.gemmABt(A, B, bias, C, m, n, k);
-    },
-
-    gemmAB(A, B, C, m, n, k) {
-      const ar = outputArena(C, null);
-      if (ar !== undefined) {
-        checkDims('gemmAB', m, n, k);
-        checkLen('gemmAB', 'A', A, m * k);
-        checkLen('gemmAB', 'B', B, k * n);
-        checkLen('gemmAB', 'C', C, m * n);
-        const a = inputPtr(ar, A, m * k);
-        const b = a < 0 ? -1 : inputPtr(ar, B, k * n);
-        if (b >= 0) return product(ar, GEMM_AB, a, b, 0, C.byteOffset, m, n, k, 0);
-      }
-      tsKernels.gemmAB(A, B, C, m, n, k);
-    },
-
-    gemmAtB(A, B, C, m, n, k, colSum) {
-      const ar = outputArena(C, colSum);
-      if (ar !== undefined) {
-        checkDims('gemmAtB', m, n, k);
-        checkLen('gemmAtB', 'A', A, k * m);
-        checkLen('gemmAtB', 'B', B, k * n);
-        checkLen('gemmAtB', 'C', C, m * n);
-        if (colSum !== null) checkLen('gemmAtB', 'colSum', colSum, m);
-        const a = inputPtr(ar, A, k * m);
-        const b = a < 0 ? -1 : inputPtr(ar, B, k * n);
-        if (b >= 0) return product(ar, GEMM_ATB, a, b, 0, C.byteOffset, m, n, k, colSum === null ? 0 : colSum.byteOffset);
-      }
-      tsKernels.gemmAtB(A, B, C, m, n, k, colSum);
-    },
-
-    activationForward(name, p, z, a, n) {
-      const kind = WASM_ACTIVATION_KINDS[name];
-      const ar = arenaOf(z);
-      if (kind === undefined || ar === undefined || arenaOf(a) !== ar) return false;
-      if (!isSize(n)) throw new RangeError(`activationForward: n = ${n} is not a size`);
-      checkLen('activationForward', 'z', z, n);
-      checkLen('activationForward', 'a', a, n);
-      if (ar.team !== null) ar.team.forward(ar.ex, ar.id, kind, z.byteOffset, a.byteOffset, n, alphaOf(name, p), COSTLY_FORWARD.has(kind));
-      else ar.ex.activationForward(kind, z.byteOffset, a.byteOffset, n, alphaOf(name, p));
-      return true;
-    },
-
-    activationBackward(name, p, z, a, da, dz, n) {
-      const kind = WASM_ACTIVATION_KINDS[name];
-      const ar = arenaOf(z);
-      if (kind === undefined || ar === undefined || arenaOf(a) !== ar || arenaOf(da) !== ar || arenaOf(dz) !== ar) {
-        return false;
-      }
-      if (!isSize(n)) throw new RangeError(`activationBackward: n = ${n} is not a size`);
-      checkLen('activationBackward', 'z', z, n);
-      checkLen('activationBackward', 'a', a, n);
-      checkLen('activationBackward', 'da', da, n);
-      checkLen('activationBackward', 'dz', dz, n);
-      const args = [kind, z.byteOffset, a.byteOffset, da.byteOffset, dz.byteOffset, n, alphaOf(name, p)] as const;
-      if (ar.team !== null) ar.team.backward(ar.ex, ar.id, ...args, COSTLY_BACKWARD.has(kind));
-      else ar.ex.activationBackward(...args);
-      return true;
-    },
-
-    sgdStep(value, grad, lr, weightDecay) {
-      const ar = arenaOf(value);
-      if (ar === undefined || arenaOf(grad) !== ar) return false;
-      checkLen('sgdStep', 'grad', grad, value.length);
-      if (ar.team !== null) ar.team.sgd(ar.ex, ar.id, value.byteOffset, grad.byteOffset, value.length, lr, weightDecay);
-      else ar.ex.sgdStep(value.byteOffset, grad.byteOffset, value.length, lr, weightDecay);
-      return true;
-    },
-
+    ...ARENA_METHODS,
     ...REDUCERS,
 
-    owns(...arrays) {
-      const ar = arrays.length > 0 ? arenaOf(arrays[0]) : undefined;
-      return ar !== undefined && arrays.every((x) => arenaOf(x) === ar);
-    },
-
     threadProfile(reset = false) {
-      if (team === null) return null;
-      const p = team.profile();
-      if (reset) team.resetProfile();
+      if (ctx.team === null) return null;
+      const p = ctx.team.profile();
+      if (reset) ctx.team.resetProfile();
       return p;
     },
   };
-  return kernels;
 }
+
+/** The arena holding `a`, if a is a float32 view into one of ours. */
+const arenaOf = (a: FloatArray | null): Arena | undefined =>
+  a instanceof Float32Array ? arenas.get(a.buffer) : undefined;
+
+// Staging cursor of the product being set up (one at a time: JavaScript is single-threaded).
+let stageAt = 0;
+let stageEnd = 0;
+
+/**
+ * The arena a product runs in: the one holding its outputs (C, and colSum when given), or
+ * undefined when they are not both in one arena. Resets that arena's staging cursor.
+ */
+function outputArena(C: FloatArray, extra: FloatArray | null): Arena | undefined {
+  const ar = arenaOf(C);
+  if (ar === undefined || (extra !== null && arenaOf(extra) !== ar)) return undefined;
+  stageAt = ar.staging;
+  stageEnd = ar.staging + ar.stagingFloats * 4;
+  return ar;
+}
+
+/**
+ * Byte offset of input x (its first `need` elements) inside `ar`: in place when x lives
+ * there, else a copy in the staging area; -1 when neither applies (float64, no room).
+ */
+function inputPtr(ar: Arena, x: FloatArray, need: number): number {
+  if (!(x instanceof Float32Array)) return -1;
+  if (x.buffer === ar.f32.buffer) return x.byteOffset;
+  if (stageAt + need * 4 > stageEnd) return -1;
+  ar.f32.set(need === x.length ? x : x.subarray(0, need), stageAt / 4);
+  const p = stageAt;
+  stageAt += alignUp(need * 4, ALIGN);
+  return p;
+}
+
+/** What allocArena needs of the kernel object that calls it; `team` is made at the first arena with threads. */
+interface ArenaContext {
+  readonly api: WasmApi;
+  readonly module: object;
+  readonly threads: number;
+  readonly shared: boolean;
+  readonly scratchBytes: number;
+  readonly tuning: TeamTuning | undefined;
+  team: ThreadTeam | null;
+}
+
+/**
+ * One model's memory holding buffers of `sizes` floats (64-byte aligned from BASE), then the
+ * staging area, the shared packing area (threads), and one scratch area a thread; null when it
+ * cannot be had (the caller falls back to plain arrays).
+ */
+function allocArena(ctx: ArenaContext, sizes: readonly number[]): Float32Array[] | null {
+  const { api, module, threads, shared, scratchBytes } = ctx;
+  const offsets: number[] = [];
+  let off = BASE;
+  let largest = 0;
+  for (const n of sizes) {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`allocBuffers: size ${n} is not a non-negative integer`);
+    offsets.push(off);
+    off += alignUp(n * 4, ALIGN);
+    largest = Math.max(largest, n);
+  }
+  const staging = off;
+  // Room for two staged inputs the size of the largest buffer (e.g. a batch and a probe), and
+  // at least STAGING_MIN_BYTES for a reducer's inputs and outputs (REDUCERS).
+  const stagingFloats = Math.max(2 * alignUp(largest, ALIGN / 4), STAGING_MIN_BYTES / 4);
+  off += stagingFloats * 4;
+  // With threads, room for one packed a operand as large as the largest buffer: an a [m, k]
+  // packs to ceil(m / 4) * 4 * k floats, so 3 rows of slack for k up to PACK_SLACK_K.
+  const pack = threads > 1 ? off : 0;
+  const packBytes = threads > 1 ? alignUp((largest + 3 * PACK_SLACK_K) * 4, ALIGN) : 0;
+  off += packBytes;
+  // One scratch area a thread.
+  const scratch = off;
+  const pages = Math.ceil((scratch + threads * scratchBytes) / PAGE);
+  if (pages > MAX_PAGES) return null;
+  let memory: WasmMemory;
+  let ex: GemmExports;
+  if (shared) noteSharedMemory(pages * PAGE);
+  try {
+    memory = new api.Memory({ initial: pages, maximum: pages, shared });
+    ex = new api.Instance(module, { env: { memory } }).exports as GemmExports;
+  } catch {
+    return null; // out of address space or memory: the caller falls back to plain arrays
+  }
+  let id = 0;
+  const team = threads > 1 ? (ctx.team ??= new ThreadTeam(module, threads, scratchBytes, ctx.tuning)) : null;
+  if (team !== null) id = team.attach(memory);
+  const buffer = memory.buffer;
+  const f32 = new Float32Array(buffer);
+  const views = { f64: new Float64Array(buffer), i32: new Int32Array(buffer), u8: new Uint8Array(buffer) };
+  arenas.set(buffer, { ex, team, id, f32, ...views, scratch, staging, stagingFloats, pack, packBytes });
+  if (team !== null) released.register(buffer, { team, id });
+  return sizes.map((n, i) => new Float32Array(buffer, offsets[i], n));
+}
+
+/** Runs product `op` of gemmBlock on whole operands, split between the threads when there are several. */
+function product(ar: Arena, op: number, A: number, B: number, bias: number, C: number, m: number, n: number, k: number, colSum: number): void {
+  const lda = op === GEMM_ATB ? m : k;
+  const ldb = op === GEMM_ABT ? k : n;
+  if (ar.team !== null) ar.team.gemm(ar.ex, ar.id, op, A, lda, B, ldb, bias, C, n, m, n, k, colSum, ar.scratch, ar.pack, ar.packBytes);
+  else ar.ex.gemmBlock(op, A, lda, B, ldb, bias, C, n, m, n, k, colSum, ar.scratch, 0);
+}
+
+/** The kernel's calls on buffers of its memories (any wasm kernel object's: they are found by buffer). */
+const ARENA_METHODS: Pick<WasmKernels, 'gemmABt' | 'gemmAB' | 'gemmAtB' | 'activationForward' | 'activationBackward' | 'sgdStep' | 'owns'> = {
+  gemmABt(A, B, bias, C, m, n, k) {
+    const ar = outputArena(C, null);
+    if (ar !== undefined) {
+      checkDims('gemmABt', m, n, k);
+      checkLen('gemmABt', 'A', A, m * k);
+      checkLen('gemmABt', 'B', B, n * k);
+      checkLen('gemmABt', 'C', C, m * n);
+      if (bias !== null) checkLen('gemmABt', 'bias', bias, n);
+      const a = inputPtr(ar, A, m * k);
+      const b = a < 0 ? -1 : inputPtr(ar, B, n * k);
+      const c = bias === null ? 0 : b < 0 ? -1 : inputPtr(ar, bias, n);
+      if (b >= 0 && c >= 0) return product(ar, GEMM_ABT, a, b, c, C.byteOffset, m, n, k, 0);
+    }
+    tsKernels.gemmABt(A, B, bias, C, m, n, k);
+  },
+
+  gemmAB(A, B, C, m, n, k) {
+    const ar = outputArena(C, null);
+    if (ar !== undefined) {
+      checkDims('gemmAB', m, n, k);
+      checkLen('gemmAB', 'A', A, m * k);
+      checkLen('gemmAB', 'B', B, k * n);
+      checkLen('gemmAB', 'C', C, m * n);
+      const a = inputPtr(ar, A, m * k);
+      const b = a < 0 ? -1 : inputPtr(ar, B, k * n);
+      if (b >= 0) return product(ar, GEMM_AB, a, b, 0, C.byteOffset, m, n, k, 0);
+    }
+    tsKernels.gemmAB(A, B, C, m, n, k);
+  },
+
+  gemmAtB(A, B, C, m, n, k, colSum) {
+    const ar = outputArena(C, colSum);
+    if (ar !== undefined) {
+      checkDims('gemmAtB', m, n, k);
+      checkLen('gemmAtB', 'A', A, k * m);
+      checkLen('gemmAtB', 'B', B, k * n);
+      checkLen('gemmAtB', 'C', C, m * n);
+      if (colSum !== null) checkLen('gemmAtB', 'colSum', colSum, m);
+      const a = inputPtr(ar, A, k * m);
+      const b = a < 0 ? -1 : inputPtr(ar, B, k * n);
+      if (b >= 0) return product(ar, GEMM_ATB, a, b, 0, C.byteOffset, m, n, k, colSum === null ? 0 : colSum.byteOffset);
+    }
+    tsKernels.gemmAtB(A, B, C, m, n, k, colSum);
+  },
+
+  activationForward(name, p, z, a, n) {
+    const kind = WASM_ACTIVATION_KINDS[name];
+    const ar = arenaOf(z);
+    if (kind === undefined || ar === undefined || arenaOf(a) !== ar) return false;
+    if (!isSize(n)) throw new RangeError(`activationForward: n = ${n} is not a size`);
+    checkLen('activationForward', 'z', z, n);
+    checkLen('activationForward', 'a', a, n);
+    if (ar.team !== null) ar.team.forward(ar.ex, ar.id, kind, z.byteOffset, a.byteOffset, n, alphaOf(name, p), COSTLY_FORWARD.has(kind));
+    else ar.ex.activationForward(kind, z.byteOffset, a.byteOffset, n, alphaOf(name, p));
+    return true;
+  },
+
+  activationBackward(name, p, z, a, da, dz, n) {
+    const kind = WASM_ACTIVATION_KINDS[name];
+    const ar = arenaOf(z);
+    if (kind === undefined || ar === undefined || arenaOf(a) !== ar || arenaOf(da) !== ar || arenaOf(dz) !== ar) {
+      return false;
+    }
+    if (!isSize(n)) throw new RangeError(`activationBackward: n = ${n} is not a size`);
+    checkLen('activationBackward', 'z', z, n);
+    checkLen('activationBackward', 'a', a, n);
+    checkLen('activationBackward', 'da', da, n);
+    checkLen('activationBackward', 'dz', dz, n);
+    const args = [kind, z.byteOffset, a.byteOffset, da.byteOffset, dz.byteOffset, n, alphaOf(name, p)] as const;
+    if (ar.team !== null) ar.team.backward(ar.ex, ar.id, ...args, COSTLY_BACKWARD.has(kind));
+    else ar.ex.activationBackward(...args);
+    return true;
+  },
+
+  sgdStep(value, grad, lr, weightDecay) {
+    const ar = arenaOf(value);
+    if (ar === undefined || arenaOf(grad) !== ar) return false;
+    checkLen('sgdStep', 'grad', grad, value.length);
+    if (ar.team !== null) ar.team.sgd(ar.ex, ar.id, value.byteOffset, grad.byteOffset, value.length, lr, weightDecay);
+    else ar.ex.sgdStep(value.byteOffset, grad.byteOffset, value.length, lr, weightDecay);
+    return true;
+  },
+
+  owns(...arrays) {
+    const ar = arrays.length > 0 ? arenaOf(arrays[0]) : undefined;
+    return ar !== undefined && arrays.every((x) => arenaOf(x) === ar);
+  },
+};
 
 /**
  * The arena holding float32 x (its first n elements, n >= 1) whose staging area has room for
@@ -465,7 +483,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
  * Staging is free between kernel calls: only a product stages its inputs, and it is done.
  */
 function reduceArena(x: FloatArray, n: number, ioBytes: number): Arena | undefined {
-  const ar = x instanceof Float32Array ? arenas.get(x.buffer) : undefined;
+  const ar = arenaOf(x);
   if (ar === undefined || !(Number.isInteger(n) && n >= 1 && n <= x.length) || ioBytes > ar.stagingFloats * 4) return undefined;
   return ar;
 }
