@@ -15,7 +15,7 @@
  *    Defaults minExp = -12, maxExp = 2, perDecade = 2: 28 + 1 + 28 = 57 bins.
  */
 import type { Range } from '../net/activations.js';
-import type { FloatArray, Kernels } from '../net/tensor.js';
+import { isFloatArray, type FloatArray, type Kernels } from '../net/tensor.js';
 import type { Histogram } from './types.js';
 
 type Numeric = FloatArray | ArrayLike<number>;
@@ -118,7 +118,7 @@ export function resetCounts(c: Counts): void {
  * its own float32 buffers) counts in its memory instead: the same counts.
  */
 export function accumulate(spec: BinSpec, c: Counts, x: Numeric, n: number = x.length, kernels: Kernels | null = null): void {
-  if (n > 0 && kernels?.binCounts !== undefined && (x instanceof Float32Array || x instanceof Float64Array)) {
+  if (n > 0 && kernels?.binCounts !== undefined && isFloatArray(x)) {
     const bins = spec.edges.length - 1;
     if (binScratch.length < bins + 3) binScratch = new Int32Array(bins + 3);
     if (kernels.binCounts(x, n, spec, binScratch)) {

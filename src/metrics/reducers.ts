@@ -7,7 +7,7 @@
  * rms^2 = mean^2 + std^2 exactly; for the ratios gradflow reports (grad:data) the choice
  * cancels.
  */
-import type { FloatArray, Kernels } from '../net/tensor.js';
+import { isFloatArray, type FloatArray, type Kernels } from '../net/tensor.js';
 
 type Numeric = FloatArray | ArrayLike<number>;
 
@@ -114,10 +114,6 @@ export function stats(x: Numeric, n: number = x.length, out: Stats = emptyStats(
 const SUMS = new Float64Array(3);
 /** The kernel's derivative counts (derivativeCounts). */
 const DCOUNTS = new Int32Array(3);
-
-export function isFloatArray(x: Numeric): x is FloatArray {
-  return x instanceof Float32Array || x instanceof Float64Array;
-}
 
 /** Population standard deviation of x[0 .. n). */
 export function std(x: Numeric, n: number = x.length): number {

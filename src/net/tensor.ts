@@ -7,6 +7,11 @@ export const DTYPES = ['float32', 'float64'] as const;
 export type DType = (typeof DTYPES)[number];
 export type FloatArray = Float32Array | Float64Array;
 
+/** Whether x is one of the engine's float arrays (not a plain array of numbers). */
+export function isFloatArray(x: ArrayLike<number>): x is FloatArray {
+  return x instanceof Float32Array || x instanceof Float64Array;
+}
+
 export function alloc(dtype: DType, n: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
