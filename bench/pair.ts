@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createWasmKernels } from '../src/net/kernels-wasm.js';
 import { gradflowStep, WORKLOADS } from './kernels.js';
+import { sample } from './threads.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,17 +23,9 @@ function child(task: 'W1' | 'W2', seconds: number): void {
   const k = createWasmKernels();
   if (k === null) throw new Error('no wasm kernel');
   const r = gradflowStep(k, WORKLOADS[task], 'wasm');
-  const until = (ms: number): number => {
-    let n = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < ms) {
-      r.run();
-      n++;
-    }
-    return n / ((performance.now() - t0) / 1000);
-  };
-  until(1000);
-  process.stdout.write(`${until(seconds * 1000)}\n`);
+  const stepsPerSec = (ms: number): number => 1000 / sample(() => r.run(), ms);
+  stepsPerSec(1000);
+  process.stdout.write(`${stepsPerSec(seconds * 1000)}\n`);
 }
 
 function spawnChild(task: string, seconds: number): Promise<number> {

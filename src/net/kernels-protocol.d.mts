@@ -19,6 +19,8 @@ export declare const ARG_SLOTS: 16;
 export declare const STATS: number;
 export declare const STAT_SLOTS: 8;
 export declare const SPIN_MIN_US: 2;
+/** A thread's next spin budget (ms) after a wait of `waited` ms, from its `current` one and the `max`. */
+export declare function nextSpin(waited: number, current: number, max: number): number;
 export declare const OP_GEMM: 1;
 export declare const OP_FORWARD: 2;
 export declare const OP_BACKWARD: 3;

@@ -30,6 +30,15 @@ export const STAT_SLOTS = 8;
 /** The least a spin budget shrinks to (microseconds). */
 export const SPIN_MIN_US = 2;
 
+/**
+ * A thread's next spin budget (ms) after a wait of `waited` ms (0 when spinning caught it): the
+ * whole `max` when spinning for it would have caught that wait, else half of `current`, down to
+ * SPIN_MIN_US (see SPIN_US in kernels-threads.ts).
+ */
+export function nextSpin(waited, current, max) {
+  return waited <= max ? max : Math.max(Math.min(SPIN_MIN_US / 1000, max), current / 2);
+}
+
 /** Jobs: chunks of a product, of an activation pass, of the sgd update, of packing a; broadcasts. */
 export const OP_GEMM = 1;
 export const OP_FORWARD = 2;

@@ -27,7 +27,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import {
   ARENA, ARGS, ARG_SLOTS, BCAST, CHUNK_BITS, CLAIM, DONE, FAILED, MAX_CHUNKS, NCHUNKS, OP, OP_ATTACH, OP_BACKWARD, OP_DETACH,
-  OP_EXIT, OP_FORWARD, OP_GEMM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, SPIN_MIN_US, STATS, STAT_SLOTS, TAG_MASK,
+  OP_EXIT, OP_FORWARD, OP_GEMM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
 } from './kernels-protocol.mjs';
 
 /** CLAIM between jobs: tag 0, which no job has (sequence numbers run 1 ... TAG_MASK). */
@@ -493,7 +493,7 @@ export class ThreadTeam {
       v = Atomics.load(c, slot);
     }
     const waited = slept ? performance.now() - t0 : 0;
-    this.spinNow = waited <= this.spinMax ? this.spinMax : Math.max(Math.min(SPIN_MIN_US / 1000, this.spinMax), this.spinNow / 2);
+    this.spinNow = nextSpin(waited, this.spinNow, this.spinMax);
     return slept;
   }
 }

@@ -386,51 +386,42 @@ function product(ar: Arena, op: number, A: number, B: number, bias: number, C: n
   else ar.ex.gemmBlock(op, A, lda, B, ldb, bias, C, n, m, n, k, colSum, ar.scratch, 0);
 }
 
+/**
+ * Product `op` in the arena holding C (and colSum): A has m k elements, B n k, C m n, bias n,
+ * colSum m, whatever their orientation; A, B and bias are staged there when they live
+ * elsewhere. False, having done nothing, when the TypeScript kernel must run it (C outside our
+ * memories, float64, no room to stage).
+ */
+function wasmProduct(name: string, op: number, A: FloatArray, B: FloatArray, bias: FloatArray | null, C: FloatArray,
+  m: number, n: number, k: number, colSum: FloatArray | null): boolean {
+  const ar = outputArena(C, colSum);
+  if (ar === undefined) return false;
+  checkDims(name, m, n, k);
+  checkLen(name, 'A', A, m * k);
+  checkLen(name, 'B', B, n * k);
+  checkLen(name, 'C', C, m * n);
+  if (bias !== null) checkLen(name, 'bias', bias, n);
+  if (colSum !== null) checkLen(name, 'colSum', colSum, m);
+  const a = inputPtr(ar, A, m * k);
+  const b = a < 0 ? -1 : inputPtr(ar, B, n * k);
+  const c = bias === null ? 0 : b < 0 ? -1 : inputPtr(ar, bias, n);
+  if (b < 0 || c < 0) return false;
+  product(ar, op, a, b, c, C.byteOffset, m, n, k, colSum === null ? 0 : colSum.byteOffset);
+  return true;
+}
+
 /** The kernel's calls on buffers of its memories (any wasm kernel object's: they are found by buffer). */
 const ARENA_METHODS: Pick<WasmKernels, 'gemmABt' | 'gemmAB' | 'gemmAtB' | 'activationForward' | 'activationBackward' | 'sgdStep' | 'owns'> = {
   gemmABt(A, B, bias, C, m, n, k) {
-    const ar = outputArena(C, null);
-    if (ar !== undefined) {
-      checkDims('gemmABt', m, n, k);
-      checkLen('gemmABt', 'A', A, m * k);
-      checkLen('gemmABt', 'B', B, n * k);
-      checkLen('gemmABt', 'C', C, m * n);
-      if (bias !== null) checkLen('gemmABt', 'bias', bias, n);
-      const a = inputPtr(ar, A, m * k);
-      const b = a < 0 ? -1 : inputPtr(ar, B, n * k);
-      const c = bias === null ? 0 : b < 0 ? -1 : inputPtr(ar, bias, n);
-      if (b >= 0 && c >= 0) return product(ar, GEMM_ABT, a, b, c, C.byteOffset, m, n, k, 0);
-    }
-    tsKernels.gemmABt(A, B, bias, C, m, n, k);
+    if (!wasmProduct('gemmABt', GEMM_ABT, A, B, bias, C, m, n, k, null)) tsKernels.gemmABt(A, B, bias, C, m, n, k);
   },
 
   gemmAB(A, B, C, m, n, k) {
-    const ar = outputArena(C, null);
-    if (ar !== undefined) {
-      checkDims('gemmAB', m, n, k);
-      checkLen('gemmAB', 'A', A, m * k);
-      checkLen('gemmAB', 'B', B, k * n);
-      checkLen('gemmAB', 'C', C, m * n);
-      const a = inputPtr(ar, A, m * k);
-      const b = a < 0 ? -1 : inputPtr(ar, B, k * n);
-      if (b >= 0) return product(ar, GEMM_AB, a, b, 0, C.byteOffset, m, n, k, 0);
-    }
-    tsKernels.gemmAB(A, B, C, m, n, k);
+    if (!wasmProduct('gemmAB', GEMM_AB, A, B, null, C, m, n, k, null)) tsKernels.gemmAB(A, B, C, m, n, k);
   },
 
   gemmAtB(A, B, C, m, n, k, colSum) {
-    const ar = outputArena(C, colSum);
-    if (ar !== undefined) {
-      checkDims('gemmAtB', m, n, k);
-      checkLen('gemmAtB', 'A', A, k * m);
-      checkLen('gemmAtB', 'B', B, k * n);
-      checkLen('gemmAtB', 'C', C, m * n);
-      if (colSum !== null) checkLen('gemmAtB', 'colSum', colSum, m);
-      const a = inputPtr(ar, A, k * m);
-      const b = a < 0 ? -1 : inputPtr(ar, B, k * n);
-      if (b >= 0) return product(ar, GEMM_ATB, a, b, 0, C.byteOffset, m, n, k, colSum === null ? 0 : colSum.byteOffset);
-    }
-    tsKernels.gemmAtB(A, B, C, m, n, k, colSum);
+    if (!wasmProduct('gemmAtB', GEMM_ATB, A, B, null, C, m, n, k, colSum)) tsKernels.gemmAtB(A, B, C, m, n, k, colSum);
   },
 
   activationForward(name, p, z, a, n) {

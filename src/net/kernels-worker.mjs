@@ -8,7 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import {
   ARENA, ARGS, ARG_SLOTS, BCAST, CHUNK_BITS, CLAIM, DONE, FAILED, NCHUNKS, OP, OP_ATTACH, OP_BACKWARD, OP_DETACH, OP_EXIT,
-  OP_FORWARD, OP_GEMM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, SPIN_MIN_US, STATS, STAT_SLOTS, TAG_MASK,
+  OP_FORWARD, OP_GEMM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
 } from './kernels-protocol.mjs';
 
 const { control, module, port, index, scratchBytes } = workerData;
@@ -108,7 +108,7 @@ for (;;) {
   // How long the job came after this wait began (the caller stamps it when it posts): a later
   // wake-up from sleep does not count against spinning.
   const gap = slept ? f64[POSTED] - (performance.timeOrigin + t0) : 0;
-  spin = gap <= spinMax ? spinMax : Math.max(Math.min(SPIN_MIN_US / 1000, spinMax), spin / 2);
+  spin = nextSpin(gap, spin, spinMax);
   if (profiling) {
     f64[mine + 2] += performance.now() - t0;
     f64[mine + 3] += slept ? 1 : 0;

@@ -5,20 +5,17 @@
  * multiple of 4), on one thread and on a shared memory; and the fall-backs.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildWasm, wasmStale } from '../../scripts/build-wasm.mjs';
 import { accumulate, emptyCounts, linearBins, symlogBins, type BinSpec } from '../../src/metrics/histogram.js';
 import { derivativeCounts, emptyDerivativeCounts, emptyStats, stats } from '../../src/metrics/reducers.js';
-import { createWasmKernels, resetWasmModule, WASM_PATH, type WasmKernels } from '../../src/net/kernels-wasm.js';
+import { createWasmKernels, WASM_PATH, type WasmKernels } from '../../src/net/kernels-wasm.js';
 import { createRng, type Rng } from '../../src/net/rng.js';
+import { ensureWasmBuilt } from '../helpers/wasm.js';
 
 let one: WasmKernels;
 let two: WasmKernels;
 
 beforeAll(async () => {
-  if (wasmStale()) {
-    await buildWasm({ quiet: true });
-    resetWasmModule();
-  }
+  await ensureWasmBuilt();
   const a = createWasmKernels();
   const b = createWasmKernels({ threads: 2 });
   if (a === null || b === null) throw new Error(`could not load ${WASM_PATH}`);

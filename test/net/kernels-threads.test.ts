@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildWasm, wasmStale } from '../../scripts/build-wasm.mjs';
 import { activationParams } from '../../src/net/activations.js';
 import { CHUNK_MIN_COSTLY_ELEMENTS, CHUNK_MIN_ELEMENTS, CHUNK_MIN_MACS, CHUNK_MIN_PACK, CHUNKS_PER_THREAD, threadedJobs } from '../../src/net/kernels-threads.js';
-import { createWasmKernels, resetWasmModule, WASM_ACTIVATION_KINDS, type WasmKernels } from '../../src/net/kernels-wasm.js';
+import { createWasmKernels, WASM_ACTIVATION_KINDS, type WasmKernels } from '../../src/net/kernels-wasm.js';
 import { createRng } from '../../src/net/rng.js';
 import type { FloatArray } from '../../src/net/tensor.js';
+import { ensureWasmBuilt } from '../helpers/wasm.js';
 
 /**
  * One thread (build/gemm.wasm), and the shared module on 2 and 3 threads: with the caller taking
@@ -14,10 +14,7 @@ let one: WasmKernels;
 let teams: [string, WasmKernels][];
 
 beforeAll(async () => {
-  if (wasmStale()) {
-    await buildWasm({ quiet: true });
-    resetWasmModule();
-  }
+  await ensureWasmBuilt();
   const make = (threads: number, helpersOnly = false, sharedPack = true, chunkMinPack?: number): WasmKernels => {
     const k = createWasmKernels({ threads, tuning: { helpersOnly, sharedPack, chunkMinPack } });
     if (k === null) throw new Error('could not load build/gemm*.wasm');

@@ -1,12 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { W1 } from '../../bench/w1.js';
-import { buildWasm, wasmStale } from '../../scripts/build-wasm.mjs';
 import { ACTIVATIONS, activationParams, type ActivationName } from '../../src/net/activations.js';
 import { tsKernels } from '../../src/net/kernels-ts.js';
 import {
   createWasmKernels,
   isWasmKernels,
-  resetWasmModule,
   WASM_ACTIVATION_KINDS,
   WASM_PATH,
   type WasmKernels,
@@ -16,15 +14,12 @@ import { MLP, initializeMLP } from '../../src/net/mlp.js';
 import { OPTIMIZERS } from '../../src/net/optimizers.js';
 import { createRng, type Rng } from '../../src/net/rng.js';
 import type { FloatArray, Kernels } from '../../src/net/tensor.js';
+import { ensureWasmBuilt } from '../helpers/wasm.js';
 
 let wasm: WasmKernels;
 
 beforeAll(async () => {
-  // A fresh clone has no build/ until `npm run build:wasm` (or npm ci's prepare) has run.
-  if (wasmStale()) {
-    await buildWasm({ quiet: true });
-    resetWasmModule();
-  }
+  await ensureWasmBuilt();
   const k = createWasmKernels();
   if (k === null) throw new Error(`could not load ${WASM_PATH}`);
   wasm = k;

@@ -6,19 +6,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildWasm, wasmStale } from '../../scripts/build-wasm.mjs';
 import { resolveConfig } from '../../src/config/index.js';
 import { ACTIVATION_NAMES } from '../../src/net/activations.js';
 import { threadedJobs } from '../../src/net/kernels-threads.js';
-import { resetWasmModule } from '../../src/net/kernels-wasm.js';
 import { trainCell } from '../../src/train/trainer.js';
 import { gradflow, tmp, writeConfig } from '../helpers/cli.js';
+import { ensureWasmBuilt } from '../helpers/wasm.js';
 
 beforeAll(async () => {
-  if (wasmStale()) {
-    await buildWasm({ quiet: true });
-    resetWasmModule();
-  }
+  await ensureWasmBuilt();
 });
 
 /** Width 256 and batch 128: every hidden product and activation pass is large enough to be split. */
