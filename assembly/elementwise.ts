@@ -212,12 +212,34 @@ const INV_FACT = memory.data<f64>([
   v128.store32_lane(p, f32x4.demote_f64x2_zero(v), 0);
 }
 
-// Eight floats an iteration: four independent f64x2 chains give the out-of-order core work to
-// overlap (V8 does not schedule instructions), which measured 2-3x faster than one chain.
+// Sixteen floats an iteration: eight independent f64x2 chains give the out-of-order core work
+// to overlap (V8 does not schedule instructions). Four chains measured 2-3x faster than one;
+// eight are 20% faster again on tanh, 5-12% on sigmoid, elu, selu and silu, the same on the
+// cheap kinds; sixteen spill and lose (tanh 3.5 -> 2.8 -> 3.8 ns an element). The order of the
+// independent chains does not change any result.
 // @ts-ignore: decorator
 @inline function forwardLoop(kind: i32, z: usize, a: usize, n: i32, alpha: f64): void {
   const al = f64x2.splat(alpha);
   let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const o = <usize>i * 4;
+    const v0 = v128.load(z + o);
+    const v1 = v128.load(z + o, 16);
+    const v2 = v128.load(z + o, 32);
+    const v3 = v128.load(z + o, 48);
+    const r0 = forwardv(kind, lo(v0), al);
+    const r1 = forwardv(kind, hi(v0), al);
+    const r2 = forwardv(kind, lo(v1), al);
+    const r3 = forwardv(kind, hi(v1), al);
+    const r4 = forwardv(kind, lo(v2), al);
+    const r5 = forwardv(kind, hi(v2), al);
+    const r6 = forwardv(kind, lo(v3), al);
+    const r7 = forwardv(kind, hi(v3), al);
+    v128.store(a + o, pack(r0, r1));
+    v128.store(a + o, pack(r2, r3), 16);
+    v128.store(a + o, pack(r4, r5), 32);
+    v128.store(a + o, pack(r6, r7), 48);
+  }
   for (; i + 8 <= n; i += 8) {
     const o = <usize>i * 4;
     const v0 = v128.load(z + o);
