@@ -5,12 +5,17 @@
  * only the time differs.
  *
  *   npx tsx bench/threads.ts [--rounds 9] [--threads 2] [--only matmul,W1,W2] [--fma]
- *                            [--chunks-per-thread 2] [--spin-us 200] [--profile]
+ *                            [--chunks-per-thread 2] [--spin-us 200] [--profile] [--torch]
  *   npx tsx bench/threads.ts --crossover [--rounds 9]
  *
  * --profile: after the table, where each thread of the N-thread kernel spent a step (ms per
  * step): computing chunks, waiting (the caller for the helpers' last chunks, a helper for the
  * next job; how many waits ended asleep), and the calls too small to split.
+ *
+ * With a TorchRounds (bench/torch-rounds.ts; `gradflow bench --torch`), PyTorch on one thread
+ * runs as one more contender in every round, and each row also gives, per kernel, the median
+ * over rounds of PyTorch's ms over the kernel's in the same round (paired: both saw the same
+ * minute of the machine).
  *
  * --crossover times single calls (a product z = x W^T of a batch of 128, a tanh pass) on one
  * thread and cut in two for a second, at growing sizes (idle-core estimates): where the ratio
@@ -29,6 +34,7 @@ import type { TeamTuning, ThreadProfile } from '../src/net/kernels-threads.js';
 import { createWasmKernels } from '../src/net/kernels-wasm.js';
 import { WORKLOADS, gradflowMatmul, gradflowStep, stepFlops, type Runner } from './kernels.js';
 import { callerTid, idleCoreEstimate, readThreadTimes, threadTimesSince } from './sched.js';
+import { TorchRounds } from './torch-rounds.js';
 import { median } from './w1.js';
 
 /**
@@ -45,6 +51,12 @@ export interface ThreadsRow {
   readonly ms: Readonly<Record<string, number>>;
   /** Median of the idle-core estimates (bench/sched.ts), same labels. */
   readonly idleMs: Readonly<Record<string, number>>;
+  /** With PyTorch in the rounds: its median ms per step, and per label the median over rounds of torch ms / kernel ms (wall, estimate). */
+  readonly torch?: {
+    readonly ms: number;
+    readonly paired: Readonly<Record<string, number>>;
+    readonly pairedIdle: Readonly<Record<string, number>>;
+  };
 }
 
 export interface ThreadsOptions {
@@ -58,6 +70,8 @@ export interface ThreadsOptions {
   readonly tuning?: TeamTuning;
   /** Count where each thread's time goes (ThreadTeam.profile) and log it per task. */
   readonly profile?: boolean;
+  /** PyTorch on one thread as one more contender in each round. */
+  readonly torch?: TorchRounds | null;
   readonly log?: (line: string) => void;
 }
 
@@ -92,7 +106,7 @@ export function sampleWithEstimate(run: () => void, helpers: boolean, minMs = 20
 
 const label = (threads: number, fma = false): string => `${threads} thread${threads > 1 ? 's' : ''}${fma ? ', fma' : ''}`;
 
-export function runThreadsBench(opts: ThreadsOptions = {}): ThreadsRow[] {
+export async function runThreadsBench(opts: ThreadsOptions = {}): Promise<ThreadsRow[]> {
   const rounds = opts.rounds ?? 7;
   const counts = [1, ...(opts.threads ?? [2])];
   const tasks = opts.tasks ?? ['W1', 'W2'];
@@ -111,10 +125,17 @@ export function runThreadsBench(opts: ThreadsOptions = {}): ThreadsRow[] {
     const profiles: (ThreadProfile[] | null)[] = runners.map(() => null);
     const samples = runners.map(() => [] as number[]);
     const idle = runners.map(() => [] as number[]);
+    const torch = opts.torch ?? null;
+    const torchMs: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      const order = runners.map((_, i) => i);
+      // Contender runners.length is PyTorch, when it runs.
+      const order = [...runners.keys(), ...(torch === null ? [] : [runners.length])];
       if (round % 2 === 1) order.reverse();
       for (const i of order) {
+        if (i === runners.length) {
+          torchMs.push(await torch!.round(task, 200));
+          continue;
+        }
         kernels[i].k!.threadProfile(true);
         const r = sampleWithEstimate(() => {
           runners[i].run();
@@ -124,7 +145,8 @@ export function runThreadsBench(opts: ThreadsOptions = {}): ThreadsRow[] {
         samples[i].push(r.wall);
         idle[i].push(r.idle);
       }
-      log(`${task} round ${round + 1}/${rounds}: ${runners.map((r, i) => `${r.contender} ${samples[i][round].toFixed(2)} ms (idle cores ${idle[i][round].toFixed(2)})`).join(', ')} (load ${loadavg()[0].toFixed(2)})`);
+      const pt = torch === null ? '' : `, PyTorch 1 thread ${torchMs[round].toFixed(2)} ms`;
+      log(`${task} round ${round + 1}/${rounds}: ${runners.map((r, i) => `${r.contender} ${samples[i][round].toFixed(2)} ms (idle cores ${idle[i][round].toFixed(2)})`).join(', ')}${pt} (load ${loadavg()[0].toFixed(2)})`);
     }
     if (opts.profile) {
       kernels.forEach(({ name }, i) => {
@@ -137,6 +159,11 @@ export function runThreadsBench(opts: ThreadsOptions = {}): ThreadsRow[] {
       flops,
       ms: Object.fromEntries(runners.map((r, i) => [r.contender, median(samples[i])])),
       idleMs: Object.fromEntries(runners.map((r, i) => [r.contender, median(idle[i])])),
+      torch: torch === null ? undefined : {
+        ms: median(torchMs),
+        paired: Object.fromEntries(runners.map((r, i) => [r.contender, median(torchMs.map((t, k) => t / samples[i][k]))])),
+        pairedIdle: Object.fromEntries(runners.map((r, i) => [r.contender, median(torchMs.map((t, k) => t / idle[i][k]))])),
+      },
     });
   }
   return rows;
@@ -166,12 +193,14 @@ export function formatProfile(what: string, p: readonly ThreadProfile[], steps: 
 
 /**
  * The table: per task and contender, by the wall clock and by the idle-core estimate: ms,
- * GFLOP/s and the speed-up over 1 thread, and the estimate's ratio to PyTorch on one thread
- * (`torch`: GFLOP/s by task, measured now or recorded).
+ * GFLOP/s and the speed-up over 1 thread, and the speed against PyTorch on one thread: paired
+ * round by round when PyTorch ran in the rounds (row.torch), else against `torch` (GFLOP/s by
+ * task, recorded or measured apart).
  */
 export function formatThreadsTable(rows: readonly ThreadsRow[], torch: Readonly<Record<string, number>>, torchNote: string): string {
+  const paired = rows.some((r) => r.torch !== undefined);
   const out = [
-    `| task | kernel | wall ms/step | wall GFLOP/s | wall x 1 thread | idle-core est. ms/step | est. GFLOP/s | est. x 1 thread | est. x PyTorch 1 thread (${torchNote}) |`,
+    `| task | kernel | wall ms/step | wall GFLOP/s | wall x 1 thread | idle-core est. ms/step | est. GFLOP/s | est. x 1 thread | x PyTorch 1 thread, wall / est. (${paired ? 'paired by round' : torchNote}) |`,
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
@@ -181,8 +210,13 @@ export function formatThreadsTable(rows: readonly ThreadsRow[], torch: Readonly<
       const est = r.idleMs[name];
       const gflops = r.flops / est / 1e6;
       const pt = torch[r.task];
+      const vs = r.torch !== undefined ? `${r.torch.paired[name].toFixed(2)} / ${r.torch.pairedIdle[name].toFixed(2)}`
+        : pt === undefined ? '-' : `${(r.flops / ms / 1e6 / pt).toFixed(2)} / ${(gflops / pt).toFixed(2)}`;
       out.push(`| ${r.task} | wasm, ${name} | ${ms.toFixed(2)} | ${(r.flops / ms / 1e6).toFixed(1)} | ${(base / ms).toFixed(2)} | ` +
-        `${est.toFixed(2)} | ${gflops.toFixed(1)} | ${(baseIdle / est).toFixed(2)} | ${pt === undefined ? '-' : (gflops / pt).toFixed(2)} |`);
+        `${est.toFixed(2)} | ${gflops.toFixed(1)} | ${(baseIdle / est).toFixed(2)} | ${vs} |`);
+    }
+    if (r.torch !== undefined) {
+      out.push(`| ${r.task} | PyTorch, 1 thread | ${r.torch.ms.toFixed(2)} | ${(r.flops / r.torch.ms / 1e6).toFixed(1)} | - | - | - | - | 1 |`);
     }
   }
   return out.join('\n');
@@ -238,7 +272,7 @@ function parseArgs(argv: readonly string[]): ThreadsOptions {
     else if (a === '--profile') opts.profile = true;
     else if (a === '--chunks-per-thread') tune({ chunksPerThread: Number(argv[++i]) });
     else if (a === '--spin-us') tune({ spinUs: Number(argv[++i]) });
-    else if (a === '--crossover') continue;
+    else if (a === '--crossover' || a === '--torch') continue;
     else throw new Error(`bench/threads.ts: unknown argument ${a}`);
   }
   return opts;
@@ -250,8 +284,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (process.argv.includes('--crossover')) {
     console.log(runCrossover(opts.rounds ?? 7));
   } else {
-    const rows = runThreadsBench({ ...opts, log: (s) => console.error(s) });
-    console.log(formatThreadsTable(rows, TORCH_RECORDED, 'recorded'));
+    const torch = process.argv.includes('--torch') ? await TorchRounds.start() : null;
+    if (process.argv.includes('--torch') && torch === null) console.log("PyTorch: skipped (Debian's python3-torch is not installed)");
+    try {
+      const rows = await runThreadsBench({ ...opts, torch, log: (s) => console.error(s) });
+      console.log(formatThreadsTable(rows, TORCH_RECORDED, 'recorded'));
+    } finally {
+      torch?.close();
+    }
   }
   console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   process.exit(0);

@@ -4,9 +4,15 @@ Run by `gradflow bench --torch` when Debian's python3-torch is installed. Same w
 bench/kernels.ts: the 1024^3 matmul C = A B^T, and SGD training steps of W1 (784 -> 20 x 256
 tanh -> 10) and W2 (784 -> 8 x 1024 tanh -> 10), batch 128, cross-entropy. Prints a Markdown
 table of medians (ms) and GFLOP/s. A step's FLOPs: 6 * batch * sum(fan_in * fan_out).
+
+With --serve it times one round at a time, on request, so that its rounds can interleave with
+gradflow's (bench/torch-rounds.ts): each line "<task> <min_ms>" on stdin (task: W1, W2 or
+matmul) is answered by one line, the mean ms per step over at least min_ms of steps; it
+prints "ready" once the workloads are built and warmed up, and ends at end of input.
 """
 import os
 import statistics
+import sys
 import time
 
 # One thread for every BLAS torch may call (Debian's torch goes through libblas.so.3, which is
@@ -61,7 +67,32 @@ def step_fn(inp, depth, width, out):
     return run, flops
 
 
+def serve():
+    n = 1024
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    runs = {"matmul": lambda: a @ b.T}
+    for name, (inp, depth, width, out) in WORKLOADS.items():
+        runs[name] = step_fn(inp, depth, width, out)[0]
+    for fn in runs.values():
+        for _ in range(3):
+            fn()
+    print("ready", flush=True)
+    for line in sys.stdin:
+        task, min_ms = line.split()
+        fn = runs[task]
+        reps, t0 = 0, time.perf_counter()
+        while True:
+            fn()
+            reps += 1
+            if (time.perf_counter() - t0) * 1000 >= float(min_ms):
+                break
+        print(f"{(time.perf_counter() - t0) * 1000 / reps:.6f}", flush=True)
+
+
 def main():
+    if "--serve" in sys.argv:
+        serve()
+        return
     print("| task | contender | ms | GFLOP/s |")
     print("| --- | --- | ---: | ---: |")
     n = 1024

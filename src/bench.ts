@@ -23,13 +23,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { jacobianBench } from '../bench/jacobian.js';
 import { median } from '../bench/w1.js';
 import { WORKLOADS, formatBenchTable, gradflowStep, runKernelBench, stepFlops, type Workload } from '../bench/kernels.js';
 import { callerTid, idleCoreEstimate, readThreadTimes, threadTimesSince } from '../bench/sched.js';
 import { formatSweep, runSweepBench } from '../bench/sweep.js';
 import { TORCH_RECORDED, formatThreadsTable, runThreadsBench, type ThreadsRow } from '../bench/threads.js';
+import { TORCH_ENV, TORCH_SCRIPT, TorchRounds, torchPython } from '../bench/torch-rounds.js';
 import { resolveConfig } from './config/index.js';
 import { getKernels } from './net/kernels.js';
 import { loadCellData, trainCell } from './train/trainer.js';
@@ -69,10 +69,17 @@ export async function runBench(opts: BenchCliOptions): Promise<void> {
     log('');
   }
   if (want('threads')) {
-    log(`## Threads (--threads 2 vs 1, wasm kernel, medians of ${rounds} interleaved rounds; load average ${load()} before)`);
-    const rows = runThreadsBench({ rounds, threads: [2], tasks: ['W1', 'W2'], fma: true });
+    // With --torch, PyTorch runs inside the rounds too, so the comparison is paired by round.
+    const torchRounds = opts.torch ? await TorchRounds.start() : null;
+    log(`## Threads (--threads 2 vs 1, wasm kernel${torchRounds === null ? '' : ', and PyTorch on 1 thread'}, medians of ${rounds} interleaved rounds; load average ${load()} before)`);
+    let rows: ThreadsRow[];
+    try {
+      rows = await runThreadsBench({ rounds, threads: [2], tasks: ['W1', 'W2'], fma: true, torch: torchRounds });
+    } finally {
+      torchRounds?.close();
+    }
     const pt = torch ?? TORCH_RECORDED;
-    log(formatThreadsTable(rows, pt, torch === null ? 'as recorded in docs/performance.md' : 'measured now'));
+    log(formatThreadsTable(rows, pt, torch === null ? 'as recorded in docs/performance.md' : 'measured apart'));
     log(threadsTargets(rows, pt));
     log(`(load average ${load()} after: two threads need two idle cores to show their speed-up)`);
     log('');
@@ -112,7 +119,11 @@ function threadsTargets(rows: readonly ThreadsRow[], torch: Readonly<Record<stri
     lines.push(`  ${task} 2 threads vs 1 >= ${fmt(floor, 2)}x: ${fmt(wall, 2)}x / ${fmt(est, 2)}x, ${ok(wall >= floor)} / ${ok(est >= floor)}`);
   }
   const w1 = rows.find((x) => x.task === 'W1');
-  if (w1 !== undefined) {
+  if (w1?.torch !== undefined) {
+    const wall = w1.torch.paired['2 threads'];
+    const est = w1.torch.pairedIdle['2 threads'];
+    lines.push(`  W1 on 2 threads >= PyTorch on 1 (${fmt(w1.flops / w1.torch.ms / 1e6)} GFLOP/s, in the same rounds): ${fmt(wall, 2)}x / ${fmt(est, 2)}x (median of the rounds' ratios), ${ok(wall >= 1)} / ${ok(est >= 1)}`);
+  } else if (w1 !== undefined) {
     const wall = w1.flops / w1.ms['2 threads'] / 1e6;
     const est = w1.flops / w1.idleMs['2 threads'] / 1e6;
     lines.push(`  W1 on 2 threads >= PyTorch on 1 (${fmt(pt)} GFLOP/s): ${fmt(wall)} / ${fmt(est)} GFLOP/s, ${ok(wall >= pt)} / ${ok(est >= pt)}`);
@@ -208,21 +219,6 @@ function scalingBench(): string {
   return lines.join('\n');
 }
 
-/** Debian's python3-torch lives in /usr/bin/python3, which a pyenv shim on PATH may shadow. */
-const PYTHONS = ['/usr/bin/python3', 'python3'];
-
-function torchPython(): string | null {
-  for (const py of PYTHONS) {
-    try {
-      execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
-      return py;
-    } catch {
-      // not this one
-    }
-  }
-  return null;
-}
-
 function hasTorch(): boolean {
   return torchPython() !== null;
 }
@@ -242,8 +238,7 @@ function torchGflops(table: string): Record<string, number> | null {
 function torchBench(): string {
   const py = torchPython();
   if (py === null) return "skipped: Debian's python3-torch is not installed (apt-get install python3-torch)";
-  const script = fileURLToPath(new URL('../bench/torch_bench.py', import.meta.url));
-  const table = execFileSync(py, [script], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } }).trimEnd();
+  const table = execFileSync(py, [TORCH_SCRIPT], { encoding: 'utf8', env: { ...process.env, ...TORCH_ENV } }).trimEnd();
   const matmul = torchGflops(table)?.['matmul 1024^3'];
   // Debian's torch multiplies through libblas.so.3: the reference BLAS (2-4 GFLOP/s here) unless
   // an optimised one such as libopenblas0-pthread is installed (~95 GFLOP/s on one thread here).
