@@ -41,12 +41,13 @@ const NR = 8;
  * The least work a chunk gets, where cutting a call in two measured faster than one thread
  * (`npx tsx bench/threads.ts --crossover`, docs/performance.md "Threads"): a product pays from
  * ~2^18 multiply-adds in all (1.17x at 2.9e5, 0.90x at 1.3e5), so 2^17 a chunk; relu, the
- * cheap derivatives and the sgd update (~0.3-0.5 ns an element) from ~2^15-2^16 elements in
- * all, so 2^15 a chunk; tanh, sigmoid, elu, selu, softsign and silu forward (3-4 ns an element)
- * from ~4,000, so 2^11 a chunk.
+ * cheap derivatives and the sgd update (~0.3-0.5 ns an element) from ~2^15 elements in all
+ * (0.75-0.95x at 2^14, 0.98-1.14x at 2^15; inside a W1 step its tanh derivative, 2^15
+ * elements, took 0.20-0.25 ms a step split against 0.31-0.35 alone), so 2^14 a chunk; tanh,
+ * sigmoid, elu, selu, softsign and silu forward (3-4 ns an element) from ~4,000, so 2^11 a chunk.
  */
 export const CHUNK_MIN_MACS = 1 << 17;
-export const CHUNK_MIN_ELEMENTS = 1 << 15;
+export const CHUNK_MIN_ELEMENTS = 1 << 14;
 export const CHUNK_MIN_COSTLY_ELEMENTS = 1 << 11;
 /**
  * The least of a whole packed a (packWholeA, elements of a) a thread packs: packing runs at
