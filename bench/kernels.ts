@@ -68,9 +68,9 @@ export interface Runner {
   close?(): void;
 }
 
-const LR = 0.01;
+export const LR = 0.01;
 
-function fillBatch(x: Float32Array, labels: Int32Array, classes: number, seed: string): void {
+export function fillBatch(x: Float32Array, labels: Int32Array, classes: number, seed: string): void {
   const rng = createRng(seed);
   for (let i = 0; i < x.length; i++) x[i] = rng.normal();
   for (let i = 0; i < labels.length; i++) labels[i] = rng.int(classes);
