@@ -240,17 +240,7 @@ const INV_FACT = memory.data<f64>([
     v128.store(a + o, pack(r4, r5), 32);
     v128.store(a + o, pack(r6, r7), 48);
   }
-  for (; i + 8 <= n; i += 8) {
-    const o = <usize>i * 4;
-    const v0 = v128.load(z + o);
-    const v1 = v128.load(z + o, 16);
-    const r0 = forwardv(kind, lo(v0), al);
-    const r1 = forwardv(kind, hi(v0), al);
-    const r2 = forwardv(kind, lo(v1), al);
-    const r3 = forwardv(kind, hi(v1), al);
-    v128.store(a + o, pack(r0, r1));
-    v128.store(a + o, pack(r2, r3), 16);
-  }
+  // The last n mod 16 one at a time (each lane's arithmetic is the same either way).
   for (; i < n; i++) {
     const o = <usize>i * 4;
     storeOne32(a + o, forwardv(kind, one32(z + o), al));

@@ -68,9 +68,9 @@ export interface Runner {
   close?(): void;
 }
 
-export const LR = 0.01;
+const LR = 0.01;
 
-export function fillBatch(x: Float32Array, labels: Int32Array, classes: number, seed: string): void {
+function fillBatch(x: Float32Array, labels: Int32Array, classes: number, seed: string): void {
   const rng = createRng(seed);
   for (let i = 0; i < x.length; i++) x[i] = rng.normal();
   for (let i = 0; i < labels.length; i++) labels[i] = rng.int(classes);
@@ -102,12 +102,18 @@ export function gradflowStep(kernels: Kernels, w: Workload, label: string): Runn
   };
 }
 
+/** Runs one pass of a step; bench/passes.ts times each by its name. */
+export type PassRunner = (pass: string, call: () => unknown) => void;
+
+const runPass: PassRunner = (_pass, call) => void call();
+
 /**
  * The same step on the MLP's own buffers, with every elementwise pass on the wasm kernel's
  * fused paths (activation forward/backward, sgd update): what dense.ts and the optimizer do
- * once they call them. Only the softmax gradient of the [batch, 10] logits stays in JS.
+ * once they call them. Only the softmax gradient of the [batch, 10] logits stays in JS. Each
+ * pass goes through `pass` (default: just run it).
  */
-export function gradflowFusedStep(kernels: WasmKernels, w: Workload): Runner {
+export function gradflowFusedStep(kernels: WasmKernels, w: Workload, pass: PassRunner = runPass): Runner {
   const mlp = new MLP({
     inputDim: w.inputDim, outputDim: w.outputDim, depth: w.depth, width: w.width,
     activation: w.activation, dtype: 'float32', kernels, maxRows: w.batch,
@@ -125,29 +131,29 @@ export function gradflowFusedStep(kernels: WasmKernels, w: Workload): Runner {
     contender: 'gradflow wasm+fused',
     run() {
       for (const l of layers) {
-        kernels.gemmABt(l.x, l.W, l.b, l.z, rows, l.fanOut, l.fanIn);
-        if (l.index < L && !kernels.activationForward(act, p, l.z, l.a, rows * l.fanOut)) {
-          def.forward(l.z, l.a, rows, l.fanOut, p, null);
+        pass(l.index === 0 ? 'z = x W^T, layer 0' : 'z = x W^T', () => kernels.gemmABt(l.x, l.W, l.b, l.z, rows, l.fanOut, l.fanIn));
+        if (l.index < L) {
+          pass(`${act} forward`, () => kernels.activationForward(act, p, l.z, l.a, rows * l.fanOut) || def.forward(l.z, l.a, rows, l.fanOut, p, null));
         }
       }
       const out = layers[L];
       // The output layer is the identity: its logits are z, and dL/dz = dL/dlogits.
-      LOSSES.cross_entropy.backward(out.z, labels, out.dz, rows, w.outputDim);
+      pass('loss gradient', () => LOSSES.cross_entropy.backward(out.z, labels, out.dz, rows, w.outputDim));
       for (let i = L; i >= 0; i--) {
         const l = layers[i];
         if (i < L) {
           const da = layers[i + 1].dx!;
-          if (!kernels.activationBackward(act, p, l.z, l.a, da, l.dz, rows * l.fanOut)) {
-            def.backward(l.z, l.a, da, l.dz, rows, l.fanOut, p, null);
-          }
+          pass(`${act} derivative`, () => kernels.activationBackward(act, p, l.z, l.a, da, l.dz, rows * l.fanOut) || def.backward(l.z, l.a, da, l.dz, rows, l.fanOut, p, null));
         }
-        kernels.gemmAtB(l.dz, l.x, l.dW, l.fanOut, l.fanIn, rows, l.db);
-        if (l.dx !== null) kernels.gemmAB(l.dz, l.W, l.dx, rows, l.fanIn, l.fanOut);
+        pass(i === 0 ? 'dW = dz^T x, layer 0' : 'dW = dz^T x', () => kernels.gemmAtB(l.dz, l.x, l.dW, l.fanOut, l.fanIn, rows, l.db));
+        if (l.dx !== null) pass('dx = dz W', () => kernels.gemmAB(l.dz, l.W, l.dx!, rows, l.fanIn, l.fanOut));
       }
-      for (const l of layers) {
-        kernels.sgdStep(l.W, l.dW, LR, 0);
-        kernels.sgdStep(l.b, l.db, LR, 0);
-      }
+      pass('sgd update', () => {
+        for (const l of layers) {
+          kernels.sgdStep(l.W, l.dW, LR, 0);
+          kernels.sgdStep(l.b, l.db, LR, 0);
+        }
+      });
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Where a training step goes, pass by pass: the W1 or W2 step of bench/kernels.ts driven
- * call by call on the wasm kernel's fused paths (as gradflowFusedStep does), each call timed.
+ * Where a training step goes, pass by pass: the W1 or W2 step of bench/kernels.ts on the wasm
+ * kernel's fused paths (gradflowFusedStep), each call timed.
  * Prints, per pass, the least time a step spent in it over `--steps` steps (the least: on a
  * shared machine a slow minute only ever adds), their sum, the step's 10th, 50th and 90th
  * percentiles, and with threads where each thread's time went (ThreadTeam.profile).
@@ -8,11 +8,8 @@
  *   npx tsx bench/passes.ts [--task W1|W2] [--threads 1] [--steps 300]
  */
 import { pathToFileURL } from 'node:url';
-import { createWasmKernels, type WasmKernels } from '../src/net/kernels-wasm.js';
-import { LOSSES } from '../src/net/losses.js';
-import { MLP, initializeMLP } from '../src/net/mlp.js';
-import { createRng } from '../src/net/rng.js';
-import { LR, WORKLOADS, fillBatch } from './kernels.js';
+import { createWasmKernels } from '../src/net/kernels-wasm.js';
+import { WORKLOADS, gradflowFusedStep } from './kernels.js';
 import { formatProfile } from './threads.js';
 
 export interface PassTimes {
@@ -24,55 +21,22 @@ export interface PassTimes {
 }
 
 export function timePasses(task: 'W1' | 'W2', threads: number, steps: number): PassTimes {
-  const w = WORKLOADS[task];
-  const kernels = createWasmKernels({ threads, tuning: { profile: true } }) as WasmKernels | null;
+  const kernels = createWasmKernels({ threads, tuning: { profile: true } });
   if (kernels === null) throw new Error('bench: the wasm kernel does not load; run npm run build:wasm');
-  const mlp = new MLP({
-    inputDim: w.inputDim, outputDim: w.outputDim, depth: w.depth, width: w.width,
-    activation: w.activation, dtype: 'float32', kernels, maxRows: w.batch,
-  });
-  initializeMLP(mlp, { init: { name: 'glorot_uniform' }, biasInit: { name: 'zeros' } }, createRng(0).fork('init'));
-  const labels = new Int32Array(w.batch);
-  fillBatch(mlp.input as Float32Array, labels, w.outputDim, 'batch');
-  const layers = mlp.layers;
-  const L = layers.length - 1;
-  const rows = w.batch;
-  const act = mlp.activation;
-  const p = mlp.activationParams;
   const spent: Record<string, number> = {};
-  const timed = (pass: string, call: () => unknown): void => {
+  const step = gradflowFusedStep(kernels, WORKLOADS[task], (pass, call) => {
     const t0 = performance.now();
     call();
     spent[pass] = (spent[pass] ?? 0) + performance.now() - t0;
-  };
-  const step = (): void => {
-    for (const l of layers) {
-      timed(l.index === 0 ? 'z = x W^T, layer 0' : 'z = x W^T', () => kernels.gemmABt(l.x, l.W, l.b, l.z, rows, l.fanOut, l.fanIn));
-      if (l.index < L) timed(`${act} forward`, () => kernels.activationForward(act, p, l.z, l.a, rows * l.fanOut));
-    }
-    const out = layers[L];
-    timed('loss gradient', () => LOSSES.cross_entropy.backward(out.z, labels, out.dz, rows, w.outputDim));
-    for (let i = L; i >= 0; i--) {
-      const l = layers[i];
-      if (i < L) timed(`${act} derivative`, () => kernels.activationBackward(act, p, l.z, l.a, layers[i + 1].dx!, l.dz, rows * l.fanOut));
-      timed(i === 0 ? 'dW = dz^T x, layer 0' : 'dW = dz^T x', () => kernels.gemmAtB(l.dz, l.x, l.dW, l.fanOut, l.fanIn, rows, l.db));
-      if (l.dx !== null) timed('dx = dz W', () => kernels.gemmAB(l.dz, l.W, l.dx!, rows, l.fanIn, l.fanOut));
-    }
-    timed('sgd update', () => {
-      for (const l of layers) {
-        kernels.sgdStep(l.W, l.dW, LR, 0);
-        kernels.sgdStep(l.b, l.db, LR, 0);
-      }
-    });
-  };
-  for (let i = 0; i < 10; i++) step();
+  });
+  for (let i = 0; i < 10; i++) step.run();
   kernels.threadProfile(true);
   const least: Record<string, number> = {};
   const stepMs: number[] = [];
   for (let s = 0; s < steps; s++) {
     for (const k of Object.keys(spent)) spent[k] = 0;
     const t0 = performance.now();
-    step();
+    step.run();
     stepMs.push(performance.now() - t0);
     for (const [k, v] of Object.entries(spent)) least[k] = Math.min(least[k] ?? Infinity, v);
   }
