@@ -108,9 +108,20 @@ export async function runClaims(opts: ClaimsOptions = {}): Promise<number> {
   const workers = Math.max(1, opts.workers ?? availableParallelism());
   mkdirSync(dir, { recursive: true });
   const refs = [...new Set(selected.flatMap((c) => c.armRefs))];
-  const arms: Map<string, ArmRuns> | null = refs.length
-    ? await trainArms(loaded.data, refs, { dir, configsDir: loaded.configsDir, workers, seedBase, reports: opts.reports ?? false, log })
-    : new Map();
+  // One SIGINT or SIGTERM anywhere in the training, between studies too, stops it cleanly.
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let arms: Map<string, ArmRuns> | null;
+  try {
+    arms = refs.length
+      ? await trainArms(loaded.data, refs, { dir, configsDir: loaded.configsDir, workers, seedBase, reports: opts.reports ?? false, log, abort: stop.signal })
+      : new Map();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   if (arms === null) {
     // An interrupted run would be judged as if its missing cells had failed: no verdicts.
     log(text.interrupted());

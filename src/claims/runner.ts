@@ -22,17 +22,19 @@ export interface TrainOptions {
   /** Write each run's and arm's report.html. */
   readonly reports: boolean;
   readonly log: (line: string) => void;
+  /** Stops the training (SIGINT, SIGTERM): the study under way stops cleanly and no later one starts. */
+  readonly abort?: AbortSignal;
 }
 
 /** Trains configs (absolute paths) into `runsDir`, with their reports when asked; resolves to the overall outcome. */
 export async function trainConfigs(
   paths: readonly string[],
   runsDir: string,
-  o: Pick<TrainOptions, 'workers' | 'reports' | 'log'> & { readonly announce?: (cells: number) => void },
+  o: Pick<TrainOptions, 'workers' | 'reports' | 'log' | 'abort'> & { readonly announce?: (cells: number) => void },
 ): Promise<RunOutcome> {
   const experiments = prepare(paths, { out: runsDir, set: [], workers: o.workers });
   o.announce?.(experiments.reduce((n, e) => n + e.cells.length, 0));
-  const result = await runPrepared(experiments, { out: runsDir, set: [], quiet: true, reports: o.reports, log: o.log, workers: o.workers });
+  const result = await runPrepared(experiments, { out: runsDir, set: [], quiet: true, reports: o.reports, log: o.log, workers: o.workers, abort: o.abort });
   if (o.reports) await writeReports(result, (dir, err) => o.log(msg.reportFailed(dir, err)));
   return result.outcome;
 }
@@ -50,6 +52,7 @@ export async function trainArms(data: ClaimsFile, refs: readonly string[], o: Tr
   }
   const out = new Map<string, ArmRuns>();
   for (const [name, arms] of byStudy) {
+    if (o.abort?.aborted === true) return null;
     const study = data.studies[name];
     const base = readBase(o.configsDir, study);
     const seeds = evaluationSeeds(study, o.seedBase);

@@ -54,7 +54,7 @@ export interface RunOptions {
   readonly shard?: ShardRun | null;
   /** Skip cells finished with the same config hash (default: true with a shard, else false). */
   readonly resume?: boolean;
-  /** Stops the run like SIGINT when aborted (the CLI aborts when its stdout is closed). */
+  /** Stops the run like SIGINT when aborted, also when aborted before (the CLI aborts when its stdout is closed). */
   readonly abort?: AbortSignal;
   /** Where errors of the run itself go (default: `log`). */
   readonly warn?: (line: string) => void;
@@ -319,18 +319,30 @@ const SHARD_INDEX_EVERY_MS = 1000;
  * holds one, and `OutputError` when a folder cannot be created, before anything else is written.
  */
 export async function runPrepared(experiments: readonly PreparedExperiment[], opts: RunOptions): Promise<RunResult> {
+  // SIGINT and SIGTERM stop the run cleanly from before its first lock (and its first folder):
+  // one that came between the locks and the training would otherwise end the process on the spot.
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  opts.abort?.addEventListener('abort', onSignal);
+  if (opts.abort?.aborted === true) stop.abort();
   const releases: (() => void)[] = [];
   try {
     for (const exp of experiments) {
       const scope = { config: configHash(exp.config), shards: opts.shard?.shard.count ?? null };
       releases.push(acquireLock(lockFile(exp.dir, opts.shard?.shard ?? null), scope));
     }
-    return await runLocked(experiments, opts);
+    return await runLocked(experiments, { ...opts, abort: stop.signal });
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    opts.abort?.removeEventListener('abort', onSignal);
     for (const release of releases) release();
   }
 }
 
+/** The run itself, its locks held; `opts.abort` (SIGINT, SIGTERM or the caller's) stops it, also when it came before. */
 async function runLocked(experiments: readonly PreparedExperiment[], opts: RunOptions): Promise<RunResult> {
   const shard = opts.shard?.shard ?? null;
   const jobs = planJobs(experiments, opts, opts.resume ?? shard !== null);
@@ -341,19 +353,16 @@ async function runLocked(experiments: readonly PreparedExperiment[], opts: RunOp
   const cores = availableParallelism();
   if (threads > 1 && workers * threads > cores) (opts.warn ?? opts.log)(msg.oversubscribed(workers, threads, cores));
   const session = new RunSession(opts, shard, workers > 1 ? new WorkerPool(workers) : new InlineExecutor(), workers);
-  const onSignal = (): void => session.interrupt();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  opts.abort?.addEventListener('abort', onSignal);
+  const onAbort = (): void => session.interrupt();
+  opts.abort?.addEventListener('abort', onAbort);
+  if (opts.abort?.aborted === true) session.interrupt();
   try {
     for (const job of jobs) {
       await session.runExperiment(job);
       if (session.stopped) break;
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    opts.abort?.removeEventListener('abort', onSignal);
+    opts.abort?.removeEventListener('abort', onAbort);
     await session.executor.close();
   }
   return session.result();

@@ -75,4 +75,17 @@ describe('running prepared experiments', () => {
     expect(outcome).toBe('interrupted');
     expect(index(out)).toEqual([['lr=0.1', 'ok'], ['lr=0.05', 'pending']]);
   });
+
+  it('trains nothing when the stop came before the run (a signal while the locks were taken)', async () => {
+    const dir = tmp();
+    const out = join(dir, 'results');
+    const logs: string[] = [];
+    const stop = new AbortController();
+    stop.abort();
+    const experiments = prepare([writeConfig(dir, { ...SWEEP, sweep: { 'train.lr': [0.1, 0.05] } })], { out, set: [] });
+    const { outcome } = await runPrepared(experiments, options(out, logs, stop.signal));
+    expect(outcome).toBe('interrupted');
+    expect(index(out)).toEqual([['lr=0.1', 'pending'], ['lr=0.05', 'pending']]);
+    expect(logs).toEqual([]);
+  });
 });
