@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { renderPage } from '../report/html.js';
+import { stopOnSignals } from '../train/run.js';
 import { evaluateClaim, type Evaluated } from './evaluate.js';
 import { ClaimsError, loadClaims } from './load.js';
 import { fmtNum } from './predicates.js';
@@ -109,19 +110,9 @@ export async function runClaims(opts: ClaimsOptions = {}): Promise<number> {
   mkdirSync(dir, { recursive: true });
   const refs = [...new Set(selected.flatMap((c) => c.armRefs))];
   // One SIGINT or SIGTERM anywhere in the training, between studies too, stops it cleanly.
-  const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let arms: Map<string, ArmRuns> | null;
-  try {
-    arms = refs.length
-      ? await trainArms(loaded.data, refs, { dir, configsDir: loaded.configsDir, workers, seedBase, reports: opts.reports ?? false, log, abort: stop.signal })
-      : new Map();
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const arms: Map<string, ArmRuns> | null = refs.length
+    ? await stopOnSignals((abort) => trainArms(loaded.data, refs, { dir, configsDir: loaded.configsDir, workers, seedBase, reports: opts.reports ?? false, log, abort }))
+    : new Map();
   if (arms === null) {
     // An interrupted run would be judged as if its missing cells had failed: no verdicts.
     log(text.interrupted());

@@ -319,26 +319,39 @@ const SHARD_INDEX_EVERY_MS = 1000;
  * holds one, and `OutputError` when a folder cannot be created, before anything else is written.
  */
 export async function runPrepared(experiments: readonly PreparedExperiment[], opts: RunOptions): Promise<RunResult> {
-  // SIGINT and SIGTERM stop the run cleanly from before its first lock (and its first folder):
-  // one that came between the locks and the training would otherwise end the process on the spot.
+  // From before its first lock (and its first folder): a signal that came between the locks and
+  // the training would otherwise end the process on the spot.
+  return stopOnSignals(async (abort) => {
+    const releases: (() => void)[] = [];
+    try {
+      for (const exp of experiments) {
+        const scope = { config: configHash(exp.config), shards: opts.shard?.shard.count ?? null };
+        releases.push(acquireLock(lockFile(exp.dir, opts.shard?.shard ?? null), scope));
+      }
+      return await runLocked(experiments, { ...opts, abort });
+    } finally {
+      for (const release of releases) release();
+    }
+  }, opts.abort);
+}
+
+/**
+ * Runs `work` with a signal that SIGINT, SIGTERM or `parent` aborts (already aborted when parent
+ * is): while it runs, the process listens for both, so neither ends it on the spot.
+ */
+export async function stopOnSignals<T>(work: (abort: AbortSignal) => Promise<T>, parent?: AbortSignal): Promise<T> {
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  opts.abort?.addEventListener('abort', onSignal);
-  if (opts.abort?.aborted === true) stop.abort();
-  const releases: (() => void)[] = [];
+  parent?.addEventListener('abort', onSignal);
+  if (parent?.aborted === true) stop.abort();
   try {
-    for (const exp of experiments) {
-      const scope = { config: configHash(exp.config), shards: opts.shard?.shard.count ?? null };
-      releases.push(acquireLock(lockFile(exp.dir, opts.shard?.shard ?? null), scope));
-    }
-    return await runLocked(experiments, { ...opts, abort: stop.signal });
+    return await work(stop.signal);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    opts.abort?.removeEventListener('abort', onSignal);
-    for (const release of releases) release();
+    parent?.removeEventListener('abort', onSignal);
   }
 }
 
