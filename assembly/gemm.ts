@@ -430,3 +430,4 @@ export function gemmBlock(op: i32, A: usize, lda: i32, B: usize, ldb: i32, bias:
 
 export { activationForward, activationBackward, sgdStep } from './elementwise';
 export { shiftedSums, binCounts, derivativeCounts } from './reducers';
+export { normPass, normParamBytes } from './norm';

@@ -159,7 +159,7 @@ export class Dense {
     if (spec.norm) {
       this.n = buffers[i++];
       this.dn = buffers[i++];
-      this.norm = new NormLayer(spec.norm, spec.fanOut, spec.maxRows, buffers.slice(i));
+      this.norm = new NormLayer(spec.norm, spec.fanOut, spec.maxRows, buffers.slice(i), kernels);
     } else {
       this.n = this.z;
       this.dn = this.dz;

@@ -27,7 +27,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import {
   ARENA, ARGS, ARG_SLOTS, BCAST, CHUNK_BITS, CLAIM, DONE, FAILED, MAX_CHUNKS, NCHUNKS, OP, OP_ATTACH, OP_BACKWARD, OP_DETACH,
-  OP_EXIT, OP_FORWARD, OP_GEMM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
+  OP_EXIT, OP_FORWARD, OP_GEMM, OP_NORM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
 } from './kernels-protocol.mjs';
 
 /** CLAIM between jobs: tag 0, which no job has (sequence numbers run 1 ... TAG_MASK). */
@@ -125,6 +125,7 @@ export interface SharedExports {
   activationForward(kind: number, z: number, a: number, n: number, alpha: number): void;
   activationBackward(kind: number, z: number, a: number, da: number, dz: number, n: number, alpha: number): void;
   sgdStep(w: number, g: number, n: number, lr: number, wd: number): void;
+  normPass(which: number, params: number, i0: number, i1: number): void;
 }
 
 let jobsPosted = 0;
@@ -335,6 +336,28 @@ export class ThreadTeam {
     this.run(ex, OP_SGD, arena, chunks);
   }
 
+  /**
+   * A norm pass (assembly/norm.ts, parameter block at `params`) over `elements` elements:
+   * each part [which, count] runs normPass(which, params, i0, i1) over ranges of [0, count)
+   * (units or rows, cut at even numbers: batch norm takes units two at a time), all parts'
+   * ranges in one job; each range writes only its own units or rows.
+   */
+  norm(ex: SharedExports, arena: number, params: number, elements: number, parts: readonly (readonly [number, number])[]): void {
+    const args: number[][] = [];
+    for (const [which, count] of parts) {
+      const pairs = Math.ceil(count / 2);
+      const chunks = this.chunkCount(elements, this.chunkMinElements, Math.min(pairs, Math.floor(this.chunksPerJob / parts.length)));
+      for (let c = 0; c < chunks; c++) {
+        const [u0, u1] = range(pairs, chunks, c);
+        args.push([which, params, Math.min(count, 2 * u0), Math.min(count, 2 * u1)]);
+      }
+    }
+    // One range a part: too small to split.
+    if (args.length <= parts.length) return this.alone(() => { for (const a of args) ex.normPass(a[0], a[1], a[2], a[3]); });
+    args.forEach((a, c) => this.setArgs(c, ...a));
+    this.run(ex, OP_NORM, arena, args.length);
+  }
+
   private elementChunks(n: number, costly: boolean): number {
     return this.chunkCount(n, costly ? this.chunkMinCostlyElements : this.chunkMinElements, this.chunksPerJob);
   }
@@ -422,6 +445,7 @@ export class ThreadTeam {
     else if (op === OP_FORWARD) ex.activationForward(a(0), a(1), a(2), a(3), a(4));
     else if (op === OP_BACKWARD) ex.activationBackward(a(0), a(1), a(2), a(3), a(4), a(5), a(6));
     else if (op === OP_PACK) ex.packRangeA(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
+    else if (op === OP_NORM) ex.normPass(a(0), a(1), a(2), a(3));
     else ex.sgdStep(a(0), a(1), a(2), a(3), a(4));
   }
 

@@ -27,6 +27,7 @@ import { runInNewContext } from 'node:vm';
 import { ACTIVATIONS, type ActivationName, type ParamValues } from './activations.js';
 import { GEMM_AB, GEMM_ABT, GEMM_ATB, MAX_THREADS, ThreadTeam, type SharedExports, type TeamTuning, type ThreadProfile } from './kernels-threads.js';
 import { tsKernels } from './kernels-ts.js';
+import type { ForwardMode, NormBuffers } from './norm.js';
 import type { DType, FloatArray, Kernels } from './tensor.js';
 
 /** Where `npm run build:wasm` writes the module. */
@@ -39,6 +40,7 @@ export const wasmVariantPath = (v: WasmVariant): string => fileURLToPath(new URL
 /** The exports of build/gemm*.wasm; pointers are byte offsets into the instance's memory. */
 interface GemmExports extends SharedExports {
   staticEnd(): number;
+  normParamBytes(): number;
   gemmScratchBytes(): number;
   shiftedSums(x: number, n: number, out: number): void;
   binCounts(x: number, n: number, edges: number, bins: number, symlog: number, invWidth: number, side: number, minExp: number, perDecade: number, counts: number): void;
@@ -130,6 +132,9 @@ export interface WasmKernels extends Kernels {
   shiftedSums: NonNullable<Kernels['shiftedSums']>;
   binCounts: NonNullable<Kernels['binCounts']>;
   derivativeCounts: NonNullable<Kernels['derivativeCounts']>;
+  /** Batch and layer norm (NORMS), always there. */
+  normForward: NonNullable<Kernels['normForward']>;
+  normBackward: NonNullable<Kernels['normBackward']>;
   /** True when every array is float32 and lies in one memory of this kernel (the WASM path). */
   owns(...arrays: FloatArray[]): boolean;
   /**
@@ -251,7 +256,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   try {
     const probe = new api.Instance(module, { env: { memory: new api.Memory({ initial: 1, maximum: 1, shared }) } });
     const ex = probe.exports as GemmExports;
-    if (ex.staticEnd() > BASE) return null;
+    if (ex.staticEnd() > BASE || ex.normParamBytes() > STAGING_MIN_BYTES) return null;
     scratchBytes = ex.gemmScratchBytes();
   } catch {
     return null;
@@ -273,6 +278,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
 
     ...ARENA_METHODS,
     ...REDUCERS,
+    ...NORMS,
 
     threadProfile(reset = false) {
       if (ctx.team === null) return null;
@@ -282,6 +288,9 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     },
   };
 }
+
+/** True when x is a float32 view into ar's memory. */
+const inArena = (ar: Arena, x: FloatArray): boolean => x instanceof Float32Array && x.buffer === ar.f32.buffer;
 
 /** The arena holding `a`, if a is a float32 view into one of ours. */
 const arenaOf = (a: FloatArray | null): Arena | undefined =>
@@ -531,3 +540,48 @@ function alphaOf(name: ActivationName, p: ParamValues): number {
   const v = p.alpha;
   return typeof v === 'number' ? v : (ACTIVATIONS[name].params.alpha.default as number);
 }
+
+const NORM_MODES: Readonly<Record<ForwardMode, number>> = { train: 0, eval: 1, probe: 2 };
+
+/**
+ * Runs the norm pass `parts` ([which, count]: normPass's part and the units or rows it spans)
+ * of norm s on x -> y over `rows` rows, split between the threads when there are several;
+ * false, having done nothing, when any buffer is not float32 in one memory of ours or too short.
+ */
+function normPass(s: NormBuffers, x: FloatArray, y: FloatArray, rows: number, mode: ForwardMode,
+  parts: (units: number, rows: number) => [number, number][]): boolean {
+  const ar = arenaOf(x);
+  const C = s.units;
+  const bufs = [x, y, s.xhat, s.mean, s.invstd, s.weight, s.bias, s.runningMean, s.runningVar, s.weightGrad, s.biasGrad];
+  if (ar === undefined || !bufs.every((b) => inArena(ar, b)) || !(Number.isInteger(rows) && rows >= 1 && Number.isInteger(C) && C >= 1)) return false;
+  const stats = s.kind === 'batch' ? C : rows;
+  const running = s.kind === 'batch' ? C : 0;
+  if (x.length < rows * C || y.length < rows * C || s.xhat.length < rows * C || s.mean.length < stats || s.invstd.length < stats ||
+    s.weight.length < C || s.bias.length < C || s.weightGrad.length < C || s.biasGrad.length < C ||
+    s.runningMean.length < running || s.runningVar.length < running) return false;
+  // The parameter block (assembly/norm.ts, NORM_*) in the staging area, free between calls.
+  const p = ar.staging;
+  const at = p / 8;
+  [x, y, s.xhat, s.mean, s.invstd, s.weight, s.bias, s.runningMean, s.runningVar, s.weightGrad, s.biasGrad]
+    .forEach((b, i) => { ar.f64[at + i] = b.byteOffset; });
+  ar.f64[at + 11] = rows;
+  ar.f64[at + 12] = C;
+  ar.f64[at + 13] = NORM_MODES[mode];
+  ar.f64[at + 14] = s.eps;
+  ar.f64[at + 15] = s.momentum;
+  const todo = parts(C, rows);
+  if (ar.team !== null) ar.team.norm(ar.ex, ar.id, p, rows * C, todo);
+  else for (const [which, count] of todo) ar.ex.normPass(which, p, 0, count);
+  return true;
+}
+
+/** Batch and layer norm in WebAssembly (assembly/norm.ts), with the TypeScript loops' bits. */
+const NORMS: Required<Pick<Kernels, 'normForward' | 'normBackward'>> = {
+  normForward(s, z, n, rows, mode) {
+    return normPass(s, z, n, rows, mode, (units, r) => (s.kind === 'batch' ? [[0, units]] : [[2, r]]));
+  },
+
+  normBackward(s, dn, dz, rows, mode) {
+    return normPass(s, dn, dz, rows, mode, (units, r) => (s.kind === 'batch' ? [[1, units]] : [[3, units], [4, r]]));
+  },
+};

@@ -16,11 +16,13 @@
  *   dz_rc = 1 / (units sqrt(var_r + eps)) (units g_rc - sum_c g_rc - xhat_rc sum_c g_rc xhat_rc),  g = gamma dn
  *
  * Sums run in float64 whatever the buffers' dtype; the variance takes two passes (mean first).
+ * A kernel with normForward / normBackward (the wasm kernel: assembly/norm.ts) runs these loops
+ * with the same bits where its memory holds the buffers; the loops below are the reference.
  * Affine: gamma = 1 and beta = 0 at initialisation (PyTorch's); without affine they stay so and
  * are no parameters.
  */
 import { entryParams, resolveName, type ParamValues, type ScalarSpec } from './params.js';
-import type { FloatArray } from './tensor.js';
+import type { FloatArray, Kernels } from './tensor.js';
 
 /** Which statistics a forward pass normalises with. */
 export type ForwardMode =
@@ -108,8 +110,16 @@ export function normBufferSizes(spec: NormSpec, units: number, maxRows: number):
   return [units, units, units, units, running, running, maxRows * units, stats, stats];
 }
 
+/** What a kernel's normForward / normBackward read and write of a norm layer (Kernels, tensor.ts). */
+export type NormBuffers = Pick<NormLayer, 'kind' | 'units' | 'eps' | 'momentum' | 'weight' | 'bias' | 'weightGrad' | 'biasGrad' |
+  'runningMean' | 'runningVar' | 'xhat' | 'invstd' | 'mean'>;
+
 export class NormLayer {
   readonly spec: NormSpec;
+  /** spec.name, spec.eps and spec.momentum (batch norm's) */
+  readonly kind: NormSpec['name'];
+  readonly eps: number;
+  readonly momentum: number;
   readonly units: number;
   readonly maxRows: number;
   /** gamma and beta [units] and their gradients of the last backward pass. */
@@ -124,20 +134,24 @@ export class NormLayer {
   readonly xhat: FloatArray;
   /** 1 / sqrt(var + eps) of the last forward pass: [units] (batch) or [rows] (layer). */
   readonly invstd: FloatArray;
-  private readonly mean: FloatArray;
+  /** The mean of the last forward pass: [units] (batch) or [rows] (layer). */
+  readonly mean: FloatArray;
   /** Per-unit float64 sums of a pass (not kernel memory: only these loops read them). */
   private readonly acc: Float64Array;
   private readonly acc2: Float64Array;
   /** Mode and rows of the last forward pass. */
   lastMode: ForwardMode = 'train';
   lastRows = 0;
-
-  constructor(spec: NormSpec, units: number, maxRows: number, buffers: readonly FloatArray[]) {
+  /** `kernels`: the layer's kernel, whose norm passes (if it has them) run instead of the loops below. */
+  constructor(spec: NormSpec, units: number, maxRows: number, buffers: readonly FloatArray[], private readonly kernels: Kernels | null = null) {
     const sizes = normBufferSizes(spec, units, maxRows);
     if (buffers.length !== sizes.length || buffers.some((b, i) => b.length !== sizes[i])) {
       throw new Error(`${spec.name} norm: expected buffers of sizes [${sizes}], got [${buffers.map((b) => b.length)}]`);
     }
     this.spec = spec;
+    this.kind = spec.name;
+    this.eps = spec.eps;
+    this.momentum = spec.momentum;
     this.units = units;
     this.maxRows = maxRows;
     [this.weight, this.bias, this.weightGrad, this.biasGrad, this.runningMean, this.runningVar, this.xhat, this.invstd, this.mean] = buffers;
@@ -156,8 +170,10 @@ export class NormLayer {
 
   /** n = Norm(z) for `rows` rows (z, n: [rows, units]). Changes xhat, invstd, lastMode, lastRows, and in 'train' batch norm's running statistics. */
   forward(z: FloatArray, n: FloatArray, rows: number, mode: ForwardMode): void {
-    if (this.spec.name === 'batch') this.batchForward(z, n, rows, mode);
-    else this.layerForward(z, n, rows);
+    if (this.kernels?.normForward?.(this, z, n, rows, mode) !== true) {
+      if (this.spec.name === 'batch') this.batchForward(z, n, rows, mode);
+      else this.layerForward(z, n, rows);
+    }
     this.lastMode = mode;
     this.lastRows = rows;
   }
@@ -237,6 +253,7 @@ export class NormLayer {
    */
   backward(dn: FloatArray, dz: FloatArray, rows: number): void {
     if (rows !== this.lastRows) throw new Error(`${this.spec.name} norm: backward over ${rows} rows after a forward pass over ${this.lastRows}`);
+    if (this.kernels?.normBackward?.(this, dn, dz, rows, this.lastMode) === true) return;
     const C = this.units;
     const { xhat, acc, acc2, weightGrad: dg, biasGrad: db } = this;
     acc.fill(0);

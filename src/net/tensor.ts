@@ -3,6 +3,8 @@
  * matrix stores element (r, c) at `r * cols + c`. Weights use PyTorch's nn.Linear layout,
  * W: [fanOut, fanIn], so z = x W^T + b with x: [batch, fanIn], z: [batch, fanOut].
  */
+import type { ForwardMode, NormBuffers } from './norm.js';
+
 export const DTYPES = ['float32', 'float64'] as const;
 export type DType = (typeof DTYPES)[number];
 export type FloatArray = Float32Array | Float64Array;
@@ -64,7 +66,17 @@ export interface Kernels {
    * whose deadMask[j] is set to 1 (the others' to 0).
    */
   derivativeCounts?(d: FloatArray, rows: number, units: number, widthFactor: number, threshold: number, deadMask: Uint8Array, out: Int32Array): boolean;
+  /**
+   * Optional normalization passes with the bits of NormLayer's TypeScript loops (src/net/norm.ts,
+   * whose header gives the formulas); false when they do not apply (float64, buffers outside
+   * the kernel's memory), having done nothing. Forward: n = Norm(z) over `rows` rows, setting
+   * xhat, mean, invstd and, in 'train' mode, batch norm's running statistics.
+   */
+  normForward?(s: NormBuffers, z: FloatArray, n: FloatArray, rows: number, mode: ForwardMode): boolean;
+  /** dgamma, dbeta and dz = Norm'(dn) through the statistics of the last forward pass, run in `mode`. */
+  normBackward?(s: NormBuffers, dn: FloatArray, dz: FloatArray, rows: number, mode: ForwardMode): boolean;
 }
+
 
 /**
  * Histogram bins as a kernel reads them (the metrics' BinSpec has this shape): strictly
