@@ -8,8 +8,10 @@
 // in each f64x2 lane (the lanes never mix); where the original reads back a float32 statistic
 // (batch norm's mean and 1/std) this does too.
 //
-// The parameters live in memory as an f64 block, NORM_* below (byte offsets), so that a thread
-// handed a range of units or rows finds everything else there.
+// The parameters live in memory as a block of 8-byte slots, NORM_* below (byte offsets): the
+// pointers and counts as i32 in a slot's first 4 bytes, eps and the momentum as f64; so that a thread
+// handed a range of units or rows finds everything else there; batch norm's per-unit f64 sums
+// follow it (threads on disjoint units use disjoint sums).
 
 // @ts-ignore: decorator
 @inline const NORM_X: usize = 0; // z (forward) or dn (backward), [rows, C]
@@ -43,15 +45,18 @@
 @inline const NORM_EPS: usize = 112;
 // @ts-ignore: decorator
 @inline const NORM_MOMENTUM: usize = 120;
+/** Batch norm's f64 sums per unit start here: units of them, then units more. */
+// @ts-ignore: decorator
+@inline const NORM_ACC: usize = 128;
 
-/** Bytes of the parameter block. */
-export function normParamBytes(): usize {
-  return 128;
+/** Bytes of the parameter block and the sums after it, for `units` units. */
+export function normParamBytes(units: i32): usize {
+  return NORM_ACC + <usize>units * 16;
 }
 
 // @ts-ignore: decorator
 @inline function ptr(p: usize, slot: usize): usize {
-  return <usize>load<f64>(p + slot);
+  return <usize>load<u32>(p + slot);
 }
 
 /** Units c, c+1 (only c when `single`) of a float32 row, as f64x2. */
@@ -68,10 +73,67 @@ export function normParamBytes(): usize {
   else v128.store64_lane(q, w, 0);
 }
 
+// Per-pair steps of the row-by-row passes below, at units c, c+1 (only c when `single`): each
+// pass runs them over the whole pairs and then, with `single` a constant true, over an odd last
+// unit, so the inner loops have no branch.
+
+/** acc[c] += z[c] */
+// @ts-ignore: decorator
+@inline function sumStep(acc: usize, row: usize, c: i32, single: bool): void {
+  const a = acc + <usize>c * 8;
+  v128.store(a, f64x2.add(v128.load(a), ld2(row + <usize>c * 4, single)));
+}
+
+/** acc2[c] += (z[c] - acc[c])^2 */
+// @ts-ignore: decorator
+@inline function squareStep(acc: usize, acc2: usize, row: usize, c: i32, single: bool): void {
+  const a2 = acc2 + <usize>c * 8;
+  const d = f64x2.sub(ld2(row + <usize>c * 4, single), v128.load(acc + <usize>c * 8));
+  v128.store(a2, f64x2.add(v128.load(a2), f64x2.mul(d, d)));
+}
+
+/** xhat = (z - mean[c]) invstd[c], n = gamma[c] xhat + beta[c] (o: the row's byte offset) */
+// @ts-ignore: decorator
+@inline function normalizeStep(z: usize, n: usize, xhat: usize, mean: usize, invstd: usize, g: usize, b: usize, o: usize, c: i32, single: bool): void {
+  const off = <usize>c * 4;
+  const x = f64x2.mul(f64x2.sub(ld2(z + o + off, single), ld2(mean + off, single)), ld2(invstd + off, single));
+  st2(xhat + o + off, x, single);
+  st2(n + o + off, f64x2.add(f64x2.mul(ld2(g + off, single), x), ld2(b + off, single)), single);
+}
+
+/** acc[c] += dn[c], acc2[c] += dn[c] xhat[c] */
+// @ts-ignore: decorator
+@inline function gradSumStep(acc: usize, acc2: usize, dn: usize, xhat: usize, o: usize, c: i32, single: bool): void {
+  const e = o + <usize>c * 4;
+  const a = acc + <usize>c * 8;
+  const a2 = acc2 + <usize>c * 8;
+  const d = ld2(dn + e, single);
+  v128.store(a, f64x2.add(v128.load(a), d));
+  v128.store(a2, f64x2.add(v128.load(a2), f64x2.mul(d, ld2(xhat + e, single))));
+}
+
+/** Batch norm's dz[c]: gamma (1/std) dn (eval), or (gamma (1/std) / rows) (rows dn - acc - xhat acc2). */
+// @ts-ignore: decorator
+@inline function batchDzStep(dn: usize, dz: usize, xhat: usize, g: usize, invstd: usize, acc: usize, acc2: usize,
+  rowsV: v128, evalMode: bool, o: usize, c: i32, single: bool): void {
+  const off = <usize>c * 4;
+  const gi = f64x2.mul(ld2(g + off, single), ld2(invstd + off, single));
+  const d = ld2(dn + o + off, single);
+  if (evalMode) {
+    st2(dz + o + off, f64x2.mul(gi, d), single);
+  } else {
+    const t = f64x2.sub(f64x2.sub(f64x2.mul(rowsV, d), v128.load(acc + <usize>c * 8)),
+      f64x2.mul(ld2(xhat + o + off, single), v128.load(acc2 + <usize>c * 8)));
+    st2(dz + o + off, f64x2.mul(f64x2.div(gi, rowsV), t), single);
+  }
+}
+
 /**
  * Batch norm forward on units [c0, c1): mean and 1/std per unit over the rows (train, probe)
  * or from the running statistics (eval), the running statistics' update (train, rows > 1),
  * then xhat = (z - mean) (1/std) and n = gamma xhat + beta with mean and 1/std as stored.
+ * The passes go row by row (a unit's rows in order into its f64 sum at NORM_ACC), which reads
+ * memory in order; a unit at a time would stride by a whole row.
  */
 function batchForward(p: usize, c0: i32, c1: i32): void {
   const z = ptr(p, NORM_X);
@@ -83,10 +145,13 @@ function batchForward(p: usize, c0: i32, c1: i32): void {
   const b = ptr(p, NORM_BETA);
   const rm = ptr(p, NORM_RMEAN);
   const rv = ptr(p, NORM_RVAR);
-  const rows = <i32>load<f64>(p + NORM_ROWS);
-  const stride = <usize>(<i32>load<f64>(p + NORM_UNITS)) * 4;
-  const mode = <i32>load<f64>(p + NORM_MODE);
+  const rows = load<i32>(p + NORM_ROWS);
+  const C = load<i32>(p + NORM_UNITS);
+  const stride = <usize>C * 4;
+  const mode = load<i32>(p + NORM_MODE);
   const m = load<f64>(p + NORM_MOMENTUM);
+  const acc = p + NORM_ACC;
+  const acc2 = acc + <usize>C * 8;
   const zero = f64x2.splat(0);
   const one = f64x2.splat(1);
   const eps = f64x2.splat(load<f64>(p + NORM_EPS));
@@ -94,23 +159,38 @@ function batchForward(p: usize, c0: i32, c1: i32): void {
   const keep = f64x2.splat(1 - m);
   const mV = f64x2.splat(m);
   const bessel = f64x2.splat(<f64>(rows - 1));
-  for (let c = c0; c < c1; c += 2) {
-    const single = c1 - c == 1;
-    const off = <usize>c * 4;
-    if (mode == 1) {
+  const pairsEnd = c1 - ((c1 - c0) & 1);
+  if (mode == 1) {
+    for (let c = c0; c < c1; c += 2) {
+      const single = c1 - c == 1;
+      const off = <usize>c * 4;
       st2(mean + off, ld2(rm + off, single), single);
       st2(invstd + off, f64x2.div(one, f64x2.sqrt(f64x2.add(ld2(rv + off, single), eps))), single);
-    } else {
-      let s = zero;
-      let q = z + off;
-      for (let r = 0; r < rows; r++, q += stride) s = f64x2.add(s, ld2(q, single));
-      const mu = rows > 0 ? f64x2.div(s, rowsV) : zero;
-      let s2 = zero;
-      q = z + off;
-      for (let r = 0; r < rows; r++, q += stride) {
-        const d = f64x2.sub(ld2(q, single), mu);
-        s2 = f64x2.add(s2, f64x2.mul(d, d));
-      }
+    }
+  } else {
+    for (let c = c0; c < c1; c += 2) {
+      v128.store(acc + <usize>c * 8, zero);
+      v128.store(acc2 + <usize>c * 8, zero);
+    }
+    for (let r = 0; r < rows; r++) {
+      const row = z + <usize>r * stride;
+      for (let c = c0; c < pairsEnd; c += 2) sumStep(acc, row, c, false);
+      if (pairsEnd < c1) sumStep(acc, row, pairsEnd, true);
+    }
+    for (let c = c0; c < c1; c += 2) {
+      const a = acc + <usize>c * 8;
+      v128.store(a, rows > 0 ? f64x2.div(v128.load(a), rowsV) : zero);
+    }
+    for (let r = 0; r < rows; r++) {
+      const row = z + <usize>r * stride;
+      for (let c = c0; c < pairsEnd; c += 2) squareStep(acc, acc2, row, c, false);
+      if (pairsEnd < c1) squareStep(acc, acc2, row, pairsEnd, true);
+    }
+    for (let c = c0; c < c1; c += 2) {
+      const single = c1 - c == 1;
+      const off = <usize>c * 4;
+      const mu = v128.load(acc + <usize>c * 8);
+      const s2 = v128.load(acc2 + <usize>c * 8);
       st2(mean + off, mu, single);
       const v = rows > 0 ? f64x2.div(s2, rowsV) : zero;
       st2(invstd + off, f64x2.div(one, f64x2.sqrt(f64x2.add(v, eps))), single);
@@ -120,23 +200,19 @@ function batchForward(p: usize, c0: i32, c1: i32): void {
         st2(rv + off, f64x2.add(f64x2.mul(keep, ld2(rv + off, single)), f64x2.div(f64x2.mul(mV, s2), bessel)), single);
       }
     }
-    const mu = ld2(mean + off, single);
-    const is = ld2(invstd + off, single);
-    const gc = ld2(g + off, single);
-    const bc = ld2(b + off, single);
-    let q = off;
-    for (let r = 0; r < rows; r++, q += stride) {
-      const x = f64x2.mul(f64x2.sub(ld2(z + q, single), mu), is);
-      st2(xhat + q, x, single);
-      st2(n + q, f64x2.add(f64x2.mul(gc, x), bc), single);
-    }
+  }
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * stride;
+    for (let c = c0; c < pairsEnd; c += 2) normalizeStep(z, n, xhat, mean, invstd, g, b, o, c, false);
+    if (pairsEnd < c1) normalizeStep(z, n, xhat, mean, invstd, g, b, o, pairsEnd, true);
   }
 }
 
 /**
  * On units [c0, c1): dbeta = sum_r dn, dgamma = sum_r dn xhat (both norms); then, unless
  * `sumsOnly` (layer norm), batch norm's dz = gamma (1/std) dn (eval) or
- * (gamma (1/std) / rows) (rows dn - dbeta - xhat dgamma), with the sums unrounded.
+ * (gamma (1/std) / rows) (rows dn - dbeta - xhat dgamma), with the sums unrounded. Row by row,
+ * as batchForward.
  */
 function unitsBackward(p: usize, c0: i32, c1: i32, sumsOnly: bool): void {
   const dn = ptr(p, NORM_X);
@@ -146,40 +222,62 @@ function unitsBackward(p: usize, c0: i32, c1: i32, sumsOnly: bool): void {
   const g = ptr(p, NORM_GAMMA);
   const dg = ptr(p, NORM_DGAMMA);
   const db = ptr(p, NORM_DBETA);
-  const rows = <i32>load<f64>(p + NORM_ROWS);
-  const stride = <usize>(<i32>load<f64>(p + NORM_UNITS)) * 4;
-  const evalMode = <i32>load<f64>(p + NORM_MODE) == 1;
+  const rows = load<i32>(p + NORM_ROWS);
+  const C = load<i32>(p + NORM_UNITS);
+  const stride = <usize>C * 4;
+  const evalMode = load<i32>(p + NORM_MODE) == 1;
+  const acc = p + NORM_ACC;
+  const acc2 = acc + <usize>C * 8;
   const zero = f64x2.splat(0);
   const rowsV = f64x2.splat(<f64>rows);
+  const pairsEnd = c1 - ((c1 - c0) & 1);
+  for (let c = c0; c < c1; c += 2) {
+    v128.store(acc + <usize>c * 8, zero);
+    v128.store(acc2 + <usize>c * 8, zero);
+  }
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * stride;
+    for (let c = c0; c < pairsEnd; c += 2) gradSumStep(acc, acc2, dn, xhat, o, c, false);
+    if (pairsEnd < c1) gradSumStep(acc, acc2, dn, xhat, o, pairsEnd, true);
+  }
   for (let c = c0; c < c1; c += 2) {
     const single = c1 - c == 1;
-    const off = <usize>c * 4;
-    let s = zero;
-    let s2 = zero;
-    let q = off;
-    for (let r = 0; r < rows; r++, q += stride) {
-      const d = ld2(dn + q, single);
-      s = f64x2.add(s, d);
-      s2 = f64x2.add(s2, f64x2.mul(d, ld2(xhat + q, single)));
-    }
-    st2(db + off, s, single);
-    st2(dg + off, s2, single);
-    if (sumsOnly) continue;
-    const gi = f64x2.mul(ld2(g + off, single), ld2(invstd + off, single));
-    q = off;
+    st2(db + <usize>c * 4, v128.load(acc + <usize>c * 8), single);
+    st2(dg + <usize>c * 4, v128.load(acc2 + <usize>c * 8), single);
+  }
+  if (sumsOnly) return;
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * stride;
     if (evalMode) {
-      for (let r = 0; r < rows; r++, q += stride) st2(dz + q, f64x2.mul(gi, ld2(dn + q, single)), single);
+      for (let c = c0; c < pairsEnd; c += 2) batchDzStep(dn, dz, xhat, g, invstd, acc, acc2, rowsV, true, o, c, false);
+      if (pairsEnd < c1) batchDzStep(dn, dz, xhat, g, invstd, acc, acc2, rowsV, true, o, pairsEnd, true);
     } else {
-      const k = f64x2.div(gi, rowsV);
-      for (let r = 0; r < rows; r++, q += stride) {
-        const t = f64x2.sub(f64x2.sub(f64x2.mul(rowsV, ld2(dn + q, single)), s), f64x2.mul(ld2(xhat + q, single), s2));
-        st2(dz + q, f64x2.mul(k, t), single);
-      }
+      for (let c = c0; c < pairsEnd; c += 2) batchDzStep(dn, dz, xhat, g, invstd, acc, acc2, rowsV, false, o, c, false);
+      if (pairsEnd < c1) batchDzStep(dn, dz, xhat, g, invstd, acc, acc2, rowsV, false, o, pairsEnd, true);
     }
   }
 }
 
-/** Layer norm forward on rows [r0, r1): mean and 1/std over the row's units, xhat, n = gamma xhat + beta. */
+/**
+ * Rows r and r + 1 of a float32 matrix at column q (off: the row stride in bytes, or 0 for row
+ * r alone, whose lane 1 then repeats lane 0), as f64x2.
+ */
+// @ts-ignore: decorator
+@inline function ldRows(q: usize, off: usize): v128 {
+  return f64x2.replace_lane(f64x2.splat(<f64>load<f32>(q)), 1, <f64>load<f32>(q + off));
+}
+
+/** Stores lane 0 of v at q and lane 1 at q + off, rounded to float32 (off 0: both lanes hold the same value). */
+// @ts-ignore: decorator
+@inline function stRows(q: usize, off: usize, v: v128): void {
+  store<f32>(q + off, <f32>f64x2.extract_lane(v, 1));
+  store<f32>(q, <f32>f64x2.extract_lane(v, 0));
+}
+
+/**
+ * Layer norm forward on rows [r0, r1), two rows at a time (one a lane): mean and 1/std over
+ * the row's units, xhat, n = gamma xhat + beta.
+ */
 function layerForward(p: usize, r0: i32, r1: i32): void {
   const z = ptr(p, NORM_X);
   const n = ptr(p, NORM_Y);
@@ -188,34 +286,39 @@ function layerForward(p: usize, r0: i32, r1: i32): void {
   const invstd = ptr(p, NORM_INVSTD);
   const g = ptr(p, NORM_GAMMA);
   const b = ptr(p, NORM_BETA);
-  const C = <i32>load<f64>(p + NORM_UNITS);
-  const eps = load<f64>(p + NORM_EPS);
-  const units = <f64>C;
-  for (let r = r0; r < r1; r++) {
-    const o = <usize>r * <usize>C * 4;
-    let s: f64 = 0;
-    for (let c = 0; c < C; c++) s += <f64>load<f32>(z + o + (<usize>c << 2));
-    const mu = s / units;
-    let ss: f64 = 0;
+  const C = load<i32>(p + NORM_UNITS);
+  const stride = <usize>C * 4;
+  const units = f64x2.splat(<f64>C);
+  const eps = f64x2.splat(load<f64>(p + NORM_EPS));
+  const one = f64x2.splat(1);
+  for (let r = r0; r < r1; r += 2) {
+    const next = r1 - r == 1 ? 0 : stride;
+    const o = <usize>r * stride;
+    let s = f64x2.splat(0);
+    for (let c = 0; c < C; c++) s = f64x2.add(s, ldRows(z + o + (<usize>c << 2), next));
+    const mu = f64x2.div(s, units);
+    let ss = f64x2.splat(0);
     for (let c = 0; c < C; c++) {
-      const d = <f64>load<f32>(z + o + (<usize>c << 2)) - mu;
-      ss += d * d;
+      const d = f64x2.sub(ldRows(z + o + (<usize>c << 2), next), mu);
+      ss = f64x2.add(ss, f64x2.mul(d, d));
     }
-    const is = 1 / Math.sqrt(ss / units + eps);
-    store<f32>(mean + (<usize>r << 2), <f32>mu);
-    store<f32>(invstd + (<usize>r << 2), <f32>is);
+    const is = f64x2.div(one, f64x2.sqrt(f64x2.add(f64x2.div(ss, units), eps)));
+    stRows(mean + (<usize>r << 2), next == 0 ? 0 : 4, mu);
+    stRows(invstd + (<usize>r << 2), next == 0 ? 0 : 4, is);
     for (let c = 0; c < C; c++) {
       const e = o + (<usize>c << 2);
-      const x = (<f64>load<f32>(z + e) - mu) * is;
-      store<f32>(xhat + e, <f32>x);
-      store<f32>(n + e, <f32>(<f64>load<f32>(g + (<usize>c << 2)) * x + <f64>load<f32>(b + (<usize>c << 2))));
+      const x = f64x2.mul(f64x2.sub(ldRows(z + e, next), mu), is);
+      stRows(xhat + e, next, x);
+      const gc = f64x2.splat(<f64>load<f32>(g + (<usize>c << 2)));
+      const bc = f64x2.splat(<f64>load<f32>(b + (<usize>c << 2)));
+      stRows(n + e, next, f64x2.add(f64x2.mul(gc, x), bc));
     }
   }
 }
 
 /**
- * Layer norm's dz on rows [r0, r1): with gd = gamma dn, s1 = sum_c gd and s2 = sum_c gd xhat,
- * dz = ((1/std) / C) (C gamma dn - s1 - xhat s2).
+ * Layer norm's dz on rows [r0, r1), two at a time: with gd = gamma dn, s1 = sum_c gd and
+ * s2 = sum_c gd xhat, dz = ((1/std) / C) (C gamma dn - s1 - xhat s2).
  */
 function layerBackward(p: usize, r0: i32, r1: i32): void {
   const dn = ptr(p, NORM_X);
@@ -223,23 +326,26 @@ function layerBackward(p: usize, r0: i32, r1: i32): void {
   const xhat = ptr(p, NORM_XHAT);
   const invstd = ptr(p, NORM_INVSTD);
   const g = ptr(p, NORM_GAMMA);
-  const C = <i32>load<f64>(p + NORM_UNITS);
-  const units = <f64>C;
-  for (let r = r0; r < r1; r++) {
-    const o = <usize>r * <usize>C * 4;
-    let s1: f64 = 0;
-    let s2: f64 = 0;
+  const C = load<i32>(p + NORM_UNITS);
+  const stride = <usize>C * 4;
+  const units = f64x2.splat(<f64>C);
+  for (let r = r0; r < r1; r += 2) {
+    const next = r1 - r == 1 ? 0 : stride;
+    const o = <usize>r * stride;
+    let s1 = f64x2.splat(0);
+    let s2 = f64x2.splat(0);
     for (let c = 0; c < C; c++) {
       const e = o + (<usize>c << 2);
-      const gd = <f64>load<f32>(g + (<usize>c << 2)) * <f64>load<f32>(dn + e);
-      s1 += gd;
-      s2 += gd * <f64>load<f32>(xhat + e);
+      const gd = f64x2.mul(f64x2.splat(<f64>load<f32>(g + (<usize>c << 2))), ldRows(dn + e, next));
+      s1 = f64x2.add(s1, gd);
+      s2 = f64x2.add(s2, f64x2.mul(gd, ldRows(xhat + e, next)));
     }
-    const k = <f64>load<f32>(invstd + (<usize>r << 2)) / units;
+    const k = f64x2.div(ldRows(invstd + (<usize>r << 2), next == 0 ? 0 : 4), units);
     for (let c = 0; c < C; c++) {
       const e = o + (<usize>c << 2);
-      const gc = <f64>load<f32>(g + (<usize>c << 2));
-      store<f32>(dz + e, <f32>(k * (units * gc * <f64>load<f32>(dn + e) - s1 - <f64>load<f32>(xhat + e) * s2)));
+      const cg = f64x2.mul(units, f64x2.splat(<f64>load<f32>(g + (<usize>c << 2))));
+      const t = f64x2.sub(f64x2.sub(f64x2.mul(cg, ldRows(dn + e, next)), s1), f64x2.mul(ldRows(xhat + e, next), s2));
+      stRows(dz + e, next, f64x2.mul(k, t));
     }
   }
 }

@@ -40,7 +40,7 @@ export const wasmVariantPath = (v: WasmVariant): string => fileURLToPath(new URL
 /** The exports of build/gemm*.wasm; pointers are byte offsets into the instance's memory. */
 interface GemmExports extends SharedExports {
   staticEnd(): number;
-  normParamBytes(): number;
+  normParamBytes(units: number): number;
   gemmScratchBytes(): number;
   shiftedSums(x: number, n: number, out: number): void;
   binCounts(x: number, n: number, edges: number, bins: number, symlog: number, invWidth: number, side: number, minExp: number, perDecade: number, counts: number): void;
@@ -256,7 +256,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   try {
     const probe = new api.Instance(module, { env: { memory: new api.Memory({ initial: 1, maximum: 1, shared }) } });
     const ex = probe.exports as GemmExports;
-    if (ex.staticEnd() > BASE || ex.normParamBytes() > STAGING_MIN_BYTES) return null;
+    if (ex.staticEnd() > BASE) return null;
     scratchBytes = ex.gemmScratchBytes();
   } catch {
     return null;
@@ -558,17 +558,14 @@ function normPass(s: NormBuffers, x: FloatArray, y: FloatArray, rows: number, mo
   const running = s.kind === 'batch' ? C : 0;
   if (x.length < rows * C || y.length < rows * C || s.xhat.length < rows * C || s.mean.length < stats || s.invstd.length < stats ||
     s.weight.length < C || s.bias.length < C || s.weightGrad.length < C || s.biasGrad.length < C ||
-    s.runningMean.length < running || s.runningVar.length < running) return false;
-  // The parameter block (assembly/norm.ts, NORM_*) in the staging area, free between calls.
+    s.runningMean.length < running || s.runningVar.length < running || ar.ex.normParamBytes(C) > ar.stagingFloats * 4) return false;
+  // The parameter block and batch norm's sums (assembly/norm.ts, NORM_*) in the staging area, free between calls.
   const p = ar.staging;
-  const at = p / 8;
-  [x, y, s.xhat, s.mean, s.invstd, s.weight, s.bias, s.runningMean, s.runningVar, s.weightGrad, s.biasGrad]
-    .forEach((b, i) => { ar.f64[at + i] = b.byteOffset; });
-  ar.f64[at + 11] = rows;
-  ar.f64[at + 12] = C;
-  ar.f64[at + 13] = NORM_MODES[mode];
-  ar.f64[at + 14] = s.eps;
-  ar.f64[at + 15] = s.momentum;
+  const ints = [x, y, s.xhat, s.mean, s.invstd, s.weight, s.bias, s.runningMean, s.runningVar, s.weightGrad, s.biasGrad]
+    .map((b) => b.byteOffset).concat(rows, C, NORM_MODES[mode]);
+  ints.forEach((v, i) => { ar.i32[p / 4 + 2 * i] = v; });
+  ar.f64[p / 8 + 14] = s.eps;
+  ar.f64[p / 8 + 15] = s.momentum;
   const todo = parts(C, rows);
   if (ar.team !== null) ar.team.norm(ar.ex, ar.id, p, rows * C, todo);
   else for (const [which, count] of todo) ar.ex.normPass(which, p, 0, count);
