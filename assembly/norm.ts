@@ -49,9 +49,15 @@
 // @ts-ignore: decorator
 @inline const NORM_ACC: usize = 128;
 
-/** Bytes of the parameter block and the sums after it, for `units` units. */
+/** Bytes of one array of per-unit f64 sums (rounded up to whole pairs, so each pair is 16-byte aligned). */
+// @ts-ignore: decorator
+@inline function accBytes(units: i32): usize {
+  return <usize>((units + 1) & ~1) * 8;
+}
+
+/** Bytes of the parameter block and the two arrays of sums after it, for `units` units. */
 export function normParamBytes(units: i32): usize {
-  return NORM_ACC + <usize>units * 16;
+  return NORM_ACC + 2 * accBytes(units);
 }
 
 // @ts-ignore: decorator
@@ -77,11 +83,18 @@ export function normParamBytes(units: i32): usize {
 // pass runs them over the whole pairs and then, with `single` a constant true, over an odd last
 // unit, so the inner loops have no branch.
 
+/** Stores f64x2 v at a (units c, c+1), or only its lane 0 when `single`: nothing past the range's last unit. */
+// @ts-ignore: decorator
+@inline function stAcc(a: usize, v: v128, single: bool): void {
+  if (single) v128.store64_lane(a, v, 0);
+  else v128.store(a, v);
+}
+
 /** acc[c] += z[c] */
 // @ts-ignore: decorator
 @inline function sumStep(acc: usize, row: usize, c: i32, single: bool): void {
   const a = acc + <usize>c * 8;
-  v128.store(a, f64x2.add(v128.load(a), ld2(row + <usize>c * 4, single)));
+  stAcc(a, f64x2.add(v128.load(a), ld2(row + <usize>c * 4, single)), single);
 }
 
 /** acc2[c] += (z[c] - acc[c])^2 */
@@ -89,7 +102,7 @@ export function normParamBytes(units: i32): usize {
 @inline function squareStep(acc: usize, acc2: usize, row: usize, c: i32, single: bool): void {
   const a2 = acc2 + <usize>c * 8;
   const d = f64x2.sub(ld2(row + <usize>c * 4, single), v128.load(acc + <usize>c * 8));
-  v128.store(a2, f64x2.add(v128.load(a2), f64x2.mul(d, d)));
+  stAcc(a2, f64x2.add(v128.load(a2), f64x2.mul(d, d)), single);
 }
 
 /** xhat = (z - mean[c]) invstd[c], n = gamma[c] xhat + beta[c] (o: the row's byte offset) */
@@ -108,8 +121,8 @@ export function normParamBytes(units: i32): usize {
   const a = acc + <usize>c * 8;
   const a2 = acc2 + <usize>c * 8;
   const d = ld2(dn + e, single);
-  v128.store(a, f64x2.add(v128.load(a), d));
-  v128.store(a2, f64x2.add(v128.load(a2), f64x2.mul(d, ld2(xhat + e, single))));
+  stAcc(a, f64x2.add(v128.load(a), d), single);
+  stAcc(a2, f64x2.add(v128.load(a2), f64x2.mul(d, ld2(xhat + e, single))), single);
 }
 
 /** Batch norm's dz[c]: gamma (1/std) dn (eval), or (gamma (1/std) / rows) (rows dn - acc - xhat acc2). */
@@ -151,7 +164,7 @@ function batchForward(p: usize, c0: i32, c1: i32): void {
   const mode = load<i32>(p + NORM_MODE);
   const m = load<f64>(p + NORM_MOMENTUM);
   const acc = p + NORM_ACC;
-  const acc2 = acc + <usize>C * 8;
+  const acc2 = acc + accBytes(C);
   const zero = f64x2.splat(0);
   const one = f64x2.splat(1);
   const eps = f64x2.splat(load<f64>(p + NORM_EPS));
@@ -169,8 +182,8 @@ function batchForward(p: usize, c0: i32, c1: i32): void {
     }
   } else {
     for (let c = c0; c < c1; c += 2) {
-      v128.store(acc + <usize>c * 8, zero);
-      v128.store(acc2 + <usize>c * 8, zero);
+      stAcc(acc + <usize>c * 8, zero, c1 - c == 1);
+      stAcc(acc2 + <usize>c * 8, zero, c1 - c == 1);
     }
     for (let r = 0; r < rows; r++) {
       const row = z + <usize>r * stride;
@@ -179,7 +192,7 @@ function batchForward(p: usize, c0: i32, c1: i32): void {
     }
     for (let c = c0; c < c1; c += 2) {
       const a = acc + <usize>c * 8;
-      v128.store(a, rows > 0 ? f64x2.div(v128.load(a), rowsV) : zero);
+      stAcc(a, rows > 0 ? f64x2.div(v128.load(a), rowsV) : zero, c1 - c == 1);
     }
     for (let r = 0; r < rows; r++) {
       const row = z + <usize>r * stride;
@@ -227,13 +240,13 @@ function unitsBackward(p: usize, c0: i32, c1: i32, sumsOnly: bool): void {
   const stride = <usize>C * 4;
   const evalMode = load<i32>(p + NORM_MODE) == 1;
   const acc = p + NORM_ACC;
-  const acc2 = acc + <usize>C * 8;
+  const acc2 = acc + accBytes(C);
   const zero = f64x2.splat(0);
   const rowsV = f64x2.splat(<f64>rows);
   const pairsEnd = c1 - ((c1 - c0) & 1);
   for (let c = c0; c < c1; c += 2) {
-    v128.store(acc + <usize>c * 8, zero);
-    v128.store(acc2 + <usize>c * 8, zero);
+    stAcc(acc + <usize>c * 8, zero, c1 - c == 1);
+    stAcc(acc2 + <usize>c * 8, zero, c1 - c == 1);
   }
   for (let r = 0; r < rows; r++) {
     const o = <usize>r * stride;
@@ -259,8 +272,8 @@ function unitsBackward(p: usize, c0: i32, c1: i32, sumsOnly: bool): void {
 }
 
 /**
- * Rows r and r + 1 of a float32 matrix at column q (off: the row stride in bytes, or 0 for row
- * r alone, whose lane 1 then repeats lane 0), as f64x2.
+ * Rows r and r + off / stride of a float32 matrix at column q (off: bytes to the second row,
+ * 0 for row r alone, whose lane 1 then repeats lane 0), as f64x2.
  */
 // @ts-ignore: decorator
 @inline function ldRows(q: usize, off: usize): v128 {
@@ -274,10 +287,12 @@ function unitsBackward(p: usize, c0: i32, c1: i32, sumsOnly: bool): void {
   store<f32>(q, <f32>f64x2.extract_lane(v, 0));
 }
 
-/**
- * Layer norm forward on rows [r0, r1), two rows at a time (one a lane): mean and 1/std over
- * the row's units, xhat, n = gamma xhat + beta.
- */
+// Layer norm takes four rows at a time, r .. r+3 in the lanes of two f64x2 (lo: r and r + o1,
+// hi: r + o2 and r + o3, offsets in rows): four independent sums, where one row's sum is a
+// chain of dependent adds. A last group of fewer rows repeats its last row in the spare lanes,
+// which then compute and store that row's values again, the same bits at the same place.
+
+/** Layer norm forward on rows [r0, r1): mean and 1/std over the row's units, xhat, n = gamma xhat + beta. */
 function layerForward(p: usize, r0: i32, r1: i32): void {
   const z = ptr(p, NORM_X);
   const n = ptr(p, NORM_Y);
@@ -291,33 +306,57 @@ function layerForward(p: usize, r0: i32, r1: i32): void {
   const units = f64x2.splat(<f64>C);
   const eps = f64x2.splat(load<f64>(p + NORM_EPS));
   const one = f64x2.splat(1);
-  for (let r = r0; r < r1; r += 2) {
-    const next = r1 - r == 1 ? 0 : stride;
-    const o = <usize>r * stride;
+  for (let r = r0; r < r1; r += 4) {
+    const last = <usize>min(3, r1 - r - 1);
+    const o1 = min<usize>(1, last);
+    const o2 = min<usize>(2, last);
+    const o3 = last;
+    const lo = z + <usize>r * stride;
+    const hi = lo + o2 * stride;
     let s = f64x2.splat(0);
-    for (let c = 0; c < C; c++) s = f64x2.add(s, ldRows(z + o + (<usize>c << 2), next));
-    const mu = f64x2.div(s, units);
-    let ss = f64x2.splat(0);
+    let t = f64x2.splat(0);
     for (let c = 0; c < C; c++) {
-      const d = f64x2.sub(ldRows(z + o + (<usize>c << 2), next), mu);
-      ss = f64x2.add(ss, f64x2.mul(d, d));
+      const e = <usize>c << 2;
+      s = f64x2.add(s, ldRows(lo + e, o1 * stride));
+      t = f64x2.add(t, ldRows(hi + e, (o3 - o2) * stride));
     }
-    const is = f64x2.div(one, f64x2.sqrt(f64x2.add(f64x2.div(ss, units), eps)));
-    stRows(mean + (<usize>r << 2), next == 0 ? 0 : 4, mu);
-    stRows(invstd + (<usize>r << 2), next == 0 ? 0 : 4, is);
+    const muLo = f64x2.div(s, units);
+    const muHi = f64x2.div(t, units);
+    s = f64x2.splat(0);
+    t = f64x2.splat(0);
     for (let c = 0; c < C; c++) {
-      const e = o + (<usize>c << 2);
-      const x = f64x2.mul(f64x2.sub(ldRows(z + e, next), mu), is);
-      stRows(xhat + e, next, x);
-      const gc = f64x2.splat(<f64>load<f32>(g + (<usize>c << 2)));
-      const bc = f64x2.splat(<f64>load<f32>(b + (<usize>c << 2)));
-      stRows(n + e, next, f64x2.add(f64x2.mul(gc, x), bc));
+      const e = <usize>c << 2;
+      const d = f64x2.sub(ldRows(lo + e, o1 * stride), muLo);
+      const f = f64x2.sub(ldRows(hi + e, (o3 - o2) * stride), muHi);
+      s = f64x2.add(s, f64x2.mul(d, d));
+      t = f64x2.add(t, f64x2.mul(f, f));
+    }
+    const isLo = f64x2.div(one, f64x2.sqrt(f64x2.add(f64x2.div(s, units), eps)));
+    const isHi = f64x2.div(one, f64x2.sqrt(f64x2.add(f64x2.div(t, units), eps)));
+    const m = mean + (<usize>r << 2);
+    const v = invstd + (<usize>r << 2);
+    stRows(m, o1 * 4, muLo);
+    stRows(m + o2 * 4, (o3 - o2) * 4, muHi);
+    stRows(v, o1 * 4, isLo);
+    stRows(v + o2 * 4, (o3 - o2) * 4, isHi);
+    const rowLo = <usize>r * stride;
+    const rowHi = rowLo + o2 * stride;
+    for (let c = 0; c < C; c++) {
+      const e = <usize>c << 2;
+      const gc = f64x2.splat(<f64>load<f32>(g + e));
+      const bc = f64x2.splat(<f64>load<f32>(b + e));
+      const x = f64x2.mul(f64x2.sub(ldRows(z + rowLo + e, o1 * stride), muLo), isLo);
+      const y = f64x2.mul(f64x2.sub(ldRows(z + rowHi + e, (o3 - o2) * stride), muHi), isHi);
+      stRows(xhat + rowLo + e, o1 * stride, x);
+      stRows(xhat + rowHi + e, (o3 - o2) * stride, y);
+      stRows(n + rowLo + e, o1 * stride, f64x2.add(f64x2.mul(gc, x), bc));
+      stRows(n + rowHi + e, (o3 - o2) * stride, f64x2.add(f64x2.mul(gc, y), bc));
     }
   }
 }
 
 /**
- * Layer norm's dz on rows [r0, r1), two at a time: with gd = gamma dn, s1 = sum_c gd and
+ * Layer norm's dz on rows [r0, r1), four at a time: with gd = gamma dn, s1 = sum_c gd and
  * s2 = sum_c gd xhat, dz = ((1/std) / C) (C gamma dn - s1 - xhat s2).
  */
 function layerBackward(p: usize, r0: i32, r1: i32): void {
@@ -329,23 +368,39 @@ function layerBackward(p: usize, r0: i32, r1: i32): void {
   const C = load<i32>(p + NORM_UNITS);
   const stride = <usize>C * 4;
   const units = f64x2.splat(<f64>C);
-  for (let r = r0; r < r1; r += 2) {
-    const next = r1 - r == 1 ? 0 : stride;
-    const o = <usize>r * stride;
+  for (let r = r0; r < r1; r += 4) {
+    const last = <usize>min(3, r1 - r - 1);
+    const o1 = min<usize>(1, last);
+    const o2 = min<usize>(2, last);
+    const o3 = last;
+    const lo = <usize>r * stride;
+    const hi = lo + o2 * stride;
+    const dLo = o1 * stride;
+    const dHi = (o3 - o2) * stride;
     let s1 = f64x2.splat(0);
     let s2 = f64x2.splat(0);
+    let t1 = f64x2.splat(0);
+    let t2 = f64x2.splat(0);
     for (let c = 0; c < C; c++) {
-      const e = o + (<usize>c << 2);
-      const gd = f64x2.mul(f64x2.splat(<f64>load<f32>(g + (<usize>c << 2))), ldRows(dn + e, next));
+      const e = <usize>c << 2;
+      const gc = f64x2.splat(<f64>load<f32>(g + e));
+      const gd = f64x2.mul(gc, ldRows(dn + lo + e, dLo));
+      const ge = f64x2.mul(gc, ldRows(dn + hi + e, dHi));
       s1 = f64x2.add(s1, gd);
-      s2 = f64x2.add(s2, f64x2.mul(gd, ldRows(xhat + e, next)));
+      t1 = f64x2.add(t1, ge);
+      s2 = f64x2.add(s2, f64x2.mul(gd, ldRows(xhat + lo + e, dLo)));
+      t2 = f64x2.add(t2, f64x2.mul(ge, ldRows(xhat + hi + e, dHi)));
     }
-    const k = f64x2.div(ldRows(invstd + (<usize>r << 2), next == 0 ? 0 : 4), units);
+    const v = invstd + (<usize>r << 2);
+    const kLo = f64x2.div(ldRows(v, o1 * 4), units);
+    const kHi = f64x2.div(ldRows(v + o2 * 4, (o3 - o2) * 4), units);
     for (let c = 0; c < C; c++) {
-      const e = o + (<usize>c << 2);
-      const cg = f64x2.mul(units, f64x2.splat(<f64>load<f32>(g + (<usize>c << 2))));
-      const t = f64x2.sub(f64x2.sub(f64x2.mul(cg, ldRows(dn + e, next)), s1), f64x2.mul(ldRows(xhat + e, next), s2));
-      stRows(dz + e, next, f64x2.mul(k, t));
+      const e = <usize>c << 2;
+      const cg = f64x2.mul(units, f64x2.splat(<f64>load<f32>(g + e)));
+      const x = f64x2.sub(f64x2.sub(f64x2.mul(cg, ldRows(dn + lo + e, dLo)), s1), f64x2.mul(ldRows(xhat + lo + e, dLo), s2));
+      const y = f64x2.sub(f64x2.sub(f64x2.mul(cg, ldRows(dn + hi + e, dHi)), t1), f64x2.mul(ldRows(xhat + hi + e, dHi), t2));
+      stRows(dz + lo + e, dLo, f64x2.mul(kLo, x));
+      stRows(dz + hi + e, dHi, f64x2.mul(kHi, y));
     }
   }
 }

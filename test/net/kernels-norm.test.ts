@@ -98,6 +98,22 @@ describe('wasm batch and layer norm give the TypeScript loops\' bits', () => {
     });
   }
 
+  it('keeps the threads\' per-unit sums apart on an odd number of units (batch norm, many passes at once)', () => {
+    const rng = createRng('norm-race');
+    for (const name of ['batch', 'layer'] as const) {
+      const ref = layer(name, 7, 256, null, 0.1);
+      const ours = layer(name, 7, 256, two, 0.1);
+      fill(ref, ours, rng, 7);
+      for (let i = 0; i < 200; i++) {
+        for (const l of [ref, ours]) {
+          l.norm.forward(l.z, l.n, 256, 'train');
+          l.norm.backward(l.dn, l.dz, 256);
+        }
+      }
+      expectSameBits(ref, ours, `${name} norm, 7 units, 256 rows, two threads, 200 passes`);
+    }
+  });
+
   it('cuts a pass between the threads', () => {
     const before = threadedJobs();
     const l = layer('layer', 16, 16, two, 0.1);
