@@ -22,6 +22,7 @@ import { createWasmKernels, type WasmKernels } from '../src/net/kernels-wasm.js'
 import { tsKernels } from '../src/net/kernels-ts.js';
 import { LOSSES } from '../src/net/losses.js';
 import { MLP, initializeMLP } from '../src/net/mlp.js';
+import { normSpec } from '../src/net/norm.js';
 import { OPTIMIZERS } from '../src/net/optimizers.js';
 import { createRng } from '../src/net/rng.js';
 import type { Kernels } from '../src/net/tensor.js';
@@ -36,15 +37,22 @@ export interface Workload {
   readonly outputDim: number;
   readonly batch: number;
   readonly activation: ActivationName;
+  /** A norm between each hidden layer's product and its activation (default none). */
+  readonly norm?: 'batch' | 'layer';
 }
 
 /**
  * W1 is bench/w1.ts's yardstick (784 -> 20 x 256 tanh -> 10, batch 128). W2 is a wide
  * network, 784 -> 8 x 1024 tanh -> 10, batch 128: the same step with 4x wider products.
+ * W1-bn and W1-ln are W1 with batch norm or layer norm (PyTorch's defaults: eps 1e-5,
+ * momentum 0.1, affine) before every hidden activation; their FLOPs count the products only.
  */
-export const WORKLOADS: Readonly<Record<'W1' | 'W2', Workload>> = {
-  W1: { name: 'W1', inputDim: W1.inputDim, depth: W1.depth, width: W1.width, outputDim: W1.outputDim, batch: W1.batch, activation: W1.activation },
+const W1_BASE: Workload = { name: 'W1', inputDim: W1.inputDim, depth: W1.depth, width: W1.width, outputDim: W1.outputDim, batch: W1.batch, activation: W1.activation };
+export const WORKLOADS: Readonly<Record<'W1' | 'W2' | 'W1-bn' | 'W1-ln', Workload>> = {
+  W1: W1_BASE,
   W2: { name: 'W2', inputDim: 784, depth: 8, width: 1024, outputDim: 10, batch: 128, activation: 'tanh' },
+  'W1-bn': { ...W1_BASE, name: 'W1-bn', norm: 'batch' },
+  'W1-ln': { ...W1_BASE, name: 'W1-ln', norm: 'layer' },
 };
 
 /** (fanIn, fanOut) of every layer, output layer last. */
@@ -83,7 +91,7 @@ function fillBatch(x: Float32Array, labels: Int32Array, classes: number, seed: s
 export function gradflowStep(kernels: Kernels, w: Workload, label: string): Runner {
   const mlp = new MLP({
     inputDim: w.inputDim, outputDim: w.outputDim, depth: w.depth, width: w.width,
-    activation: w.activation, dtype: 'float32', kernels, maxRows: w.batch,
+    activation: w.activation, dtype: 'float32', kernels, maxRows: w.batch, norm: w.norm === undefined ? null : normSpec(w.norm),
   });
   initializeMLP(mlp, { init: { name: 'glorot_uniform' }, biasInit: { name: 'zeros' } }, createRng(0).fork('init'));
   const labels = new Int32Array(w.batch);

@@ -4,7 +4,7 @@
  * ratio of the medians. The bits are the same for every N (test/train/threads.test.ts), so
  * only the time differs.
  *
- *   npx tsx bench/threads.ts [--rounds 9] [--threads 2] [--only matmul,W1,W2] [--fma]
+ *   npx tsx bench/threads.ts [--rounds 9] [--threads 2] [--only matmul,W1,W2,W1-bn,W1-ln] [--fma]
  *                            [--chunks-per-thread 2] [--spin-us 200] [--profile] [--torch]
  *   npx tsx bench/threads.ts --crossover [--rounds 9]
  *
@@ -118,8 +118,8 @@ export async function runThreadsBench(opts: ThreadsOptions = {}): Promise<Thread
   const rows: ThreadsRow[] = [];
   for (const task of tasks) {
     const runners: Runner[] = kernels.map(({ name, k }) =>
-      task === 'matmul' ? gradflowMatmul(k!, 1024, name) : gradflowStep(k!, WORKLOADS[task as 'W1' | 'W2'], name));
-    const flops = task === 'matmul' ? 2 * 1024 ** 3 : stepFlops(WORKLOADS[task as 'W1' | 'W2']);
+      task === 'matmul' ? gradflowMatmul(k!, 1024, name) : gradflowStep(k!, WORKLOADS[task as keyof typeof WORKLOADS], name));
+    const flops = task === 'matmul' ? 2 * 1024 ** 3 : stepFlops(WORKLOADS[task as keyof typeof WORKLOADS]);
     for (const r of runners) for (let i = 0; i < 3; i++) r.run();
     const steps = runners.map(() => 0);
     const profiles: (ThreadProfile[] | null)[] = runners.map(() => null);

@@ -52,7 +52,7 @@ export class TorchRounds {
     return t;
   }
 
-  /** Mean ms per step of `task` (W1, W2 or matmul) over at least minMs of steps. */
+  /** Mean ms per step of `task` (a workload of bench/kernels.ts, or matmul) over at least minMs of steps. */
   async round(task: string, minMs: number): Promise<number> {
     this.child.stdin.write(`${task} ${minMs}\n`);
     const line = await this.next();

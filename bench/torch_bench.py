@@ -2,12 +2,13 @@
 
 Run by `gradflow bench --torch` when Debian's python3-torch is installed. Same workloads as
 bench/kernels.ts: the 1024^3 matmul C = A B^T, and SGD training steps of W1 (784 -> 20 x 256
-tanh -> 10) and W2 (784 -> 8 x 1024 tanh -> 10), batch 128, cross-entropy. Prints a Markdown
-table of medians (ms) and GFLOP/s. A step's FLOPs: 6 * batch * sum(fan_in * fan_out).
+tanh -> 10) and W2 (784 -> 8 x 1024 tanh -> 10), batch 128, cross-entropy, and W1-bn, W1-ln:
+W1 with BatchNorm1d or LayerNorm before every Tanh. Prints a Markdown table of medians (ms)
+and GFLOP/s. A step's FLOPs: 6 * batch * sum(fan_in * fan_out) (the products only).
 
 With --serve it times one round at a time, on request, so that its rounds can interleave with
-gradflow's (bench/torch-rounds.ts): each line "<task> <min_ms>" on stdin (task: W1, W2 or
-matmul) is answered by one line, the mean ms per step over at least min_ms of steps; it
+gradflow's (bench/torch-rounds.ts): each line "<task> <min_ms>" on stdin (task: a workload
+or matmul) is answered by one line, the mean ms per step over at least min_ms of steps; it
 prints "ready" once the workloads are built and warmed up, and ends at end of input.
 """
 import os
@@ -25,7 +26,14 @@ import torch  # noqa: E402
 torch.set_num_threads(1)
 torch.manual_seed(0)
 
-WORKLOADS = {"W1": (784, 20, 256, 10), "W2": (784, 8, 1024, 10)}
+# (inputs, depth, width, outputs, norm before each hidden activation)
+WORKLOADS = {
+    "W1": (784, 20, 256, 10, None),
+    "W2": (784, 8, 1024, 10, None),
+    "W1-bn": (784, 20, 256, 10, "batch"),
+    "W1-ln": (784, 20, 256, 10, "layer"),
+}
+NORMS = {"batch": torch.nn.BatchNorm1d, "layer": torch.nn.LayerNorm}
 BATCH = 128
 
 
@@ -44,11 +52,14 @@ def timed(fn, rounds=7, min_ms=200.0):
     return statistics.median(samples)
 
 
-def step_fn(inp, depth, width, out):
+def step_fn(inp, depth, width, out, norm=None):
     layers = []
     fan_in = inp
     for _ in range(depth):
-        layers += [torch.nn.Linear(fan_in, width), torch.nn.Tanh()]
+        layers.append(torch.nn.Linear(fan_in, width))
+        if norm is not None:
+            layers.append(NORMS[norm](width))
+        layers.append(torch.nn.Tanh())
         fan_in = width
     layers.append(torch.nn.Linear(fan_in, out))
     model = torch.nn.Sequential(*layers)
@@ -71,8 +82,8 @@ def serve():
     n = 1024
     a, b = torch.randn(n, n), torch.randn(n, n)
     runs = {"matmul": lambda: a @ b.T}
-    for name, (inp, depth, width, out) in WORKLOADS.items():
-        runs[name] = step_fn(inp, depth, width, out)[0]
+    for name, (inp, depth, width, out, norm) in WORKLOADS.items():
+        runs[name] = step_fn(inp, depth, width, out, norm)[0]
     for fn in runs.values():
         for _ in range(3):
             fn()
@@ -99,8 +110,8 @@ def main():
     a, b = torch.randn(n, n), torch.randn(n, n)
     ms = timed(lambda: a @ b.T)
     print(f"| matmul {n}^3 | pytorch {torch.__version__} | {ms:.2f} | {2 * n**3 / ms / 1e6:.1f} |")
-    for name, (inp, depth, width, out) in WORKLOADS.items():
-        run, flops = step_fn(inp, depth, width, out)
+    for name, (inp, depth, width, out, norm) in WORKLOADS.items():
+        run, flops = step_fn(inp, depth, width, out, norm)
         ms = timed(run)
         print(f"| {name} | pytorch {torch.__version__} | {ms:.2f} | {flops / ms / 1e6:.1f} |")
 

@@ -6,8 +6,9 @@
  *    (784 -> 8 x 1024 tanh -> 10), batch 128, float32, for gradflow's ts and wasm kernels and
  *    TensorFlow.js's wasm backend (bench/kernels.ts); PyTorch too with --torch when Debian's
  *    python3-torch is installed.
- * 2. Threads: W1 and W2 with the wasm kernel on 2 threads against 1 (model.threads), and
- *    against PyTorch on one thread (bench/threads.ts); the relaxed-SIMD multiply-add kernel too.
+ * 2. Threads: W1, W2 and W1 with batch norm or layer norm (W1-bn, W1-ln) with the wasm kernel
+ *    on 2 threads against 1 (model.threads), and against PyTorch on one thread
+ *    (bench/threads.ts); the relaxed-SIMD multiply-add kernel too.
  * 3. Instrumentation overhead: the same training run with metrics on at the default cadence
  *    and with metrics off, on 1 thread and on 2; and with metrics.jacobian at step 0 and at every
  *    record (bench/jacobian.ts).
@@ -74,7 +75,7 @@ export async function runBench(opts: BenchCliOptions): Promise<void> {
     log(`## Threads (--threads 2 vs 1, wasm kernel${torchRounds === null ? '' : ', and PyTorch on 1 thread'}, medians of ${rounds} interleaved rounds; load average ${load()} before)`);
     let rows: ThreadsRow[];
     try {
-      rows = await runThreadsBench({ rounds, threads: [2], tasks: ['W1', 'W2'], fma: true, torch: torchRounds });
+      rows = await runThreadsBench({ rounds, threads: [2], tasks: ['W1', 'W2', 'W1-bn', 'W1-ln'], fma: true, torch: torchRounds });
     } finally {
       torchRounds?.close();
     }
