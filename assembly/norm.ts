@@ -5,13 +5,14 @@
 // Same bits as the original: every formula is evaluated in f64 on the float32 values, in the
 // original's order, and rounded once to float32 where it stores; each sum keeps its order (a
 // unit's rows from r = 0, a row's units from c = 0). Batch norm runs two units at a time, one
-// in each f64x2 lane (the lanes never mix); where the original reads back a float32 statistic
-// (batch norm's mean and 1/std) this does too.
+// in each f64x2 lane, and layer norm four rows (the lanes never mix); where the original reads
+// back a float32 statistic (batch norm's mean and 1/std) this does too.
 //
 // The parameters live in memory as a block of 8-byte slots, NORM_* below (byte offsets): the
-// pointers and counts as i32 in a slot's first 4 bytes, eps and the momentum as f64; so that a thread
-// handed a range of units or rows finds everything else there; batch norm's per-unit f64 sums
-// follow it (threads on disjoint units use disjoint sums).
+// pointers and counts as i32 in a slot's first 4 bytes (an f64 converted in a loop costs),
+// eps and the momentum as f64. A thread handed a range of units or rows finds everything else
+// there. Batch norm's per-unit f64 sums follow the block; threads on disjoint units write
+// disjoint sums.
 
 // @ts-ignore: decorator
 @inline const NORM_X: usize = 0; // z (forward) or dn (backward), [rows, C]

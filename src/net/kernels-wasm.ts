@@ -548,10 +548,11 @@ const NORM_MODES: Readonly<Record<ForwardMode, number>> = { train: 0, eval: 1, p
  * of norm s on x -> y over `rows` rows, split between the threads when there are several;
  * false, having done nothing, when any buffer is not float32 in one memory of ours or too short.
  */
-function normPass(s: NormBuffers, x: FloatArray, y: FloatArray, rows: number, mode: ForwardMode,
+function runNorm(s: NormBuffers, x: FloatArray, y: FloatArray, rows: number, mode: ForwardMode,
   parts: (units: number, rows: number) => [number, number][]): boolean {
   const ar = arenaOf(x);
   const C = s.units;
+  // In the order of the parameter block's pointers (NORM_X ... NORM_DBETA).
   const bufs = [x, y, s.xhat, s.mean, s.invstd, s.weight, s.bias, s.runningMean, s.runningVar, s.weightGrad, s.biasGrad];
   if (ar === undefined || !bufs.every((b) => inArena(ar, b)) || !(Number.isInteger(rows) && rows >= 1 && Number.isInteger(C) && C >= 1)) return false;
   const stats = s.kind === 'batch' ? C : rows;
@@ -561,8 +562,7 @@ function normPass(s: NormBuffers, x: FloatArray, y: FloatArray, rows: number, mo
     s.runningMean.length < running || s.runningVar.length < running || ar.ex.normParamBytes(C) > ar.stagingFloats * 4) return false;
   // The parameter block and batch norm's sums (assembly/norm.ts, NORM_*) in the staging area, free between calls.
   const p = ar.staging;
-  const ints = [x, y, s.xhat, s.mean, s.invstd, s.weight, s.bias, s.runningMean, s.runningVar, s.weightGrad, s.biasGrad]
-    .map((b) => b.byteOffset).concat(rows, C, NORM_MODES[mode]);
+  const ints = bufs.map((b) => b.byteOffset).concat(rows, C, NORM_MODES[mode]);
   ints.forEach((v, i) => { ar.i32[p / 4 + 2 * i] = v; });
   ar.f64[p / 8 + 14] = s.eps;
   ar.f64[p / 8 + 15] = s.momentum;
@@ -575,10 +575,10 @@ function normPass(s: NormBuffers, x: FloatArray, y: FloatArray, rows: number, mo
 /** Batch and layer norm in WebAssembly (assembly/norm.ts), with the TypeScript loops' bits. */
 const NORMS: Required<Pick<Kernels, 'normForward' | 'normBackward'>> = {
   normForward(s, z, n, rows, mode) {
-    return normPass(s, z, n, rows, mode, (units, r) => (s.kind === 'batch' ? [[0, units]] : [[2, r]]));
+    return runNorm(s, z, n, rows, mode, (units, r) => (s.kind === 'batch' ? [[0, units]] : [[2, r]]));
   },
 
   normBackward(s, dn, dz, rows, mode) {
-    return normPass(s, dn, dz, rows, mode, (units, r) => (s.kind === 'batch' ? [[1, units]] : [[3, units], [4, r]]));
+    return runNorm(s, dn, dz, rows, mode, (units, r) => (s.kind === 'batch' ? [[1, units]] : [[3, units], [4, r]]));
   },
 };

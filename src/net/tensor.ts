@@ -77,7 +77,6 @@ export interface Kernels {
   normBackward?(s: NormBuffers, dn: FloatArray, dz: FloatArray, rows: number, mode: ForwardMode): boolean;
 }
 
-
 /**
  * Histogram bins as a kernel reads them (the metrics' BinSpec has this shape): strictly
  * increasing edges, bins + 1 of them; a linear layout's bin width is 1 / invWidth, a symmetric
