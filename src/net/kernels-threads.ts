@@ -14,6 +14,8 @@
  *   the way, in gemm's order) and the panels share it; when the rows are cut, colSum goes
  *   with them.
  * - Activations and the SGD update are elementwise: contiguous ranges, trivially the same.
+ * - Batch norm is cut by units and layer norm by rows (assembly/norm.ts): every sum runs over
+ *   one unit's rows or one row's units, whole, in one thread.
  * A call too small for two chunks of CHUNK_MIN_MACS multiply-adds, CHUNK_MIN_ELEMENTS elements
  * of a cheap elementwise pass or CHUNK_MIN_COSTLY_ELEMENTS of a costly one (an exp per element)
  * stays on the calling thread, where a hand-off would cost more than it saves; a larger one is
