@@ -49,6 +49,22 @@ describe.each(ACTIVATION_NAMES)('a %s run', (activation) => {
   });
 });
 
+describe.each(['batch', 'layer'])('a %s norm run', (norm) => {
+  it('writes the same metrics.ndjson and histograms.ndjson bytes with 2 threads as with 1 (128 x 256: its norm passes are cut)', async () => {
+    const dir = tmp('gradflow-threads-');
+    const files: string[][] = [];
+    for (const threads of [1, 2]) {
+      const cell = join(dir, `t${threads}`);
+      const c = config('tanh', threads);
+      const summary = await trainCell(resolveConfig({ ...c, model: { ...(c.model as object), norm } }), { dir: cell, baseDir: dir });
+      expect(summary.status).toBe('ok');
+      files.push(['metrics.ndjson', 'histograms.ndjson'].map((f) => readFileSync(join(cell, f), 'utf8')));
+    }
+    expect(files[1][0]).toBe(files[0][0]);
+    expect(files[1][1]).toBe(files[0][1]);
+  });
+});
+
 describe('a wasm-fma run', () => {
   it('writes the same metrics.ndjson bytes with 2 threads as with 1 (on one machine)', async () => {
     const dir = tmp('gradflow-threads-');
