@@ -345,3 +345,38 @@ export function sgdStep(w: usize, g: usize, n: i32, lr: f64, wd: f64): void {
     storeOne32(w + o, f64x2.sub(wv, f64x2.mul(lrv, f64x2.add(one32(g + o), f64x2.mul(wdv, wv)))));
   }
 }
+
+/**
+ * out[i] = x[i] + alpha y[i] over n elements, in f64 and rounded once to float32: a residual
+ * connection's h_l = h_{l-1} + alpha a_l, and with alpha = 1 its backward dx += d (1 y is y).
+ * out may be x.
+ */
+export function axpy(out: usize, x: usize, y: usize, n: i32, alpha: f64): void {
+  const av = f64x2.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * 4;
+    const xv = v128.load(x + o);
+    const yv = v128.load(y + o);
+    v128.store(out + o, pack(f64x2.add(lo(xv), f64x2.mul(av, lo(yv))), f64x2.add(hi(xv), f64x2.mul(av, hi(yv)))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    storeOne32(out + o, f64x2.add(one32(x + o), f64x2.mul(av, one32(y + o))));
+  }
+}
+
+/** out[i] = alpha x[i] over n elements, in f64 and rounded once: a residual layer's da = alpha dL/dh. */
+export function scale(out: usize, x: usize, n: i32, alpha: f64): void {
+  const av = f64x2.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * 4;
+    const xv = v128.load(x + o);
+    v128.store(out + o, pack(f64x2.mul(av, lo(xv)), f64x2.mul(av, hi(xv))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    storeOne32(out + o, f64x2.mul(av, one32(x + o)));
+  }
+}

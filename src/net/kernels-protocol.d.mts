@@ -30,3 +30,4 @@ export declare const OP_DETACH: 6;
 export declare const OP_EXIT: 7;
 export declare const OP_PACK: 8;
 export declare const OP_NORM: 9;
+export declare const OP_AXPY: 10;

@@ -13,7 +13,7 @@
  *   the calling thread packs it once (packWholeA, summing the fused bias gradient colSum on
  *   the way, in gemm's order) and the panels share it; when the rows are cut, colSum goes
  *   with them.
- * - Activations and the SGD update are elementwise: contiguous ranges, trivially the same.
+ * - Activations, the SGD update and residual sums are elementwise: contiguous ranges, trivially the same.
  * - Batch norm is cut by units and layer norm by rows (assembly/norm.ts): every sum runs over
  *   one unit's rows or one row's units, whole, in one thread.
  * A call too small for two chunks of CHUNK_MIN_MACS multiply-adds, CHUNK_MIN_ELEMENTS elements
@@ -29,7 +29,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import {
   ARENA, ARGS, ARG_SLOTS, BCAST, CHUNK_BITS, CLAIM, DONE, FAILED, MAX_CHUNKS, NCHUNKS, OP, OP_ATTACH, OP_BACKWARD, OP_DETACH,
-  OP_EXIT, OP_FORWARD, OP_GEMM, OP_NORM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
+  OP_AXPY, OP_EXIT, OP_FORWARD, OP_GEMM, OP_NORM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
 } from './kernels-protocol.mjs';
 
 /** CLAIM between jobs: tag 0, which no job has (sequence numbers run 1 ... TAG_MASK). */
@@ -128,6 +128,8 @@ export interface SharedExports {
   activationBackward(kind: number, z: number, a: number, da: number, dz: number, n: number, alpha: number): void;
   sgdStep(w: number, g: number, n: number, lr: number, wd: number): void;
   normPass(which: number, params: number, i0: number, i1: number): void;
+  axpy(out: number, x: number, y: number, n: number, alpha: number): void;
+  scale(out: number, x: number, n: number, alpha: number): void;
 }
 
 let jobsPosted = 0;
@@ -360,6 +362,17 @@ export class ThreadTeam {
     this.run(ex, OP_NORM, arena, args.length);
   }
 
+  /** out = x + alpha y (axpy), or out = alpha x when y is null (scale), over n elements, cut into ranges. */
+  axpy(ex: SharedExports, arena: number, out: number, x: number, y: number | null, n: number, alpha: number): void {
+    const chunks = this.elementChunks(n, false);
+    if (chunks < 2) return this.alone(() => (y === null ? ex.scale(out, x, n, alpha) : ex.axpy(out, x, y, n, alpha)));
+    for (let c = 0; c < chunks; c++) {
+      const [i0, len] = this.elementRange(n, chunks, c);
+      this.setArgs(c, out + 4 * i0, x + 4 * i0, y === null ? 0 : y + 4 * i0, len, alpha, y === null ? 1 : 0);
+    }
+    this.run(ex, OP_AXPY, arena, chunks);
+  }
+
   private elementChunks(n: number, costly: boolean): number {
     return this.chunkCount(n, costly ? this.chunkMinCostlyElements : this.chunkMinElements, this.chunksPerJob);
   }
@@ -448,6 +461,10 @@ export class ThreadTeam {
     else if (op === OP_BACKWARD) ex.activationBackward(a(0), a(1), a(2), a(3), a(4), a(5), a(6));
     else if (op === OP_PACK) ex.packRangeA(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
     else if (op === OP_NORM) ex.normPass(a(0), a(1), a(2), a(3));
+    else if (op === OP_AXPY) {
+      if (a(5) === 1) ex.scale(a(0), a(1), a(3), a(4));
+      else ex.axpy(a(0), a(1), a(2), a(3), a(4));
+    }
     else ex.sgdStep(a(0), a(1), a(2), a(3), a(4));
   }
 

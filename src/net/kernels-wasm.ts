@@ -128,6 +128,9 @@ export interface WasmKernels extends Kernels {
   ): boolean;
   /** value[i] -= lr * (grad[i] + weightDecay * value[i]), the sgd optimizer's update, in doubles. */
   sgdStep(value: FloatArray, grad: FloatArray, lr: number, weightDecay: number): boolean;
+  /** out[i] = x[i] + alpha y[i] and out[i] = alpha x[i], i < n, in doubles (a residual connection's sums). */
+  axpy: NonNullable<Kernels['axpy']>;
+  scale: NonNullable<Kernels['scale']>;
   /** The reducers of the metrics pass (REDUCERS), always there. */
   shiftedSums: NonNullable<Kernels['shiftedSums']>;
   binCounts: NonNullable<Kernels['binCounts']>;
@@ -420,7 +423,7 @@ function wasmProduct(name: string, op: number, A: FloatArray, B: FloatArray, bia
 }
 
 /** The kernel's calls on buffers of its memories (any wasm kernel object's: they are found by buffer). */
-const ARENA_METHODS: Pick<WasmKernels, 'gemmABt' | 'gemmAB' | 'gemmAtB' | 'activationForward' | 'activationBackward' | 'sgdStep' | 'owns'> = {
+const ARENA_METHODS: Pick<WasmKernels, 'gemmABt' | 'gemmAB' | 'gemmAtB' | 'activationForward' | 'activationBackward' | 'sgdStep' | 'axpy' | 'scale' | 'owns'> = {
   gemmABt(A, B, bias, C, m, n, k) {
     if (!wasmProduct('gemmABt', GEMM_ABT, A, B, bias, C, m, n, k, null)) tsKernels.gemmABt(A, B, bias, C, m, n, k);
   },
@@ -468,6 +471,27 @@ const ARENA_METHODS: Pick<WasmKernels, 'gemmABt' | 'gemmAB' | 'gemmAtB' | 'activ
     checkLen('sgdStep', 'grad', grad, value.length);
     if (ar.team !== null) ar.team.sgd(ar.ex, ar.id, value.byteOffset, grad.byteOffset, value.length, lr, weightDecay);
     else ar.ex.sgdStep(value.byteOffset, grad.byteOffset, value.length, lr, weightDecay);
+    return true;
+  },
+
+  axpy(out, x, y, alpha, n) {
+    const ar = arenaOf(out);
+    if (ar === undefined || arenaOf(x) !== ar || arenaOf(y) !== ar) return false;
+    if (!isSize(n)) throw new RangeError(`axpy: n = ${n} is not a size`);
+    for (const [name, b] of [['out', out], ['x', x], ['y', y]] as const) checkLen('axpy', name, b, n);
+    if (ar.team !== null) ar.team.axpy(ar.ex, ar.id, out.byteOffset, x.byteOffset, y.byteOffset, n, alpha);
+    else ar.ex.axpy(out.byteOffset, x.byteOffset, y.byteOffset, n, alpha);
+    return true;
+  },
+
+  scale(out, x, alpha, n) {
+    const ar = arenaOf(out);
+    if (ar === undefined || arenaOf(x) !== ar) return false;
+    if (!isSize(n)) throw new RangeError(`scale: n = ${n} is not a size`);
+    checkLen('scale', 'out', out, n);
+    checkLen('scale', 'x', x, n);
+    if (ar.team !== null) ar.team.axpy(ar.ex, ar.id, out.byteOffset, x.byteOffset, null, n, alpha);
+    else ar.ex.scale(out.byteOffset, x.byteOffset, n, alpha);
     return true;
   },
 

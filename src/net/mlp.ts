@@ -182,7 +182,7 @@ export class MLP {
         const out = this.hidden[i];
         const alpha = this.residualScale!;
         const n = rows * this.layers[i].fanOut * this.layers[i].widthFactor;
-        for (let k = 0; k < n; k++) out[k] = h[k] + alpha * a[k];
+        if (this.kernels.axpy?.(out, h, a, alpha, n) !== true) for (let k = 0; k < n; k++) out[k] = h[k] + alpha * a[k];
         h = out;
       } else h = a;
     }
@@ -210,10 +210,11 @@ export class MLP {
       let da: FloatArray = d;
       if (alpha !== 1) {
         da = this.scaled;
-        for (let k = 0; k < n; k++) da[k] = alpha * d[k];
+        if (this.kernels.scale?.(da, d, alpha, n) !== true) for (let k = 0; k < n; k++) da[k] = alpha * d[k];
       }
       const dx: FloatArray = layer.backward(da, rows)!;
-      for (let k = 0; k < n; k++) dx[k] += d[k];
+      // dx + 1 d is dx + d: the same bits as the loop.
+      if (this.kernels.axpy?.(dx, dx, d, 1, n) !== true) for (let k = 0; k < n; k++) dx[k] += d[k];
       d = dx;
     }
   }

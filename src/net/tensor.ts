@@ -51,6 +51,13 @@ export interface Kernels {
   /** value -= lr (grad + weightDecay value), bit-identical to the sgd optimizer's loop. */
   sgdStep?(value: FloatArray, grad: FloatArray, lr: number, weightDecay: number): boolean;
   /**
+   * out[i] = x[i] + alpha y[i] for i < n, in doubles rounded once, bit-identical to MLP's
+   * residual loops (h_l = h_{l-1} + alpha a_l; dx += d with alpha 1); out may be x.
+   */
+  axpy?(out: FloatArray, x: FloatArray, y: FloatArray, alpha: number, n: number): boolean;
+  /** out[i] = alpha x[i] for i < n (a residual layer's da = alpha dL/dh). */
+  scale?(out: FloatArray, x: FloatArray, alpha: number, n: number): boolean;
+  /**
    * Optional reducers of the metrics pass (src/metrics/reducers.ts and histogram.ts hold the
    * TypeScript loops they replace), each with the bits of that loop; false when it does not
    * apply (float64, x outside the kernel's memory), having done nothing.

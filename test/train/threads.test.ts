@@ -49,14 +49,18 @@ describe.each(ACTIVATION_NAMES)('a %s run', (activation) => {
   });
 });
 
-describe.each(['batch', 'layer'])('a %s norm run', (norm) => {
-  it('writes the same metrics.ndjson and histograms.ndjson bytes with 2 threads as with 1 (128 x 256: its norm passes are cut)', async () => {
+describe.each([
+  ['a batch norm run', { norm: 'batch' }],
+  ['a layer norm run', { norm: 'layer' }],
+  ['a residual run (scale 0.5)', { residual: { scale: 0.5 } }],
+])('%s', (_what, model) => {
+  it('writes the same metrics.ndjson and histograms.ndjson bytes with 2 threads as with 1 (128 x 256: its norm passes and residual sums are cut)', async () => {
     const dir = tmp('gradflow-threads-');
     const files: string[][] = [];
     for (const threads of [1, 2]) {
       const cell = join(dir, `t${threads}`);
       const c = config('tanh', threads);
-      const summary = await trainCell(resolveConfig({ ...c, model: { ...(c.model as object), norm } }), { dir: cell, baseDir: dir });
+      const summary = await trainCell(resolveConfig({ ...c, model: { ...(c.model as object), ...model } }), { dir: cell, baseDir: dir });
       expect(summary.status).toBe('ok');
       files.push(['metrics.ndjson', 'histograms.ndjson'].map((f) => readFileSync(join(cell, f), 'utf8')));
     }
