@@ -5,20 +5,16 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { threadedJobs } from '../../src/net/kernels-threads.js';
-import { createWasmKernels, WASM_PATH, type WasmKernels } from '../../src/net/kernels-wasm.js';
+import type { WasmKernels } from '../../src/net/kernels-wasm.js';
 import { createRng } from '../../src/net/rng.js';
-import { ensureWasmBuilt } from '../helpers/wasm.js';
+import { wasmKernelPair } from '../helpers/wasm.js';
 
 let one: WasmKernels;
 let two: WasmKernels;
 
 beforeAll(async () => {
-  await ensureWasmBuilt();
-  const a = createWasmKernels();
-  const b = createWasmKernels({ threads: 2, tuning: { chunkMinElements: 8 } });
-  if (a === null || b === null) throw new Error(`could not load ${WASM_PATH}`);
-  one = a;
-  two = b;
+  // Tiny chunks, so that the test's small calls are cut between the threads.
+  ({ one, two } = await wasmKernelPair({ chunkMinElements: 8 }));
 });
 
 function values(n: number, seed: string): Float32Array {
