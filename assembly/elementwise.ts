@@ -380,3 +380,100 @@ export function scale(out: usize, x: usize, n: i32, alpha: f64): void {
     storeOne32(out + o, f64x2.mul(av, one32(x + o)));
   }
 }
+
+/**
+ * Adam's update over n elements, as the adam optimizer's loop (src/net/optimizers.ts), in f64
+ * and rounded once where it stores: g = grad + wd w; m = b1 m + c1 g; v = b2 v + (c2 g) g;
+ * w -= (stepSize m) / (sqrt(v) / bc2Sqrt + eps), with c1 = 1 - b1, c2 = 1 - b2 and the new m, v
+ * unrounded in the last line.
+ */
+export function adamStep(w: usize, g: usize, m: usize, v: usize, n: i32, b1: f64, b2: f64, c1: f64, c2: f64,
+  eps: f64, stepSize: f64, bc2Sqrt: f64, wd: f64): void {
+  const B1 = f64x2.splat(b1);
+  const B2 = f64x2.splat(b2);
+  const C1 = f64x2.splat(c1);
+  const C2 = f64x2.splat(c2);
+  const E = f64x2.splat(eps);
+  const S = f64x2.splat(stepSize);
+  const Q = f64x2.splat(bc2Sqrt);
+  const D = f64x2.splat(wd);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * 4;
+    const wv = v128.load(w + o);
+    const gv = v128.load(g + o);
+    const mv = v128.load(m + o);
+    const vv = v128.load(v + o);
+    const w0 = lo(wv);
+    const w1 = hi(wv);
+    const g0 = f64x2.add(lo(gv), f64x2.mul(D, w0));
+    const g1 = f64x2.add(hi(gv), f64x2.mul(D, w1));
+    const m0 = f64x2.add(f64x2.mul(B1, lo(mv)), f64x2.mul(C1, g0));
+    const m1 = f64x2.add(f64x2.mul(B1, hi(mv)), f64x2.mul(C1, g1));
+    const v0 = f64x2.add(f64x2.mul(B2, lo(vv)), f64x2.mul(f64x2.mul(C2, g0), g0));
+    const v1 = f64x2.add(f64x2.mul(B2, hi(vv)), f64x2.mul(f64x2.mul(C2, g1), g1));
+    v128.store(m + o, pack(m0, m1));
+    v128.store(v + o, pack(v0, v1));
+    const u0 = f64x2.div(f64x2.mul(S, m0), f64x2.add(f64x2.div(f64x2.sqrt(v0), Q), E));
+    const u1 = f64x2.div(f64x2.mul(S, m1), f64x2.add(f64x2.div(f64x2.sqrt(v1), Q), E));
+    v128.store(w + o, pack(f64x2.sub(w0, u0), f64x2.sub(w1, u1)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    const w0 = one32(w + o);
+    const g0 = f64x2.add(one32(g + o), f64x2.mul(D, w0));
+    const m0 = f64x2.add(f64x2.mul(B1, one32(m + o)), f64x2.mul(C1, g0));
+    const v0 = f64x2.add(f64x2.mul(B2, one32(v + o)), f64x2.mul(f64x2.mul(C2, g0), g0));
+    storeOne32(m + o, m0);
+    storeOne32(v + o, v0);
+    storeOne32(w + o, f64x2.sub(w0, f64x2.div(f64x2.mul(S, m0), f64x2.add(f64x2.div(f64x2.sqrt(v0), Q), E))));
+  }
+}
+
+/**
+ * SGD with momentum over n elements, as the momentum optimizer's loop, in f64 and rounded once
+ * where it stores: vel = mu vel + grad + wd w, w -= lr vel; or, nesterov, g = grad + wd w,
+ * vel = mu vel + g, w -= lr (g + mu vel); the new vel unrounded in the last step.
+ */
+export function momentumStep(w: usize, g: usize, vel: usize, n: i32, mu: f64, lr: f64, wd: f64, nesterov: bool): void {
+  const M = f64x2.splat(mu);
+  const L = f64x2.splat(lr);
+  const D = f64x2.splat(wd);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * 4;
+    const wv = v128.load(w + o);
+    const gv = v128.load(g + o);
+    const vv = v128.load(vel + o);
+    const w0 = lo(wv);
+    const w1 = hi(wv);
+    if (nesterov) {
+      const g0 = f64x2.add(lo(gv), f64x2.mul(D, w0));
+      const g1 = f64x2.add(hi(gv), f64x2.mul(D, w1));
+      const v0 = f64x2.add(f64x2.mul(M, lo(vv)), g0);
+      const v1 = f64x2.add(f64x2.mul(M, hi(vv)), g1);
+      v128.store(vel + o, pack(v0, v1));
+      v128.store(w + o, pack(f64x2.sub(w0, f64x2.mul(L, f64x2.add(g0, f64x2.mul(M, v0)))),
+        f64x2.sub(w1, f64x2.mul(L, f64x2.add(g1, f64x2.mul(M, v1))))));
+    } else {
+      const v0 = f64x2.add(f64x2.add(f64x2.mul(M, lo(vv)), lo(gv)), f64x2.mul(D, w0));
+      const v1 = f64x2.add(f64x2.add(f64x2.mul(M, hi(vv)), hi(gv)), f64x2.mul(D, w1));
+      v128.store(vel + o, pack(v0, v1));
+      v128.store(w + o, pack(f64x2.sub(w0, f64x2.mul(L, v0)), f64x2.sub(w1, f64x2.mul(L, v1))));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    const w0 = one32(w + o);
+    if (nesterov) {
+      const g0 = f64x2.add(one32(g + o), f64x2.mul(D, w0));
+      const v0 = f64x2.add(f64x2.mul(M, one32(vel + o)), g0);
+      storeOne32(vel + o, v0);
+      storeOne32(w + o, f64x2.sub(w0, f64x2.mul(L, f64x2.add(g0, f64x2.mul(M, v0)))));
+    } else {
+      const v0 = f64x2.add(f64x2.add(f64x2.mul(M, one32(vel + o)), one32(g + o)), f64x2.mul(D, w0));
+      storeOne32(vel + o, v0);
+      storeOne32(w + o, f64x2.sub(w0, f64x2.mul(L, v0)));
+    }
+  }
+}

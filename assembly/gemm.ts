@@ -428,6 +428,6 @@ export function gemmBlock(op: i32, A: usize, lda: i32, B: usize, ldb: i32, bias:
   else gemm(true, false, A, lda, B, ldb, 0, C, ldc, m, n, k, colSum, scratch, packedA);
 }
 
-export { activationForward, activationBackward, sgdStep, axpy, scale } from './elementwise';
+export { activationForward, activationBackward, sgdStep, axpy, scale, adamStep, momentumStep } from './elementwise';
 export { shiftedSums, binCounts, derivativeCounts } from './reducers';
 export { normPass, normParamBytes } from './norm';

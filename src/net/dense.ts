@@ -70,6 +70,15 @@ export function denseBufferSizes(s: DenseSpec): number[] {
   return sizes;
 }
 
+/**
+ * At least the floats of a layer's parameters (params(): W, b, then the norm's gamma and beta
+ * and PReLU's slopes when it has them), for room kept per parameter (MLP.optimizerPool).
+ */
+export function denseParamBound(s: DenseSpec): number {
+  const def = ACTIVATIONS[s.activation];
+  return s.fanOut * s.fanIn + s.fanOut + (s.norm ? 2 * s.fanOut : 0) + (def.learned ? s.fanOut : 0);
+}
+
 export class Dense {
   readonly index: number;
   readonly fanIn: number;

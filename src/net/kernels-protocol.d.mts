@@ -31,3 +31,5 @@ export declare const OP_EXIT: 7;
 export declare const OP_PACK: 8;
 export declare const OP_NORM: 9;
 export declare const OP_AXPY: 10;
+export declare const OP_ADAM: 11;
+export declare const OP_MOMENTUM: 12;

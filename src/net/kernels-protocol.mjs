@@ -39,7 +39,7 @@ export function nextSpin(waited, current, max) {
   return waited <= max ? max : Math.max(Math.min(SPIN_MIN_US / 1000, max), current / 2);
 }
 
-/** Jobs: chunks of a product, of an activation pass, of the sgd update, of packing a, of a norm pass, of a residual sum; broadcasts. */
+/** Jobs: chunks of a product, of an activation pass, of the sgd update, of packing a, of a norm pass, of a residual sum, of an adam or momentum update; broadcasts. */
 export const OP_GEMM = 1;
 export const OP_FORWARD = 2;
 export const OP_BACKWARD = 3;
@@ -50,3 +50,5 @@ export const OP_EXIT = 7;
 export const OP_PACK = 8;
 export const OP_NORM = 9;
 export const OP_AXPY = 10;
+export const OP_ADAM = 11;
+export const OP_MOMENTUM = 12;

@@ -13,7 +13,7 @@
  *   the calling thread packs it once (packWholeA, summing the fused bias gradient colSum on
  *   the way, in gemm's order) and the panels share it; when the rows are cut, colSum goes
  *   with them.
- * - Activations, the SGD update and residual sums are elementwise: contiguous ranges, trivially the same.
+ * - Activations, the optimizers' updates and residual sums are elementwise: contiguous ranges, trivially the same.
  * - Batch norm is cut by units and layer norm by rows (assembly/norm.ts): every sum runs over
  *   one unit's rows or one row's units, whole, in one thread.
  * A call too small for two chunks of CHUNK_MIN_MACS multiply-adds, CHUNK_MIN_ELEMENTS elements
@@ -29,7 +29,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import {
   ARENA, ARGS, ARG_SLOTS, BCAST, CHUNK_BITS, CLAIM, DONE, FAILED, MAX_CHUNKS, NCHUNKS, OP, OP_ATTACH, OP_BACKWARD, OP_DETACH,
-  OP_AXPY, OP_EXIT, OP_FORWARD, OP_GEMM, OP_NORM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
+  OP_ADAM, OP_AXPY, OP_EXIT, OP_FORWARD, OP_GEMM, OP_MOMENTUM, OP_NORM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
 } from './kernels-protocol.mjs';
 
 /** CLAIM between jobs: tag 0, which no job has (sequence numbers run 1 ... TAG_MASK). */
@@ -130,6 +130,9 @@ export interface SharedExports {
   normPass(which: number, params: number, i0: number, i1: number): void;
   axpy(out: number, x: number, y: number, n: number, alpha: number): void;
   scale(out: number, x: number, n: number, alpha: number): void;
+  adamStep(w: number, g: number, m: number, v: number, n: number, b1: number, b2: number, c1: number, c2: number,
+    eps: number, stepSize: number, bc2Sqrt: number, wd: number): void;
+  momentumStep(w: number, g: number, vel: number, n: number, mu: number, lr: number, wd: number, nesterov: number): void;
 }
 
 let jobsPosted = 0;
@@ -373,6 +376,25 @@ export class ThreadTeam {
     this.run(ex, OP_AXPY, arena, chunks);
   }
 
+  /**
+   * An optimizer's update (OP_ADAM: adamStep, OP_MOMENTUM: momentumStep) over n elements of
+   * the float32 arrays at `ptrs` (w, grad, then its state), cut into ranges; `scalars` follow
+   * the count in the call, as the export takes them.
+   */
+  update(ex: SharedExports, arena: number, op: typeof OP_ADAM | typeof OP_MOMENTUM, ptrs: readonly number[], n: number, scalars: readonly number[]): void {
+    const call = (at: readonly number[], len: number): void => {
+      if (op === OP_ADAM) ex.adamStep(at[0], at[1], at[2], at[3], len, scalars[0], scalars[1], scalars[2], scalars[3], scalars[4], scalars[5], scalars[6], scalars[7]);
+      else ex.momentumStep(at[0], at[1], at[2], len, scalars[0], scalars[1], scalars[2], scalars[3]);
+    };
+    const chunks = this.elementChunks(n, false);
+    if (chunks < 2) return this.alone(() => call(ptrs, n));
+    for (let c = 0; c < chunks; c++) {
+      const [i0, len] = this.elementRange(n, chunks, c);
+      this.setArgs(c, ...ptrs.map((p) => p + 4 * i0), len, ...scalars);
+    }
+    this.run(ex, op, arena, chunks);
+  }
+
   private elementChunks(n: number, costly: boolean): number {
     return this.chunkCount(n, costly ? this.chunkMinCostlyElements : this.chunkMinElements, this.chunksPerJob);
   }
@@ -464,7 +486,8 @@ export class ThreadTeam {
     else if (op === OP_AXPY) {
       if (a(5) === 1) ex.scale(a(0), a(1), a(3), a(4));
       else ex.axpy(a(0), a(1), a(2), a(3), a(4));
-    }
+    } else if (op === OP_ADAM) ex.adamStep(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
+    else if (op === OP_MOMENTUM) ex.momentumStep(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7));
     else ex.sgdStep(a(0), a(1), a(2), a(3), a(4));
   }
 

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ACTIVATIONS, type ActivationName, type ParamValues } from './activations.js';
+import { OP_ADAM, OP_MOMENTUM } from './kernels-protocol.mjs';
 import { GEMM_AB, GEMM_ABT, GEMM_ATB, MAX_THREADS, ThreadTeam, type SharedExports, type TeamTuning, type ThreadProfile } from './kernels-threads.js';
 import { tsKernels } from './kernels-ts.js';
 import type { ForwardMode, NormBuffers } from './norm.js';
@@ -131,6 +132,9 @@ export interface WasmKernels extends Kernels {
   /** out[i] = x[i] + alpha y[i] and out[i] = alpha x[i], i < n, in doubles (a residual connection's sums). */
   axpy: NonNullable<Kernels['axpy']>;
   scale: NonNullable<Kernels['scale']>;
+  /** The adam and momentum optimizers' updates, in doubles. */
+  adamStep: NonNullable<Kernels['adamStep']>;
+  momentumStep: NonNullable<Kernels['momentumStep']>;
   /** The reducers of the metrics pass (REDUCERS), always there. */
   shiftedSums: NonNullable<Kernels['shiftedSums']>;
   binCounts: NonNullable<Kernels['binCounts']>;
@@ -292,6 +296,12 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   };
 }
 
+/** The arena holding every array, or undefined when they are not all float32 in one of ours. */
+function sameArena(arrays: readonly FloatArray[]): Arena | undefined {
+  const ar = arenaOf(arrays[0]);
+  return ar !== undefined && arrays.every((x) => arenaOf(x) === ar) ? ar : undefined;
+}
+
 /** True when x is a float32 view into ar's memory. */
 const inArena = (ar: Arena, x: FloatArray): boolean => x instanceof Float32Array && x.buffer === ar.f32.buffer;
 
@@ -423,7 +433,8 @@ function wasmProduct(name: string, op: number, A: FloatArray, B: FloatArray, bia
 }
 
 /** The kernel's calls on buffers of its memories (any wasm kernel object's: they are found by buffer). */
-const ARENA_METHODS: Pick<WasmKernels, 'gemmABt' | 'gemmAB' | 'gemmAtB' | 'activationForward' | 'activationBackward' | 'sgdStep' | 'axpy' | 'scale' | 'owns'> = {
+const ARENA_METHODS: Pick<WasmKernels, 'gemmABt' | 'gemmAB' | 'gemmAtB' | 'activationForward' | 'activationBackward' | 'sgdStep' | 'axpy' | 'scale' |
+  'adamStep' | 'momentumStep' | 'owns'> = {
   gemmABt(A, B, bias, C, m, n, k) {
     if (!wasmProduct('gemmABt', GEMM_ABT, A, B, bias, C, m, n, k, null)) tsKernels.gemmABt(A, B, bias, C, m, n, k);
   },
@@ -481,6 +492,31 @@ const ARENA_METHODS: Pick<WasmKernels, 'gemmABt' | 'gemmAB' | 'gemmAtB' | 'activ
     for (const [name, b] of [['out', out], ['x', x], ['y', y]] as const) checkLen('axpy', name, b, n);
     if (ar.team !== null) ar.team.axpy(ar.ex, ar.id, out.byteOffset, x.byteOffset, y.byteOffset, n, alpha);
     else ar.ex.axpy(out.byteOffset, x.byteOffset, y.byteOffset, n, alpha);
+    return true;
+  },
+
+  adamStep(w, grad, m, v, k) {
+    const ar = sameArena([w, grad, m, v]);
+    if (ar === undefined) return false;
+    const n = w.length;
+    for (const [name, b] of [['grad', grad], ['m', m], ['v', v]] as const) checkLen('adamStep', name, b, n);
+    // 1 - b1 and 1 - b2 are what the loop computes each time (the same doubles).
+    const scalars = [k.b1, k.b2, 1 - k.b1, 1 - k.b2, k.eps, k.stepSize, k.bc2Sqrt, k.wd];
+    const ptrs = [w.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset];
+    if (ar.team !== null) ar.team.update(ar.ex, ar.id, OP_ADAM, ptrs, n, scalars);
+    else ar.ex.adamStep(ptrs[0], ptrs[1], ptrs[2], ptrs[3], n, scalars[0], scalars[1], scalars[2], scalars[3], scalars[4], scalars[5], scalars[6], scalars[7]);
+    return true;
+  },
+
+  momentumStep(w, grad, vel, mu, lr, wd, nesterov) {
+    const ar = sameArena([w, grad, vel]);
+    if (ar === undefined) return false;
+    const n = w.length;
+    checkLen('momentumStep', 'grad', grad, n);
+    checkLen('momentumStep', 'vel', vel, n);
+    const ptrs = [w.byteOffset, grad.byteOffset, vel.byteOffset];
+    if (ar.team !== null) ar.team.update(ar.ex, ar.id, OP_MOMENTUM, ptrs, n, [mu, lr, wd, nesterov ? 1 : 0]);
+    else ar.ex.momentumStep(ptrs[0], ptrs[1], ptrs[2], n, mu, lr, wd, nesterov ? 1 : 0);
     return true;
   },
 

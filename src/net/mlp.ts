@@ -17,7 +17,7 @@
  * layers come from one `kernels.allocBuffers` call, sized for `maxRows` rows.
  */
 import { ACTIVATIONS, activationParams, type ActivationName, type ParamValues } from './activations.js';
-import { Dense, checkRows, denseBufferSizes, type DenseSpec, type NamedParam } from './dense.js';
+import { Dense, checkRows, denseBufferSizes, denseParamBound, type DenseSpec, type NamedParam } from './dense.js';
 import { INITIALIZERS, initializerParams, resolveInitializerName } from './initializers.js';
 import type { ForwardMode, NormSpec } from './norm.js';
 import type { Rng } from './rng.js';
@@ -43,6 +43,11 @@ export interface MLPOptions {
   readonly norm?: NormSpec | null;
   /** Residual connections h_l = h_{l-1} + scale a_l for hidden layers l >= 1 (default none). */
   readonly residual?: { readonly scale: number } | null;
+  /**
+   * State buffers a parameter the optimizer keeps (its `slots`: adam 2, momentum 1): room for
+   * them is kept in the model's memory (optimizerPool), where the kernel can run the update.
+   */
+  readonly optimizerSlots?: number;
 }
 
 /** A tensor that is state but no parameter (PyTorch's buffers): batch norm's running statistics. */
@@ -105,6 +110,8 @@ export class MLP {
   readonly paramCount: number;
   /** alpha dL/dh_l, the da of a residual layer when alpha != 1 (empty otherwise). */
   private readonly scaled: FloatArray;
+  /** Room for optimizerSlots state buffers of every parameter, in the kernels' memory; null without. */
+  readonly optimizerPool: FloatArray | null;
 
   constructor(o: MLPOptions) {
     for (const [k, v] of [['inputDim', o.inputDim], ['outputDim', o.outputDim], ['width', o.width], ['maxRows', o.maxRows]] as const) {
@@ -134,7 +141,11 @@ export class MLP {
     const skips = alpha === null ? 0 : Math.max(0, o.depth - 1);
     const extra = skips === 0 ? [] : [...Array<number>(skips).fill(o.maxRows * hCols), alpha !== 1 ? o.maxRows * hCols : 0];
     const layerBuffers = sizes.flat().length;
-    const all = o.kernels.allocBuffers(o.dtype, [...sizes.flat(), ...extra]);
+    const slots = o.optimizerSlots ?? 0;
+    if (!(Number.isInteger(slots) && slots >= 0)) throw new RangeError(`MLP: optimizerSlots must be an integer >= 0, got ${slots}`);
+    const poolFloats = slots * specs.reduce((s, spec) => s + denseParamBound(spec), 0);
+    const all = o.kernels.allocBuffers(o.dtype, [...sizes.flat(), ...extra, ...(poolFloats > 0 ? [poolFloats] : [])]);
+    this.optimizerPool = poolFloats > 0 ? all[layerBuffers + extra.length] : null;
     const layers: Dense[] = [];
     const hidden: FloatArray[] = [];
     let at = 0;
@@ -146,7 +157,7 @@ export class MLP {
     }
     this.layers = layers;
     this.hidden = hidden;
-    this.scaled = skips === 0 ? all[0].subarray(0, 0) : all[all.length - 1];
+    this.scaled = skips === 0 ? all[0].subarray(0, 0) : all[layerBuffers + extra.length - 1];
     this.paramCount = this.params().reduce((s, p) => s + p.value.length, 0);
   }
 

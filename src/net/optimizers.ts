@@ -4,7 +4,8 @@
  *
  * Each entry names its state slots (momentum's velocity, Adam's moments m and v): one buffer of
  * a parameter's size per slot and parameter. `create(params, hyper, dtype)` checks the
- * hyperparameters against their specs and allocates all state once, in `dtype`;
+ * hyperparameters against their specs and allocates all state once, in `dtype` (cut from the
+ * model's pool in the kernel's memory when given, so a kernel with the update runs it);
  * `step(lr, weightDecay)` then updates every `value` in place from its `grad` without
  * allocating. Weight decay is L2 added to the gradient, g = grad + wd * value (PyTorch SGD/Adam
  * `weight_decay`, not AdamW's decoupled decay); `grad` itself is left untouched so probes can
@@ -38,8 +39,12 @@ export interface OptimizerDef {
   readonly rules: readonly ParamRule[];
   /** Names of the state buffers kept for every parameter, each of the parameter's size. */
   readonly slots: readonly string[];
-  /** Missing hyperparameters take their defaults; a refused one throws a RangeError. */
-  create(params: readonly OptimizerParam[], hyper: Readonly<Record<string, unknown>>, dtype: DType, kernels?: Kernels): Optimizer;
+  /**
+   * Missing hyperparameters take their defaults; a refused one throws a RangeError. `pool`
+   * (MLP.optimizerPool, in the kernel's memory): where the state buffers are cut from, so
+   * that the kernel can run the update; else they are allocated apart.
+   */
+  create(params: readonly OptimizerParam[], hyper: Readonly<Record<string, unknown>>, dtype: DType, kernels?: Kernels, pool?: FloatArray | null): Optimizer;
 }
 
 function checkNames(params: readonly OptimizerParam[]): void {
@@ -55,10 +60,21 @@ function checkNames(params: readonly OptimizerParam[]): void {
 
 /**
  * State buffers of `slots` for `params`, zeroed: `buffers[s][k]` is slot s of parameter k, and
- * `state` the same buffers by parameter name, then slot.
+ * `state` the same buffers by parameter name, then slot. Cut one after another from `pool`
+ * when it has room and `dtype`, else allocated apart.
  */
-function allocState(slots: readonly string[], params: readonly OptimizerParam[], dtype: DType) {
-  const buffers = slots.map(() => params.map((p) => alloc(dtype, p.value.length)));
+function allocState(slots: readonly string[], params: readonly OptimizerParam[], dtype: DType, pool?: FloatArray | null) {
+  const need = slots.length * params.reduce((s, p) => s + p.value.length, 0);
+  const fromPool = pool != null && need <= pool.length && (dtype === 'float64' ? pool instanceof Float64Array : pool instanceof Float32Array);
+  let at = 0;
+  const take = (n: number): FloatArray => {
+    if (!fromPool) return alloc(dtype, n);
+    const b = pool.subarray(at, at + n);
+    b.fill(0);
+    at += n;
+    return b;
+  };
+  const buffers = slots.map(() => params.map((p) => take(p.value.length)));
   const state = Object.fromEntries(params.map((p, k) => [p.name, Object.fromEntries(slots.map((s, i) => [s, buffers[i][k]]))]));
   return { buffers, state };
 }
@@ -127,7 +143,7 @@ export const OPTIMIZERS = {
     params: MOMENTUM_PARAMS,
     rules: MOMENTUM_RULES,
     slots: ['velocity'],
-    create(params, hyper, dtype) {
+    create(params, hyper, dtype, kernels, pool) {
       checkNames(params);
       const h = entryParams('momentum', MOMENTUM_PARAMS, hyper, MOMENTUM_RULES);
       const mu = h.momentum as number;
@@ -135,7 +151,7 @@ export const OPTIMIZERS = {
       const {
         buffers: [vel],
         state,
-      } = allocState(['velocity'], params, dtype);
+      } = allocState(['velocity'], params, dtype, pool);
       let steps = 0;
       return {
         get steps() {
@@ -147,6 +163,7 @@ export const OPTIMIZERS = {
             const w = params[k].value;
             const gr = params[k].grad;
             const v = vel[k];
+            if (kernels?.momentumStep?.(w, gr, v, mu, lr, wd, nesterov)) continue;
             const n = w.length;
             if (nesterov) {
               for (let i = 0; i < n; i++) {
@@ -178,7 +195,7 @@ export const OPTIMIZERS = {
     params: ADAM_PARAMS,
     rules: [],
     slots: ['m', 'v'],
-    create(params, hyper, dtype) {
+    create(params, hyper, dtype, kernels, pool) {
       checkNames(params);
       const h = entryParams('adam', ADAM_PARAMS, hyper);
       const b1 = h.beta1 as number;
@@ -187,7 +204,7 @@ export const OPTIMIZERS = {
       const {
         buffers: [m1, m2],
         state,
-      } = allocState(['m', 'v'], params, dtype);
+      } = allocState(['m', 'v'], params, dtype, pool);
       let steps = 0;
       return {
         get steps() {
@@ -198,11 +215,13 @@ export const OPTIMIZERS = {
           const t = steps + 1;
           const stepSize = lr / (1 - b1 ** t);
           const bc2Sqrt = Math.sqrt(1 - b2 ** t);
+          const constants = { b1, b2, eps, wd, stepSize, bc2Sqrt };
           for (let k = 0; k < params.length; k++) {
             const w = params[k].value;
             const gr = params[k].grad;
             const m = m1[k];
             const v = m2[k];
+            if (kernels?.adamStep?.(w, gr, m, v, constants)) continue;
             const n = w.length;
             for (let i = 0; i < n; i++) {
               const g = gr[i] + wd * w[i];

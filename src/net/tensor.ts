@@ -58,6 +58,13 @@ export interface Kernels {
   /** out[i] = alpha x[i] for i < n (a residual layer's da = alpha dL/dh). */
   scale?(out: FloatArray, x: FloatArray, alpha: number, n: number): boolean;
   /**
+   * One parameter's adam update with the bits of the adam optimizer's loop (optimizers.ts):
+   * m, v its moments (as long as w); step: that step's constants.
+   */
+  adamStep?(w: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, step: AdamConstants): boolean;
+  /** One parameter's momentum update (vel: its velocity) with the bits of the momentum optimizer's loop. */
+  momentumStep?(w: FloatArray, grad: FloatArray, vel: FloatArray, mu: number, lr: number, wd: number, nesterov: boolean): boolean;
+  /**
    * Optional reducers of the metrics pass (src/metrics/reducers.ts and histogram.ts hold the
    * TypeScript loops they replace), each with the bits of that loop; false when it does not
    * apply (float64, x outside the kernel's memory), having done nothing.
@@ -82,6 +89,16 @@ export interface Kernels {
   normForward?(s: NormBuffers, z: FloatArray, n: FloatArray, rows: number, mode: ForwardMode): boolean;
   /** dgamma, dbeta and dz = Norm'(dn) through the statistics of the last forward pass, run in `mode`. */
   normBackward?(s: NormBuffers, dn: FloatArray, dz: FloatArray, rows: number, mode: ForwardMode): boolean;
+}
+
+/** Adam's constants for one step t: the betas, eps, weight decay, lr / (1 - b1^t) and sqrt(1 - b2^t). */
+export interface AdamConstants {
+  readonly b1: number;
+  readonly b2: number;
+  readonly eps: number;
+  readonly wd: number;
+  readonly stepSize: number;
+  readonly bc2Sqrt: number;
 }
 
 /**

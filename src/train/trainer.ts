@@ -143,7 +143,7 @@ function setUpCell(config: ResolvedConfig, data: Dataset, opts: TrainOptions): C
   const kernels = getKernels(model.kernel, model.threads);
   const mlp = buildModel(config, data, kernels, sizes.maxRows, opts.baseDir, root);
   const params = mlp.params();
-  const optimizer = OPTIMIZERS[train.optimizer.name].create(params, paramsOf(train.optimizer), model.dtype, kernels);
+  const optimizer = OPTIMIZERS[train.optimizer.name].create(params, paramsOf(train.optimizer), model.dtype, kernels, mlp.optimizerPool);
   const { train: trainSplit, test } = splitsOf(data, model.dtype);
   const batches = new BatchStream(trainSplit, sizes.batch, mlp.input, sizes.maxRows, train.shuffle ? root.fork('shuffle') : null, model.dtype);
   const probeX = probeBatch(trainSplit, sizes.probeRows, root.fork('probe'), model.dtype);
@@ -198,6 +198,8 @@ function buildModel(config: ResolvedConfig, data: Dataset, kernels: Kernels, max
     maxRows,
     norm: normOf(model),
     residual: residualOf(model),
+    // The optimizer's state lives in the model's memory, where the kernel can update it.
+    optimizerSlots: OPTIMIZERS[config.train.optimizer.name].slots.length,
   });
   if (model.initFrom !== null) importWeights(mlp, resolve(baseDir, model.initFrom));
   else initializeMLP(mlp, { init: model.init, biasInit: model.biasInit }, root.fork('init'));
