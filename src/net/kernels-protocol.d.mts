@@ -33,3 +33,4 @@ export declare const OP_NORM: 9;
 export declare const OP_AXPY: 10;
 export declare const OP_ADAM: 11;
 export declare const OP_MOMENTUM: 12;
+export declare const OP_SCALE: 13;

@@ -52,3 +52,4 @@ export const OP_NORM = 9;
 export const OP_AXPY = 10;
 export const OP_ADAM = 11;
 export const OP_MOMENTUM = 12;
+export const OP_SCALE = 13;

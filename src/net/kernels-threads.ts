@@ -29,7 +29,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import {
   ARENA, ARGS, ARG_SLOTS, BCAST, CHUNK_BITS, CLAIM, DONE, FAILED, MAX_CHUNKS, NCHUNKS, OP, OP_ATTACH, OP_BACKWARD, OP_DETACH,
-  OP_ADAM, OP_AXPY, OP_EXIT, OP_FORWARD, OP_GEMM, OP_MOMENTUM, OP_NORM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
+  OP_ADAM, OP_AXPY, OP_EXIT, OP_FORWARD, OP_GEMM, OP_MOMENTUM, OP_NORM, OP_PACK, OP_SCALE, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
 } from './kernels-protocol.mjs';
 
 /** CLAIM between jobs: tag 0, which no job has (sequence numbers run 1 ... TAG_MASK). */
@@ -332,16 +332,24 @@ export class ThreadTeam {
     this.run(ex, OP_BACKWARD, arena, chunks);
   }
 
-  /** w -= lr (g + wd w) over n elements (sgdStep), cut into ranges. */
-  sgd(ex: SharedExports, arena: number, w: number, g: number, n: number, lr: number, wd: number): void {
+  /**
+   * Elementwise call `op` (OP_SGD, OP_AXPY, OP_SCALE, OP_ADAM, OP_MOMENTUM) over n elements of
+   * the float32 arrays at `ptrs`, cut into ranges: each range's call takes its part of every
+   * array, its length, then `scalars`, as the export does.
+   */
+  elementwise(ex: SharedExports, arena: number, op: number, ptrs: readonly number[], n: number, scalars: readonly number[]): void {
     const chunks = this.elementChunks(n, false);
-    if (chunks < 2) return this.alone(() => ex.sgdStep(w, g, n, lr, wd));
+    if (chunks < 2) {
+      this.setArgs(0, ...ptrs, n, ...scalars);
+      return this.alone(() => this.runChunk(ex, op, 0));
+    }
     for (let c = 0; c < chunks; c++) {
       const [i0, len] = this.elementRange(n, chunks, c);
-      this.setArgs(c, w + 4 * i0, g + 4 * i0, len, lr, wd);
+      this.setArgs(c, ...ptrs.map((p) => p + 4 * i0), len, ...scalars);
     }
-    this.run(ex, OP_SGD, arena, chunks);
+    this.run(ex, op, arena, chunks);
   }
+
 
   /**
    * A norm pass (assembly/norm.ts, parameter block at `params`) over `elements` elements:
@@ -363,36 +371,6 @@ export class ThreadTeam {
     if (args.length <= parts.length) return this.alone(() => { for (const a of args) ex.normPass(a[0], a[1], a[2], a[3]); });
     args.forEach((a, c) => this.setArgs(c, ...a));
     this.run(ex, OP_NORM, arena, args.length);
-  }
-
-  /** out = x + alpha y (axpy), or out = alpha x when y is null (scale), over n elements, cut into ranges. */
-  axpy(ex: SharedExports, arena: number, out: number, x: number, y: number | null, n: number, alpha: number): void {
-    const chunks = this.elementChunks(n, false);
-    if (chunks < 2) return this.alone(() => (y === null ? ex.scale(out, x, n, alpha) : ex.axpy(out, x, y, n, alpha)));
-    for (let c = 0; c < chunks; c++) {
-      const [i0, len] = this.elementRange(n, chunks, c);
-      this.setArgs(c, out + 4 * i0, x + 4 * i0, y === null ? 0 : y + 4 * i0, len, alpha, y === null ? 1 : 0);
-    }
-    this.run(ex, OP_AXPY, arena, chunks);
-  }
-
-  /**
-   * An optimizer's update (OP_ADAM: adamStep, OP_MOMENTUM: momentumStep) over n elements of
-   * the float32 arrays at `ptrs` (w, grad, then its state), cut into ranges; `scalars` follow
-   * the count in the call, as the export takes them.
-   */
-  update(ex: SharedExports, arena: number, op: typeof OP_ADAM | typeof OP_MOMENTUM, ptrs: readonly number[], n: number, scalars: readonly number[]): void {
-    const call = (at: readonly number[], len: number): void => {
-      if (op === OP_ADAM) ex.adamStep(at[0], at[1], at[2], at[3], len, scalars[0], scalars[1], scalars[2], scalars[3], scalars[4], scalars[5], scalars[6], scalars[7]);
-      else ex.momentumStep(at[0], at[1], at[2], len, scalars[0], scalars[1], scalars[2], scalars[3]);
-    };
-    const chunks = this.elementChunks(n, false);
-    if (chunks < 2) return this.alone(() => call(ptrs, n));
-    for (let c = 0; c < chunks; c++) {
-      const [i0, len] = this.elementRange(n, chunks, c);
-      this.setArgs(c, ...ptrs.map((p) => p + 4 * i0), len, ...scalars);
-    }
-    this.run(ex, op, arena, chunks);
   }
 
   private elementChunks(n: number, costly: boolean): number {
@@ -483,10 +461,9 @@ export class ThreadTeam {
     else if (op === OP_BACKWARD) ex.activationBackward(a(0), a(1), a(2), a(3), a(4), a(5), a(6));
     else if (op === OP_PACK) ex.packRangeA(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
     else if (op === OP_NORM) ex.normPass(a(0), a(1), a(2), a(3));
-    else if (op === OP_AXPY) {
-      if (a(5) === 1) ex.scale(a(0), a(1), a(3), a(4));
-      else ex.axpy(a(0), a(1), a(2), a(3), a(4));
-    } else if (op === OP_ADAM) ex.adamStep(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
+    else if (op === OP_AXPY) ex.axpy(a(0), a(1), a(2), a(3), a(4));
+    else if (op === OP_SCALE) ex.scale(a(0), a(1), a(2), a(3));
+    else if (op === OP_ADAM) ex.adamStep(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
     else if (op === OP_MOMENTUM) ex.momentumStep(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7));
     else ex.sgdStep(a(0), a(1), a(2), a(3), a(4));
   }

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ACTIVATIONS, type ActivationName, type ParamValues } from './activations.js';
-import { OP_ADAM, OP_MOMENTUM } from './kernels-protocol.mjs';
+import { OP_ADAM, OP_AXPY, OP_MOMENTUM, OP_SCALE, OP_SGD } from './kernels-protocol.mjs';
 import { GEMM_AB, GEMM_ABT, GEMM_ATB, MAX_THREADS, ThreadTeam, type SharedExports, type TeamTuning, type ThreadProfile } from './kernels-threads.js';
 import { tsKernels } from './kernels-ts.js';
 import type { ForwardMode, NormBuffers } from './norm.js';
@@ -477,20 +477,20 @@ const ARENA_METHODS: Pick<WasmKernels, 'gemmABt' | 'gemmAB' | 'gemmAtB' | 'activ
   },
 
   sgdStep(value, grad, lr, weightDecay) {
-    const ar = arenaOf(value);
-    if (ar === undefined || arenaOf(grad) !== ar) return false;
+    const ar = sameArena([value, grad]);
+    if (ar === undefined) return false;
     checkLen('sgdStep', 'grad', grad, value.length);
-    if (ar.team !== null) ar.team.sgd(ar.ex, ar.id, value.byteOffset, grad.byteOffset, value.length, lr, weightDecay);
+    if (ar.team !== null) ar.team.elementwise(ar.ex, ar.id, OP_SGD, [value.byteOffset, grad.byteOffset], value.length, [lr, weightDecay]);
     else ar.ex.sgdStep(value.byteOffset, grad.byteOffset, value.length, lr, weightDecay);
     return true;
   },
 
   axpy(out, x, y, alpha, n) {
-    const ar = arenaOf(out);
-    if (ar === undefined || arenaOf(x) !== ar || arenaOf(y) !== ar) return false;
+    const ar = sameArena([out, x, y]);
+    if (ar === undefined) return false;
     if (!isSize(n)) throw new RangeError(`axpy: n = ${n} is not a size`);
     for (const [name, b] of [['out', out], ['x', x], ['y', y]] as const) checkLen('axpy', name, b, n);
-    if (ar.team !== null) ar.team.axpy(ar.ex, ar.id, out.byteOffset, x.byteOffset, y.byteOffset, n, alpha);
+    if (ar.team !== null) ar.team.elementwise(ar.ex, ar.id, OP_AXPY, [out.byteOffset, x.byteOffset, y.byteOffset], n, [alpha]);
     else ar.ex.axpy(out.byteOffset, x.byteOffset, y.byteOffset, n, alpha);
     return true;
   },
@@ -503,7 +503,7 @@ const ARENA_METHODS: Pick<WasmKernels, 'gemmABt' | 'gemmAB' | 'gemmAtB' | 'activ
     // 1 - b1 and 1 - b2 are what the loop computes each time (the same doubles).
     const scalars = [k.b1, k.b2, 1 - k.b1, 1 - k.b2, k.eps, k.stepSize, k.bc2Sqrt, k.wd];
     const ptrs = [w.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset];
-    if (ar.team !== null) ar.team.update(ar.ex, ar.id, OP_ADAM, ptrs, n, scalars);
+    if (ar.team !== null) ar.team.elementwise(ar.ex, ar.id, OP_ADAM, ptrs, n, scalars);
     else ar.ex.adamStep(ptrs[0], ptrs[1], ptrs[2], ptrs[3], n, scalars[0], scalars[1], scalars[2], scalars[3], scalars[4], scalars[5], scalars[6], scalars[7]);
     return true;
   },
@@ -515,25 +515,24 @@ const ARENA_METHODS: Pick<WasmKernels, 'gemmABt' | 'gemmAB' | 'gemmAtB' | 'activ
     checkLen('momentumStep', 'grad', grad, n);
     checkLen('momentumStep', 'vel', vel, n);
     const ptrs = [w.byteOffset, grad.byteOffset, vel.byteOffset];
-    if (ar.team !== null) ar.team.update(ar.ex, ar.id, OP_MOMENTUM, ptrs, n, [mu, lr, wd, nesterov ? 1 : 0]);
+    if (ar.team !== null) ar.team.elementwise(ar.ex, ar.id, OP_MOMENTUM, ptrs, n, [mu, lr, wd, nesterov ? 1 : 0]);
     else ar.ex.momentumStep(ptrs[0], ptrs[1], ptrs[2], n, mu, lr, wd, nesterov ? 1 : 0);
     return true;
   },
 
   scale(out, x, alpha, n) {
-    const ar = arenaOf(out);
-    if (ar === undefined || arenaOf(x) !== ar) return false;
+    const ar = sameArena([out, x]);
+    if (ar === undefined) return false;
     if (!isSize(n)) throw new RangeError(`scale: n = ${n} is not a size`);
     checkLen('scale', 'out', out, n);
     checkLen('scale', 'x', x, n);
-    if (ar.team !== null) ar.team.axpy(ar.ex, ar.id, out.byteOffset, x.byteOffset, null, n, alpha);
+    if (ar.team !== null) ar.team.elementwise(ar.ex, ar.id, OP_SCALE, [out.byteOffset, x.byteOffset], n, [alpha]);
     else ar.ex.scale(out.byteOffset, x.byteOffset, n, alpha);
     return true;
   },
 
   owns(...arrays) {
-    const ar = arrays.length > 0 ? arenaOf(arrays[0]) : undefined;
-    return ar !== undefined && arrays.every((x) => arenaOf(x) === ar);
+    return arrays.length > 0 && sameArena(arrays) !== undefined;
   },
 };
 
@@ -615,8 +614,8 @@ function runNorm(s: NormBuffers, x: FloatArray, y: FloatArray, rows: number, mod
   // In the order of the parameter block's pointers (NORM_X ... NORM_DBETA).
   const bufs = [x, y, s.xhat, s.mean, s.invstd, s.weight, s.bias, s.runningMean, s.runningVar, s.weightGrad, s.biasGrad];
   if (ar === undefined || !bufs.every((b) => inArena(ar, b)) || !(Number.isInteger(rows) && rows >= 1 && Number.isInteger(C) && C >= 1)) return false;
-  const stats = s.kind === 'batch' ? C : rows;
-  const running = s.kind === 'batch' ? C : 0;
+  const stats = s.spec.name === 'batch' ? C : rows;
+  const running = s.spec.name === 'batch' ? C : 0;
   if (x.length < rows * C || y.length < rows * C || s.xhat.length < rows * C || s.mean.length < stats || s.invstd.length < stats ||
     s.weight.length < C || s.bias.length < C || s.weightGrad.length < C || s.biasGrad.length < C ||
     s.runningMean.length < running || s.runningVar.length < running || ar.ex.normParamBytes(C) > ar.stagingFloats * 4) return false;
@@ -624,8 +623,8 @@ function runNorm(s: NormBuffers, x: FloatArray, y: FloatArray, rows: number, mod
   const p = ar.staging;
   const ints = bufs.map((b) => b.byteOffset).concat(rows, C, NORM_MODES[mode]);
   ints.forEach((v, i) => { ar.i32[p / 4 + 2 * i] = v; });
-  ar.f64[p / 8 + 14] = s.eps;
-  ar.f64[p / 8 + 15] = s.momentum;
+  ar.f64[p / 8 + 14] = s.spec.eps;
+  ar.f64[p / 8 + 15] = s.spec.momentum;
   const todo = parts(C, rows);
   if (ar.team !== null) ar.team.norm(ar.ex, ar.id, p, rows * C, todo);
   else for (const [which, count] of todo) ar.ex.normPass(which, p, 0, count);
@@ -635,10 +634,10 @@ function runNorm(s: NormBuffers, x: FloatArray, y: FloatArray, rows: number, mod
 /** Batch and layer norm in WebAssembly (assembly/norm.ts), with the TypeScript loops' bits. */
 const NORMS: Required<Pick<Kernels, 'normForward' | 'normBackward'>> = {
   normForward(s, z, n, rows, mode) {
-    return runNorm(s, z, n, rows, mode, (units, r) => (s.kind === 'batch' ? [[0, units]] : [[2, r]]));
+    return runNorm(s, z, n, rows, mode, (units, r) => (s.spec.name === 'batch' ? [[0, units]] : [[2, r]]));
   },
 
   normBackward(s, dn, dz, rows, mode) {
-    return runNorm(s, dn, dz, rows, mode, (units, r) => (s.kind === 'batch' ? [[1, units]] : [[3, units], [4, r]]));
+    return runNorm(s, dn, dz, rows, mode, (units, r) => (s.spec.name === 'batch' ? [[1, units]] : [[3, units], [4, r]]));
   },
 };

@@ -8,7 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import {
   ARENA, ARGS, ARG_SLOTS, BCAST, CHUNK_BITS, CLAIM, DONE, FAILED, NCHUNKS, OP, OP_ATTACH, OP_BACKWARD, OP_DETACH, OP_EXIT,
-  OP_ADAM, OP_AXPY, OP_FORWARD, OP_GEMM, OP_MOMENTUM, OP_NORM, OP_PACK, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
+  OP_ADAM, OP_AXPY, OP_FORWARD, OP_GEMM, OP_MOMENTUM, OP_NORM, OP_PACK, OP_SCALE, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
 } from './kernels-protocol.mjs';
 
 const { control, module, port, index, scratchBytes } = workerData;
@@ -55,8 +55,9 @@ function runChunk(op, ex, c) {
   } else if (op === OP_NORM) {
     ex.normPass(a(0), a(1), a(2), a(3));
   } else if (op === OP_AXPY) {
-    if (a(5) === 1) ex.scale(a(0), a(1), a(3), a(4));
-    else ex.axpy(a(0), a(1), a(2), a(3), a(4));
+    ex.axpy(a(0), a(1), a(2), a(3), a(4));
+  } else if (op === OP_SCALE) {
+    ex.scale(a(0), a(1), a(2), a(3));
   } else if (op === OP_ADAM) {
     ex.adamStep(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
   } else if (op === OP_MOMENTUM) {

@@ -111,15 +111,11 @@ export function normBufferSizes(spec: NormSpec, units: number, maxRows: number):
 }
 
 /** What a kernel's normForward / normBackward read and write of a norm layer (Kernels, tensor.ts). */
-export type NormBuffers = Pick<NormLayer, 'kind' | 'units' | 'eps' | 'momentum' | 'weight' | 'bias' | 'weightGrad' | 'biasGrad' |
+export type NormBuffers = Pick<NormLayer, 'spec' | 'units' | 'weight' | 'bias' | 'weightGrad' | 'biasGrad' |
   'runningMean' | 'runningVar' | 'xhat' | 'invstd' | 'mean'>;
 
 export class NormLayer {
   readonly spec: NormSpec;
-  /** spec.name, spec.eps and spec.momentum (batch norm's) */
-  readonly kind: NormSpec['name'];
-  readonly eps: number;
-  readonly momentum: number;
   readonly units: number;
   readonly maxRows: number;
   /** gamma and beta [units] and their gradients of the last backward pass. */
@@ -149,9 +145,6 @@ export class NormLayer {
       throw new Error(`${spec.name} norm: expected buffers of sizes [${sizes}], got [${buffers.map((b) => b.length)}]`);
     }
     this.spec = spec;
-    this.kind = spec.name;
-    this.eps = spec.eps;
-    this.momentum = spec.momentum;
     this.units = units;
     this.maxRows = maxRows;
     [this.weight, this.bias, this.weightGrad, this.biasGrad, this.runningMean, this.runningVar, this.xhat, this.invstd, this.mean] = buffers;
