@@ -229,26 +229,131 @@ function microColumn(kc: i32, pa: usize, pb: usize, src: usize, c: usize, ldc: u
   for (let t = 0; t < tiles; t++) {
     let c00 = v128.load(src), c01 = v128.load(src, 16);
     let c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
-    // Bottom-tested loop on an end pointer (kc >= 1 here): V8 then keeps the bound in a
-    // register, worth ~10% over a counted for-loop in this kernel.
+    // The k loop runs 16 steps an iteration, each step one p:
+    //   s[r, 0..8) += pa[p*4 + r] * pb[p*8 + 0..8), r = 0..3.
+    // Why 16: V8 puts a stack check (two loads, a compare and a branch) at the head of every
+    // loop iteration; with one step an iteration (which V8 unrolls to two) it cost ~8% of a
+    // product (128 x 256 x 256: 378 -> 340 us with --no-wasm-stack-checks); 4, 8 and 16 steps
+    // an iteration took 373, 357 and 350 us (bench: docs/performance.md "Fifth pass").
+    // Why the exit test after every step: the test handles any kc >= 1, and the branch keeps
+    // each step's loads beside its arithmetic (in one straight block V8 schedules all the loads
+    // first, and the live values spill). Bottom-tested on an end pointer: V8 keeps the bound
+    // in a register (~10% over a counted loop). Every sum runs p = 0, 1, ..., however unrolled.
     let p = pb;
     const end = pa + <usize>kc * 16;
+    let a: v128, b0: v128, b1: v128;
     do {
-      const b0 = v128.load(p), b1 = v128.load(p, 16);
-      let a = v128.load32_splat(pa);
-      c00 = madd(c00, a, b0);
-      c01 = madd(c01, a, b1);
-      a = v128.load32_splat(pa, 4);
-      c10 = madd(c10, a, b0);
-      c11 = madd(c11, a, b1);
-      a = v128.load32_splat(pa, 8);
-      c20 = madd(c20, a, b0);
-      c21 = madd(c21, a, b1);
-      a = v128.load32_splat(pa, 12);
-      c30 = madd(c30, a, b0);
-      c31 = madd(c31, a, b1);
-      pa += 16;
-      p += 32;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
+      if (pa >= end) break;
+      b0 = v128.load(p); b1 = v128.load(p, 16);
+      a = v128.load32_splat(pa);     c00 = madd(c00, a, b0); c01 = madd(c01, a, b1);
+      a = v128.load32_splat(pa, 4);  c10 = madd(c10, a, b0); c11 = madd(c11, a, b1);
+      a = v128.load32_splat(pa, 8);  c20 = madd(c20, a, b0); c21 = madd(c21, a, b1);
+      a = v128.load32_splat(pa, 12); c30 = madd(c30, a, b0); c31 = madd(c31, a, b1);
+      pa += 16; p += 32;
     } while (pa < end);
     if (accumulate) {
       c00 = f32x4.add(v128.load(c), c00);

@@ -141,6 +141,47 @@ describe.each(PRODUCTS)('%s in WASM', (product) => {
   });
 });
 
+/** The k-slab of assembly/gemm.ts (KC): each slab is summed on its own, then added to C. */
+const KC = 256;
+
+/**
+ * The order assembly/gemm.ts documents for every element, in float32 (Math.fround after each
+ * operation): the first slab starts at the bias (or +0) and adds fround(a b) for p = 0, 1, ...;
+ * each later slab sums its products from +0 the same way, and C = fround(C + slab sum).
+ */
+function orderedProduct(product: Product, o: Operands, m: number, n: number, k: number): Float32Array {
+  const { a, b } = readers(product, m, n, k);
+  const f = Math.fround;
+  const C = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let c = o.bias === null ? 0 : o.bias[j];
+      for (let p0 = 0; p0 < k; p0 += KC) {
+        let s = p0 === 0 ? c : 0;
+        for (let p = p0; p < Math.min(k, p0 + KC); p++) s = f(s + f(a(o.A, i, p) * b(o.B, p, j)));
+        c = p0 === 0 ? s : f(c + s);
+      }
+      C[i * n + j] = c;
+    }
+  }
+  return C;
+}
+
+describe.each(PRODUCTS)('%s in WASM, bit for bit', (product) => {
+  // Every k from 1 to 40 (each count of steps the unrolled k loop can stop after) and k
+  // around one and two slabs; m and n leave partial tiles at both edges.
+  const ks = [...Array.from({ length: 40 }, (_, i) => i + 1), 255, 256, 257, 258, 511, 513];
+  it('sums every element in the documented order for every k from 1 to 40 and across slabs', () => {
+    const [m, n] = [6, 10];
+    for (const k of ks) {
+      const o = operands(wasm, product, m, n, k, `order/${product}/${k}`);
+      run(wasm, product, o, m, n, k);
+      const want = orderedProduct(product, o, m, n, k);
+      expect(new Uint32Array(o.C.buffer, o.C.byteOffset, m * n), `k = ${k}`).toEqual(new Uint32Array(want.buffer));
+    }
+  });
+});
+
 describe('the wasm kernel object', () => {
   it('is recognised by isWasmKernels, and the TypeScript kernel is not', () => {
     expect(isWasmKernels(wasm)).toBe(true);
