@@ -239,6 +239,8 @@ function microColumn(kc: i32, pa: usize, pb: usize, src: usize, c: usize, ldc: u
     // each step's loads beside its arithmetic (in one straight block V8 schedules all the loads
     // first, and the live values spill). Bottom-tested on an end pointer: V8 keeps the bound
     // in a register (~10% over a counted loop). Every sum runs p = 0, 1, ..., however unrolled.
+    // The steps are written out: a helper cannot update eight accumulators (no multiple
+    // returns), and an inner loop would bring its own check back.
     let p = pb;
     const end = pa + <usize>kc * 16;
     let a: v128, b0: v128, b1: v128;
