@@ -1,4 +1,6 @@
 /** Types of kernels-protocol.mjs: the threaded kernel's control block slots and job codes. */
+import type { SharedExports } from './kernels-threads.js';
+
 export declare const SEQ: 0;
 export declare const PENDING: 1;
 export declare const OP: 2;
@@ -34,3 +36,5 @@ export declare const OP_AXPY: 10;
 export declare const OP_ADAM: 11;
 export declare const OP_MOMENTUM: 12;
 export declare const OP_SCALE: 13;
+/** Runs chunk `chunk` of job `op` on `ex` with its arguments from the control block `f64`; scratchShift: this thread's offset to its scratch. */
+export declare function runChunkOp(ex: SharedExports, op: number, f64: Float64Array, chunk: number, scratchShift: number): void;

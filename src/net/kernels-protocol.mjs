@@ -53,3 +53,26 @@ export const OP_AXPY = 10;
 export const OP_ADAM = 11;
 export const OP_MOMENTUM = 12;
 export const OP_SCALE = 13;
+
+/**
+ * Runs chunk `chunk` of a job `op` on `ex` (this thread's instance on the job's memory): its
+ * arguments are the Float64 slots ARGS + chunk * ARG_SLOTS ... of the control block `f64`, in
+ * the order of the export's parameters. A product's scratch argument is thread 0's area; a
+ * thread adds `scratchShift` (its index times one thread's scratch bytes) to reach its own.
+ * The one dispatch from job code to export, for the calling thread and the helpers alike.
+ */
+export function runChunkOp(ex, op, f64, chunk, scratchShift) {
+  const at = ARGS + chunk * ARG_SLOTS;
+  const a = (i) => f64[at + i];
+  if (op === OP_GEMM) ex.gemmBlock(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12) + scratchShift, a(13));
+  else if (op === OP_FORWARD) ex.activationForward(a(0), a(1), a(2), a(3), a(4));
+  else if (op === OP_BACKWARD) ex.activationBackward(a(0), a(1), a(2), a(3), a(4), a(5), a(6));
+  else if (op === OP_SGD) ex.sgdStep(a(0), a(1), a(2), a(3), a(4));
+  else if (op === OP_PACK) ex.packRangeA(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
+  else if (op === OP_NORM) ex.normPass(a(0), a(1), a(2), a(3));
+  else if (op === OP_AXPY) ex.axpy(a(0), a(1), a(2), a(3), a(4));
+  else if (op === OP_SCALE) ex.scale(a(0), a(1), a(2), a(3));
+  else if (op === OP_ADAM) ex.adamStep(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
+  else if (op === OP_MOMENTUM) ex.momentumStep(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7));
+  else throw new Error(`wasm kernel: no job ${op}`);
+}

@@ -29,7 +29,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import {
   ARENA, ARGS, ARG_SLOTS, BCAST, CHUNK_BITS, CLAIM, DONE, FAILED, MAX_CHUNKS, NCHUNKS, OP, OP_ATTACH, OP_BACKWARD, OP_DETACH,
-  OP_ADAM, OP_AXPY, OP_EXIT, OP_FORWARD, OP_GEMM, OP_MOMENTUM, OP_NORM, OP_PACK, OP_SCALE, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
+  OP_EXIT, OP_FORWARD, OP_GEMM, OP_NORM, OP_PACK, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin, runChunkOp,
 } from './kernels-protocol.mjs';
 
 /** CLAIM between jobs: tag 0, which no job has (sequence numbers run 1 ... TAG_MASK). */
@@ -350,7 +350,6 @@ export class ThreadTeam {
     this.run(ex, op, arena, chunks);
   }
 
-
   /**
    * A norm pass (assembly/norm.ts, parameter block at `params`) over `elements` elements:
    * each part [which, count] runs normPass(which, params, i0, i1) over ranges of [0, count)
@@ -452,20 +451,9 @@ export class ThreadTeam {
     this.f64.fill(0, STATS);
   }
 
+  /** Chunk `chunk` of job `op` on this thread (thread 0: its scratch is the arena's first). */
   private runChunk(ex: SharedExports, op: number, chunk: number): void {
-    const f = this.f64;
-    const at = ARGS + chunk * ARG_SLOTS;
-    const a = (i: number): number => f[at + i];
-    if (op === OP_GEMM) ex.gemmBlock(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13));
-    else if (op === OP_FORWARD) ex.activationForward(a(0), a(1), a(2), a(3), a(4));
-    else if (op === OP_BACKWARD) ex.activationBackward(a(0), a(1), a(2), a(3), a(4), a(5), a(6));
-    else if (op === OP_PACK) ex.packRangeA(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
-    else if (op === OP_NORM) ex.normPass(a(0), a(1), a(2), a(3));
-    else if (op === OP_AXPY) ex.axpy(a(0), a(1), a(2), a(3), a(4));
-    else if (op === OP_SCALE) ex.scale(a(0), a(1), a(2), a(3));
-    else if (op === OP_ADAM) ex.adamStep(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
-    else if (op === OP_MOMENTUM) ex.momentumStep(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7));
-    else ex.sgdStep(a(0), a(1), a(2), a(3), a(4));
+    runChunkOp(ex, op, this.f64, chunk, 0);
   }
 
   /** A job every helper must act on; returns when all have. */

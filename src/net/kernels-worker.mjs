@@ -7,8 +7,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import {
-  ARENA, ARGS, ARG_SLOTS, BCAST, CHUNK_BITS, CLAIM, DONE, FAILED, NCHUNKS, OP, OP_ATTACH, OP_BACKWARD, OP_DETACH, OP_EXIT,
-  OP_ADAM, OP_AXPY, OP_FORWARD, OP_GEMM, OP_MOMENTUM, OP_NORM, OP_PACK, OP_SCALE, OP_SGD, PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin,
+  ARENA, BCAST, CHUNK_BITS, CLAIM, DONE, FAILED, NCHUNKS, OP, OP_ATTACH, OP_DETACH, OP_EXIT,
+  PENDING, POSTED, PROFILE, SEQ, SPIN, STATS, STAT_SLOTS, TAG_MASK, nextSpin, runChunkOp,
 } from './kernels-protocol.mjs';
 
 const { control, module, port, index, scratchBytes } = workerData;
@@ -38,33 +38,6 @@ function broadcast(op) {
   }
 }
 
-function runChunk(op, ex, c) {
-  const at = ARGS + c * ARG_SLOTS;
-  const a = (i) => f64[at + i];
-  if (op === OP_GEMM) {
-    const scratch = a(12) + index * scratchBytes;
-    ex.gemmBlock(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), scratch, a(13));
-  } else if (op === OP_FORWARD) {
-    ex.activationForward(a(0), a(1), a(2), a(3), a(4));
-  } else if (op === OP_BACKWARD) {
-    ex.activationBackward(a(0), a(1), a(2), a(3), a(4), a(5), a(6));
-  } else if (op === OP_SGD) {
-    ex.sgdStep(a(0), a(1), a(2), a(3), a(4));
-  } else if (op === OP_PACK) {
-    ex.packRangeA(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
-  } else if (op === OP_NORM) {
-    ex.normPass(a(0), a(1), a(2), a(3));
-  } else if (op === OP_AXPY) {
-    ex.axpy(a(0), a(1), a(2), a(3), a(4));
-  } else if (op === OP_SCALE) {
-    ex.scale(a(0), a(1), a(2), a(3));
-  } else if (op === OP_ADAM) {
-    ex.adamStep(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
-  } else if (op === OP_MOMENTUM) {
-    ex.momentumStep(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7));
-  }
-}
-
 /** Takes chunks of job `seq` until none is left (or the job is over). */
 function work(seq) {
   const tag = (seq & TAG_MASK) << CHUNK_BITS;
@@ -81,11 +54,11 @@ function work(seq) {
       if (ex === undefined) throw new Error(`kernel thread: unknown memory ${i32[ARENA]}`);
       if (profiling) {
         const t0 = performance.now();
-        runChunk(i32[OP], ex, c);
+        runChunkOp(ex, i32[OP], f64, c, index * scratchBytes);
         f64[mine] += performance.now() - t0;
         f64[mine + 1]++;
       } else {
-        runChunk(i32[OP], ex, c);
+        runChunkOp(ex, i32[OP], f64, c, index * scratchBytes);
       }
     } catch (err) {
       Atomics.store(i32, FAILED, index + 1);
